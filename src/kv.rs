@@ -1,0 +1,378 @@
+//! Short-lived shared state: de-duplication keys, locks, rate-limit counters, tokens.
+//! Redis when `redis.url` is set (every instance shares it); otherwise an in-process map
+//! that serves one instance only. Every key gets the configured prefix.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use secrecy::ExposeSecret;
+use tokio::sync::OnceCell;
+
+use crate::configuration::RedisSettings;
+
+/// Longest wait for one Redis command, so a stalled Redis cannot stall a webhook reply.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum KvError {
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("redis did not answer within {0:?}")]
+    Timeout(Duration),
+}
+
+/// The store; cheap to clone.
+#[derive(Clone)]
+pub struct Kv {
+    prefix: Arc<str>,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Redis(Arc<RedisBackend>),
+    Memory(Arc<MemoryBackend>),
+}
+
+struct RedisBackend {
+    client: redis::Client,
+    /// Connected on first use (and retried on the next use after a failure), so the
+    /// service starts, and reports itself unhealthy, while Redis is down.
+    manager: OnceCell<ConnectionManager>,
+}
+
+#[derive(Default)]
+struct MemoryBackend {
+    entries: Mutex<HashMap<String, MemoryEntry>>,
+}
+
+struct MemoryEntry {
+    value: String,
+    expires: Option<Instant>,
+}
+
+impl MemoryEntry {
+    fn live(&self, now: Instant) -> bool {
+        self.expires.is_none_or(|t| t > now)
+    }
+}
+
+/// Deletes a key only when it still holds the value we set (releasing our own lock).
+const DELETE_IF_EQUAL: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0";
+
+/// Increments a counter and starts its expiry on the first increment.
+const INCR_WITH_TTL: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n";
+
+impl Kv {
+    pub fn from_settings(settings: &RedisSettings) -> Result<Kv, KvError> {
+        if settings.is_configured() {
+            Kv::redis(settings.url.expose_secret(), &settings.key_prefix)
+        } else {
+            Ok(Kv::memory(&settings.key_prefix))
+        }
+    }
+
+    pub fn redis(url: &str, prefix: &str) -> Result<Kv, KvError> {
+        Ok(Kv {
+            prefix: prefix.into(),
+            backend: Backend::Redis(Arc::new(RedisBackend {
+                client: redis::Client::open(url)?,
+                manager: OnceCell::new(),
+            })),
+        })
+    }
+
+    pub fn memory(prefix: &str) -> Kv {
+        Kv {
+            prefix: prefix.into(),
+            backend: Backend::Memory(Arc::default()),
+        }
+    }
+
+    /// "redis" or "in-process", for logs and /healthz.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Redis(_) => "redis",
+            Backend::Memory(_) => "in-process",
+        }
+    }
+
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Backend::Redis(_))
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    pub async fn ping(&self) -> Result<(), KvError> {
+        match &self.backend {
+            Backend::Redis(r) => {
+                let _: String = r.run(&redis::cmd("PING")).await?;
+                Ok(())
+            }
+            Backend::Memory(_) => Ok(()),
+        }
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Option<String>, KvError> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(r) => r.run(redis::cmd("GET").arg(key)).await,
+            Backend::Memory(m) => Ok(m.with(|map, now| {
+                map.get(&key)
+                    .filter(|e| e.live(now))
+                    .map(|e| e.value.clone())
+            })),
+        }
+    }
+
+    /// Sets a value that expires after `ttl`.
+    pub async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), KvError> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(r) => {
+                let ms = ttl_ms(ttl);
+                let _: () = r
+                    .run(redis::cmd("SET").arg(key).arg(value).arg("PX").arg(ms))
+                    .await?;
+                Ok(())
+            }
+            Backend::Memory(m) => {
+                m.with(|map, now| {
+                    map.insert(
+                        key,
+                        MemoryEntry {
+                            value: value.to_owned(),
+                            expires: Some(now + ttl),
+                        },
+                    )
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Sets the value only when the key is absent (`SET NX PX`); true when it was set.
+    pub async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, KvError> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(r) => {
+                let ms = ttl_ms(ttl);
+                let reply: Option<String> = r
+                    .run(
+                        redis::cmd("SET")
+                            .arg(key)
+                            .arg(value)
+                            .arg("NX")
+                            .arg("PX")
+                            .arg(ms),
+                    )
+                    .await?;
+                Ok(reply.is_some())
+            }
+            Backend::Memory(m) => Ok(m.with(|map, now| {
+                if map.get(&key).is_some_and(|e| e.live(now)) {
+                    return false;
+                }
+                map.insert(
+                    key,
+                    MemoryEntry {
+                        value: value.to_owned(),
+                        expires: Some(now + ttl),
+                    },
+                );
+                true
+            })),
+        }
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), KvError> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(r) => {
+                let _: i64 = r.run(redis::cmd("DEL").arg(key)).await?;
+                Ok(())
+            }
+            Backend::Memory(m) => {
+                m.with(|map, _| map.remove(&key));
+                Ok(())
+            }
+        }
+    }
+
+    /// Deletes the key only if it still holds `value`; true when deleted.
+    pub async fn delete_if_equal(&self, key: &str, value: &str) -> Result<bool, KvError> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(r) => {
+                let mut cmd = redis::cmd("EVAL");
+                cmd.arg(DELETE_IF_EQUAL).arg(1).arg(key).arg(value);
+                let n: i64 = r.run(&cmd).await?;
+                Ok(n == 1)
+            }
+            Backend::Memory(m) => Ok(m.with(|map, now| {
+                if map
+                    .get(&key)
+                    .is_some_and(|e| e.live(now) && e.value == value)
+                {
+                    map.remove(&key);
+                    true
+                } else {
+                    false
+                }
+            })),
+        }
+    }
+
+    /// Adds one to a counter whose life starts at its first increment; returns the count.
+    pub async fn increment(&self, key: &str, ttl: Duration) -> Result<i64, KvError> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(r) => {
+                let mut cmd = redis::cmd("EVAL");
+                cmd.arg(INCR_WITH_TTL).arg(1).arg(key).arg(ttl_ms(ttl));
+                r.run(&cmd).await
+            }
+            Backend::Memory(m) => Ok(m.with(|map, now| {
+                let entry = map
+                    .entry(key)
+                    .and_modify(|e| {
+                        if !e.live(now) {
+                            e.value = "0".into();
+                            e.expires = Some(now + ttl);
+                        }
+                    })
+                    .or_insert_with(|| MemoryEntry {
+                        value: "0".into(),
+                        expires: Some(now + ttl),
+                    });
+                let n = entry.value.parse::<i64>().unwrap_or(0) + 1;
+                entry.value = n.to_string();
+                n
+            })),
+        }
+    }
+
+    /// Removes every key under this store's prefix (test clean-up).
+    pub async fn delete_all_with_prefix(&self) -> Result<(), KvError> {
+        match &self.backend {
+            Backend::Redis(r) => {
+                let pattern = format!("{}*", self.prefix);
+                let mut cursor: u64 = 0;
+                loop {
+                    let (next, keys): (u64, Vec<String>) = r
+                        .run(
+                            redis::cmd("SCAN")
+                                .arg(cursor)
+                                .arg("MATCH")
+                                .arg(&pattern)
+                                .arg("COUNT")
+                                .arg(500),
+                        )
+                        .await?;
+                    if !keys.is_empty() {
+                        let _: i64 = r.run(redis::cmd("DEL").arg(keys)).await?;
+                    }
+                    if next == 0 {
+                        return Ok(());
+                    }
+                    cursor = next;
+                }
+            }
+            Backend::Memory(m) => {
+                m.with(|map, _| map.clear());
+                Ok(())
+            }
+        }
+    }
+}
+
+fn ttl_ms(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+impl RedisBackend {
+    async fn manager(&self) -> Result<ConnectionManager, KvError> {
+        let manager = tokio::time::timeout(
+            COMMAND_TIMEOUT,
+            self.manager.get_or_try_init(|| async {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(COMMAND_TIMEOUT)
+                    .set_response_timeout(COMMAND_TIMEOUT)
+                    .set_number_of_retries(2);
+                ConnectionManager::new_with_config(self.client.clone(), config).await
+            }),
+        )
+        .await
+        .map_err(|_| KvError::Timeout(COMMAND_TIMEOUT))??;
+        Ok(manager.clone())
+    }
+
+    async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, KvError> {
+        let mut manager = self.manager().await?;
+        tokio::time::timeout(COMMAND_TIMEOUT, cmd.query_async(&mut manager))
+            .await
+            .map_err(|_| KvError::Timeout(COMMAND_TIMEOUT))?
+            .map_err(KvError::from)
+    }
+}
+
+impl MemoryBackend {
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, MemoryEntry>, Instant) -> T) -> T {
+        let now = Instant::now();
+        let mut map = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Expired entries are swept when the map grows, so memory stays bounded by the
+        // live keys without a background task.
+        if map.len() > 1024 && map.len().is_power_of_two() {
+            map.retain(|_, e| e.live(now));
+        }
+        f(&mut map, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_store_honours_nx_ttl_and_compare_delete() {
+        let kv = Kv::memory("t:");
+        assert!(
+            kv.set_if_absent("a", "1", Duration::from_millis(50))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !kv.set_if_absent("a", "2", Duration::from_secs(5))
+                .await
+                .unwrap()
+        );
+        assert_eq!(kv.get("a").await.unwrap().as_deref(), Some("1"));
+        assert!(!kv.delete_if_equal("a", "2").await.unwrap());
+        assert!(kv.delete_if_equal("a", "1").await.unwrap());
+        assert_eq!(kv.get("a").await.unwrap(), None);
+        kv.set("b", "x", Duration::from_millis(1)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert_eq!(kv.get("b").await.unwrap(), None);
+        assert_eq!(kv.increment("c", Duration::from_secs(5)).await.unwrap(), 1);
+        assert_eq!(kv.increment("c", Duration::from_secs(5)).await.unwrap(), 2);
+    }
+}

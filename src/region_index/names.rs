@@ -1,0 +1,110 @@
+//! Forms of a region's name that people type.
+
+use crate::domain::RegionLevel;
+
+/// Generic endings that people often leave out: 王岗村 → 王岗, 王岗乡 → 王岗,
+/// 平桥区 → 平桥. Longest first.
+const ENDINGS: &[(RegionLevel, &[&str])] = &[
+    (RegionLevel::Village, &["社区", "村", "居委会"]),
+    (
+        RegionLevel::Township,
+        &["街道办事处", "办事处", "街道", "镇", "乡"],
+    ),
+    (RegionLevel::County, &["自治县", "区", "县", "市", "旗"]),
+    (RegionLevel::City, &["地区", "自治州", "盟", "市"]),
+    (
+        RegionLevel::Province,
+        &[
+            "壮族自治区",
+            "回族自治区",
+            "维吾尔自治区",
+            "自治区",
+            "省",
+            "市",
+        ],
+    ),
+];
+
+/// The name without its generic ending, when at least two characters remain
+/// (新县 stays 新县; a one-character stem would match far too much).
+pub fn bare(display: &str, level: RegionLevel) -> Option<&str> {
+    let endings = ENDINGS
+        .iter()
+        .find(|(l, _)| *l == level)
+        .map_or(&[][..], |(_, e)| *e);
+    endings.iter().find_map(|ending| {
+        display
+            .strip_suffix(ending)
+            .filter(|stem| stem.chars().count() >= 2)
+    })
+}
+
+/// What a query is compared with: spaces removed, full-width digits and letters made
+/// ASCII, at most 40 characters.
+pub fn normalize(query: &str) -> String {
+    query
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '　' | '·' | '，' | ',' | '。'))
+        .map(|c| match c {
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            _ => c,
+        })
+        .take(40)
+        .collect()
+}
+
+/// Edit distance in characters, giving up (returning `limit + 1`) beyond `limit`.
+pub fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > limit {
+        return limit + 1;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        let mut row_min = cur[0];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            row_min = row_min.min(cur[j + 1]);
+        }
+        if row_min > limit {
+            return limit + 1;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()].min(limit + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_names_drop_generic_endings() {
+        assert_eq!(bare("王岗村", RegionLevel::Village), Some("王岗"));
+        assert_eq!(bare("义阳社区", RegionLevel::Village), Some("义阳"));
+        assert_eq!(bare("王岗乡", RegionLevel::Township), Some("王岗"));
+        assert_eq!(bare("老城街道", RegionLevel::Township), Some("老城"));
+        assert_eq!(bare("平桥区", RegionLevel::County), Some("平桥"));
+        assert_eq!(bare("新县", RegionLevel::County), None);
+        assert_eq!(bare("信阳市", RegionLevel::City), Some("信阳"));
+    }
+
+    #[test]
+    fn queries_are_normalized() {
+        assert_eq!(normalize(" 王 岗 "), "王岗");
+        assert_eq!(normalize("４１１５"), "4115");
+    }
+
+    #[test]
+    fn edit_distance_counts_characters() {
+        assert_eq!(edit_distance("王刚", "王岗", 2), 1);
+        assert_eq!(edit_distance("王岗村", "王岗", 2), 1);
+        assert_eq!(edit_distance("abc", "xyzuvw", 2), 3);
+    }
+}

@@ -1,0 +1,26 @@
+//! The public JSON API under `/api`.
+
+pub mod regions;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+use super::error::{JsonError, json_error};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .app_data(web::QueryConfig::default().error_handler(|err, _req| {
+                JsonError::bad_request(format!("bad query string: {err}")).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|err, _req| {
+                JsonError::bad_request(format!("bad path: {err}")).into()
+            }))
+            .configure(regions::configure)
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> HttpResponse {
+    json_error(StatusCode::NOT_FOUND, "no such endpoint")
+}

@@ -1,0 +1,158 @@
+//! Building the running service: database (created and migrated), built-in regions,
+//! Redis or the in-process store, the search index, background tasks, and the HTTP
+//! server bound to the configured address (port 0 in tests).
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, NormalizePath, TrailingSlash};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use sqlx::PgPool;
+use tracing_actix_web::TracingLogger;
+
+use crate::configuration::Settings;
+use crate::kv::Kv;
+use crate::region_import;
+use crate::region_index::SearchIndex;
+use crate::routes;
+use crate::shutdown::Background;
+use crate::storage;
+
+/// How often each instance checks whether the region table changed.
+const INDEX_REFRESH_EVERY: Duration = Duration::from_secs(60);
+/// How long in-flight requests and background tasks get to finish on shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// What handlers share; each field is registered as its own `web::Data`.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub pool: PgPool,
+    pub kv: Kv,
+    pub regions: SearchIndex,
+}
+
+/// The service, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    background: Background,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let bind = settings.bind_address()?;
+        tracing::info!(database = %settings.database.describe(), "connecting to Postgres");
+        let pool = storage::database::connect_and_migrate(&settings.database)
+            .await
+            .context("cannot prepare the database (database.url)")?;
+        region_import::import_builtin_if_empty(&pool)
+            .await
+            .context("cannot import the built-in 信阳市 divisions")?;
+
+        let kv = Kv::from_settings(&settings.redis).context("redis.url")?;
+        if kv.is_shared() {
+            if let Err(e) = kv.ping().await {
+                tracing::error!(error = %e, "Redis does not answer; /healthz reports it until it does");
+            }
+        } else {
+            tracing::warn!(
+                "redis.url is empty: using an in-process store, which serves a single instance only"
+            );
+        }
+
+        let regions = SearchIndex::default();
+        regions
+            .refresh(&pool)
+            .await
+            .context("cannot build the region index")?;
+
+        let background = Background::default();
+        regions.spawn_refresher(
+            pool.clone(),
+            INDEX_REFRESH_EVERY,
+            background.stop.clone(),
+            &background.tracker,
+        );
+
+        let state = AppState {
+            settings: Arc::new(settings),
+            pool,
+            kv,
+            regions,
+        };
+        let listener =
+            TcpListener::bind(bind).with_context(|| format!("cannot bind {bind} (server.bind)"))?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, state.clone())?;
+        tracing::info!(address = %bind, port, "listening");
+        Ok(Application {
+            port,
+            server,
+            background,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Shared state, for tests and for tasks run beside the server.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then stops in order: requests, then background
+    /// tasks.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let mut server = tokio::spawn(self.server);
+        tokio::select! {
+            result = &mut server => {
+                result.context("the HTTP server panicked")??;
+            }
+            () = shutdown => {
+                handle.stop(true).await;
+                server.await.context("the HTTP server panicked")??;
+            }
+        }
+        self.background.drain(SHUTDOWN_GRACE).await;
+        self.state.pool.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let workers = match state.settings.server.workers {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let settings = web::Data::from(Arc::clone(&state.settings));
+    let pool = web::Data::new(state.pool.clone());
+    let kv = web::Data::new(state.kv.clone());
+    let regions = web::Data::new(state.regions.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(Compress::default())
+            .wrap(NormalizePath::new(TrailingSlash::Trim))
+            .wrap(TracingLogger::default())
+            .app_data(settings.clone())
+            .app_data(pool.clone())
+            .app_data(kv.clone())
+            .app_data(regions.clone())
+            .configure(routes::configure)
+    })
+    .workers(workers)
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,269 @@
+//! `spawn_app()`: the real service on a random port, against a fresh Postgres database
+//! (copied from a migrated template that holds the built-in regions) and its own Redis
+//! key prefix. Both are removed when the `TestApp` is dropped.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use secrecy::SecretString;
+use sha1::{Digest, Sha1};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use sunvillage::configuration::Settings;
+use sunvillage::kv::Kv;
+use sunvillage::region_import;
+use sunvillage::startup::Application;
+use sunvillage::storage::database::{self, MIGRATOR};
+use tokio::sync::{OnceCell, oneshot};
+
+/// The local Postgres server, without a database name.
+pub static PG_BASE: LazyLock<String> = LazyLock::new(|| {
+    std::env::var("TEST_PG_BASE").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+});
+pub static REDIS_URL: LazyLock<String> = LazyLock::new(|| {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+});
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var("TEST_LOG").is_ok() {
+        let mut s = test_settings("unused", "unused:");
+        s.log.filter = "debug,sqlx=warn".into();
+        sunvillage::telemetry::init(&s.log);
+    }
+});
+
+/// Settings for a test: the given database and key prefix, port 0, a closed port for
+/// WeChat's API until a test starts a fake.
+pub fn test_settings(db_name: &str, key_prefix: &str) -> Settings {
+    let env: HashMap<String, String> = [
+        ("APP__DATABASE__URL", format!("{}/{db_name}", *PG_BASE)),
+        ("APP__DATABASE__MAX_CONNECTIONS", "5".into()),
+        ("APP__REDIS__URL", REDIS_URL.clone()),
+        ("APP__REDIS__KEY_PREFIX", key_prefix.into()),
+        ("APP__SERVER__BIND", "127.0.0.1:0".into()),
+        ("APP__SERVER__WORKERS", "2".into()),
+        ("APP__PUBLIC_BASE_URL", "http://cunwu.test".into()),
+        ("APP__WECHAT__API_BASE", "http://127.0.0.1:9".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Settings::load_with_env(None, Some(env)).expect("test settings are valid")
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    pub pool: PgPool,
+    pub kv: Kv,
+    pub settings: Settings,
+    pub client: reqwest::Client,
+    pub db_name: String,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the app")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("the body is JSON");
+        (status, body)
+    }
+
+    /// Stops the server the way SIGTERM would, and waits for it.
+    pub async fn shut_down(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("clean shutdown");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let db_name = self.db_name.clone();
+        let kv = self.kv.clone();
+        // Clean-up needs async I/O and Drop is sync: do it on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                let _ = kv.delete_all_with_prefix().await;
+                if let Ok(mut conn) = maintenance().await {
+                    let _ = sqlx::query(&format!(
+                        "DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut conn)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+async fn maintenance() -> Result<PgConnection, sqlx::Error> {
+    let options: PgConnectOptions = format!("{}/postgres", *PG_BASE).parse()?;
+    database::connect_maintenance(&options).await
+}
+
+/// A database name no other test uses.
+pub fn unique_name(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// The migrated template holding the built-in regions, built once per schema version
+/// (under an advisory lock, since test processes run side by side).
+async fn template_database() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let mut hasher = Sha1::new();
+            for m in MIGRATOR.iter() {
+                hasher.update(m.version.to_le_bytes());
+                hasher.update(&*m.checksum);
+            }
+            hasher.update(env!("CARGO_PKG_VERSION"));
+            let digest = hasher.finalize();
+            let tag: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+            let name = format!("sv_tpl_{tag}");
+
+            let mut conn = maintenance()
+                .await
+                .expect("Postgres is running on 127.0.0.1:5432");
+            sqlx::query("SELECT pg_advisory_lock(7110415)")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+            if !exists {
+                let building = format!("{name}_building");
+                sqlx::query(&format!(
+                    "DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"
+                ))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+                sqlx::query(&format!("CREATE DATABASE \"{building}\""))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                let pool = PgPool::connect(&format!("{}/{building}", *PG_BASE))
+                    .await
+                    .unwrap();
+                MIGRATOR.run(&pool).await.unwrap();
+                region_import::import_builtin_if_empty(&pool).await.unwrap();
+                pool.close().await;
+                sqlx::query(&format!(
+                    "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+                ))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            }
+            sqlx::query("SELECT pg_advisory_unlock(7110415)")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+            name
+        })
+        .await
+}
+
+/// A fresh database copied from the template: migrated, with the 信阳市 regions.
+pub async fn fresh_database() -> String {
+    let template = template_database().await;
+    let name = unique_name("sv_test");
+    let mut conn = maintenance().await.unwrap();
+    sqlx::query(&format!(
+        "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    name
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns the app on a fresh database, after `customize` has adjusted its settings.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let db_name = fresh_database().await;
+    spawn_on(db_name, customize).await
+}
+
+/// Spawns the app on a database that does not exist yet: the app must create it,
+/// migrate it and import the built-in regions itself.
+pub async fn spawn_app_on_missing_database() -> TestApp {
+    spawn_on(unique_name("sv_test"), |_| {}).await
+}
+
+async fn spawn_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    LazyLock::force(&TRACING);
+    let key_prefix = format!("{}:", unique_name("svt"));
+    let mut settings = test_settings(&db_name, &key_prefix);
+    customize(&mut settings);
+    settings
+        .validate()
+        .expect("customized test settings are valid");
+
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the app builds");
+    let port = app.port();
+    let pool = app.state().pool.clone();
+    let kv = app.state().kv.clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        pool,
+        kv,
+        settings,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        db_name,
+        stop: Some(stop),
+        server: Some(server),
+    }
+}
+
+/// A secret from a test literal.
+pub fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}

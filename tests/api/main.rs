@@ -1,0 +1,14 @@
+//! Black-box tests: the real service over HTTP, against the machine's Postgres and
+//! Redis (a fresh database and key prefix per test).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail the test loudly on broken infrastructure"
+)]
+
+mod health;
+mod helpers;
+mod region_import;
+mod regions_api;
+mod startup;
