@@ -221,11 +221,11 @@ impl RegionIndex {
             .and_then(|id| self.hit(id, MatchRank::Exact))
     }
 
-    /// Whether `id` lies inside `area` (or is it).
-    fn is_within(&self, id: u32, area: u32) -> bool {
+    /// Whether `id` lies inside one of `areas` (sorted ids), or is one of them.
+    fn is_within_any(&self, id: u32, areas: &[u32]) -> bool {
         let mut cur = Some(id);
         while let Some(c) = cur {
-            if c == area {
+            if areas.binary_search(&c).is_ok() {
                 return true;
             }
             cur = self.entry(c).and_then(|e| e.parent);
@@ -247,8 +247,9 @@ impl RegionIndex {
         }
     }
 
-    /// Regions whose own name matches `q`, inside `scope`.
-    fn plain(&self, q: &str, scope: Option<u32>, out: &mut HashMap<u32, MatchRank>) {
+    /// Regions whose own name matches `q`, inside one of `areas` (sorted; empty means
+    /// anywhere).
+    fn plain(&self, q: &str, areas: &[u32], out: &mut HashMap<u32, MatchRank>) {
         let mut rarest: Option<&Vec<u32>> = None;
         for c in q.chars() {
             match self.postings.get(&c) {
@@ -259,30 +260,25 @@ impl RegionIndex {
         }
         for &id in rarest.into_iter().flatten() {
             let Some(e) = self.entry(id) else { continue };
-            if scope.is_some_and(|s| !self.is_within(id, s)) {
+            let Some(rank) = self.rank(e, q) else {
+                continue;
+            };
+            if !areas.is_empty() && !self.is_within_any(id, areas) {
                 continue;
             }
-            if let Some(rank) = self.rank(e, q) {
-                out.entry(id)
-                    .and_modify(|r| *r = (*r).min(rank))
-                    .or_insert(rank);
-            }
+            out.entry(id)
+                .and_modify(|r| *r = (*r).min(rank))
+                .or_insert(rank);
         }
     }
 
     /// `q` as a name, and as place names followed by a name.
-    fn collect(
-        &self,
-        q: &str,
-        scope: Option<u32>,
-        depth: usize,
-        out: &mut HashMap<u32, MatchRank>,
-    ) {
-        self.plain(q, scope, out);
+    fn collect(&self, q: &str, areas: &[u32], depth: usize, out: &mut HashMap<u32, MatchRank>) {
+        self.plain(q, areas, out);
         // 王岗村委会 → 王岗村: people type committee names in full or half.
         let short = display_name(q, RegionLevel::Village);
         if short != q {
-            self.plain(&short, scope, out);
+            self.plain(&short, areas, out);
         }
         if depth == 0 {
             return;
@@ -294,42 +290,50 @@ impl RegionIndex {
             if rest.chars().nth(1).is_none() {
                 continue;
             }
-            let Some(areas) = self.places.get(head) else {
+            let Some(places) = self.places.get(head) else {
                 continue;
             };
-            for &area in areas {
-                if scope.is_none_or(|s| self.is_within(area, s)) {
-                    self.collect(rest, Some(area), depth - 1, out);
-                }
+            // One pass over the rest's candidates for all same-named places (there are
+            // many 青山镇 in China), not one pass per place.
+            let mut inner: Vec<u32> = places
+                .iter()
+                .copied()
+                .filter(|&p| areas.is_empty() || self.is_within_any(p, areas))
+                .collect();
+            if inner.is_empty() {
+                continue;
             }
+            inner.sort_unstable();
+            self.collect(rest, &inner, depth - 1, out);
         }
     }
 
-    /// Finds townships and villages by name, place + name, or code.
+    /// Finds townships and villages by name, place + name, or code. A name query needs
+    /// two characters: one (村, 王) matches a large part of the country and says nothing.
     pub fn search(&self, query: &Query<'_>) -> Results {
         let q = names::normalize(query.text);
         if q.is_empty() {
             return Results::default();
         }
-        let scope = match query.within {
+        let scope: Vec<u32> = match query.within {
             Some(code) => match self.lookup(code) {
-                Some(id) => Some(id),
+                Some(id) => vec![id],
                 None => return Results::default(),
             },
-            None => None,
+            None => Vec::new(),
         };
         let mut found: HashMap<u32, MatchRank> = HashMap::new();
         if q.bytes().all(|b| b.is_ascii_digit()) {
             for code in RegionCode::interpretations(&q).unwrap_or_default() {
                 if let Some(id) = self.lookup(&code) {
-                    if scope.is_none_or(|s| self.is_within(id, s)) {
+                    if scope.is_empty() || self.is_within_any(id, &scope) {
                         found.insert(id, MatchRank::Exact);
                         break;
                     }
                 }
             }
-        } else {
-            self.collect(&q, scope, MAX_PLACE_DEPTH, &mut found);
+        } else if q.chars().nth(1).is_some() {
+            self.collect(&q, &scope, MAX_PLACE_DEPTH, &mut found);
         }
         let mut ranked: Vec<(MatchRank, RegionLevel, u64, u32)> = found
             .into_iter()
@@ -583,6 +587,7 @@ mod tests {
         );
         assert!(search(&index, "999999999999").hits.is_empty());
         assert!(search(&index, "  ").hits.is_empty());
+        assert!(search(&index, "王").hits.is_empty());
     }
 
     #[test]
