@@ -2,7 +2,10 @@
 //! lookup takes in the in-memory index, for the kinds of text followers send.
 //! Run: `cargo bench --bench region_search`.
 
-#![allow(clippy::expect_used, reason = "a benchmark without its data has nothing to measure")]
+#![allow(
+    clippy::expect_used,
+    reason = "a benchmark without its data has nothing to measure"
+)]
 
 use std::hint::black_box;
 use std::path::Path;
