@@ -40,6 +40,21 @@ pub enum Command {
     /// when any row is bad, each is reported with its file and line and nothing is
     /// imported. Re-running the same data changes nothing.
     ImportRegions(ImportRegionsArgs),
+    /// Create a bearer token for the staff JSON API (/api/staff/…). The token is printed
+    /// once; only its SHA-256 is stored.
+    StaffToken(StaffTokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StaffTokenArgs {
+    /// Who the token is for (shown in complaint timelines).
+    #[arg(long)]
+    pub name: String,
+    /// handler (accepts, assigns, answers; sees real-name contacts), unit (a township or
+    /// unit handling assigned complaints; sees no identity), auditor (read-only; sees who
+    /// filed every complaint).
+    #[arg(long, value_parser = ["handler", "unit", "auditor"])]
+    pub role: String,
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +81,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ImportRegions(args) => import_regions(settings, args).await,
+        Command::StaffToken(args) => staff_token(settings, args).await,
     }
 }
 
@@ -99,6 +115,26 @@ async fn import_regions(settings: Settings, args: ImportRegionsArgs) -> anyhow::
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn staff_token(settings: Settings, args: StaffTokenArgs) -> anyhow::Result<()> {
+    use crate::domain::staff::StaffRole;
+    use crate::routes::staff::auth::{new_token, token_digest};
+    let role = StaffRole::parse(&args.role).context("--role")?;
+    let name = args.name.trim();
+    anyhow::ensure!(
+        !name.is_empty() && name.chars().count() <= 50,
+        "--name has 1 to 50 characters"
+    );
+    let pool = storage::database::connect_and_migrate(&settings.database).await?;
+    let token = new_token();
+    storage::staff_tokens::insert(&pool, name, role, &token_digest(&token)).await?;
+    println!("{token}");
+    eprintln!(
+        "staff token for {name} ({}): keep it secret; it is not shown again",
+        role.as_str()
+    );
+    Ok(())
 }
 
 #[cfg(test)]

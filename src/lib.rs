@@ -9,12 +9,14 @@
 //! - `telemetry`: logging.
 //! - `domain`: types that can only hold valid values (region codes, …). No I/O.
 //! - `storage`: all SQL, one module per table group.
+//! - `complaints`: changing complaints: state, timeline and notification in one transaction.
 //! - `kv`: Redis, or an in-process stand-in for a single instance.
 //! - `region_import`: checking and loading division-code files.
 //! - `region_index`: the in-memory search behind "find my village".
 //! - `routes`: HTTP handlers (health, JSON API).
 
 pub mod cli;
+pub mod complaints;
 pub mod configuration;
 pub mod domain;
 pub mod kv;

@@ -4,6 +4,7 @@
 pub mod complaint;
 pub mod openid;
 pub mod region;
+pub mod staff;
 
 pub use openid::{OpenId, OpenIdError};
 pub use region::{Region, RegionCode, RegionCodeError, RegionLevel, VillageCode, display_name};

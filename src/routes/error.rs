@@ -10,6 +10,14 @@ pub enum JsonError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -45,6 +53,10 @@ impl ResponseError for JsonError {
         match self {
             JsonError::BadRequest(_) => StatusCode::BAD_REQUEST,
             JsonError::NotFound(_) => StatusCode::NOT_FOUND,
+            JsonError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            JsonError::Forbidden(_) => StatusCode::FORBIDDEN,
+            JsonError::Conflict(_) => StatusCode::CONFLICT,
+            JsonError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             JsonError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

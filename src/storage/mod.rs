@@ -1,8 +1,10 @@
 //! Query functions grouped by the table they own. They take a `&PgPool` or a
 //! transaction, return domain types, and hold all of the service's SQL.
 
+pub mod complaints;
 pub mod database;
 pub mod regions;
+pub mod staff_tokens;
 
 /// A transaction on the service's database.
 pub type PgTransaction<'a> = sqlx::Transaction<'a, sqlx::Postgres>;

@@ -7,6 +7,7 @@
     reason = "test helpers fail the test loudly on broken infrastructure"
 )]
 
+mod complaints_staff;
 mod health;
 mod helpers;
 mod region_import;

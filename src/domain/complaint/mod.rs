@@ -4,6 +4,7 @@
 
 pub mod deadline;
 pub mod status;
+pub mod submission;
 pub mod tracking_number;
 
 pub use deadline::{DeadlineState, Deadlines};
@@ -11,4 +12,5 @@ pub use status::{
     Action, Actor, ComplaintState, ComplaintStatus, Effect, Event, Satisfaction, TransitionError,
     apply,
 };
+pub use submission::{Complainant, FieldErrors, MobileNumber, NewComplaint, Photo, RawSubmission};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};

@@ -197,6 +197,8 @@ pub enum Event {
     Concluded,
     Rated,
     ReviewOpened,
+    /// An internal note by staff; the status does not change.
+    Noted,
 }
 
 impl Event {
@@ -210,13 +212,14 @@ impl Event {
             Event::Concluded => "complaint_concluded",
             Event::Rated => "complaint_rated",
             Event::ReviewOpened => "complaint_review_opened",
+            Event::Noted => "complaint_noted",
         }
     }
 
     /// The complainant is told of every step that changes what they wait for; their
-    /// own rating is not pushed back to them.
+    /// own rating is not pushed back to them, and internal notes never reach them.
     pub fn notifies_complainant(self) -> bool {
-        !matches!(self, Event::Rated)
+        !matches!(self, Event::Rated | Event::Noted)
     }
 
     pub fn label(self) -> &'static str {
@@ -229,6 +232,7 @@ impl Event {
             Event::Concluded => "已办结",
             Event::Rated => "已评价",
             Event::ReviewOpened => "已进入复查",
+            Event::Noted => "内部备注",
         }
     }
 }

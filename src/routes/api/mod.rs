@@ -16,7 +16,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::PathConfig::default().error_handler(|err, _req| {
                 JsonError::bad_request(format!("bad path: {err}")).into()
             }))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(|err, _req| {
+                        JsonError::bad_request(format!("bad JSON body: {err}")).into()
+                    }),
+            )
             .configure(regions::configure)
+            .configure(super::staff::configure)
             .default_service(web::to(not_found)),
     );
 }

@@ -1,0 +1,373 @@
+//! `/api/staff/complaints…`.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+
+use crate::complaints::{self, ActError, ActingAs};
+use crate::domain::RegionCode;
+use crate::domain::complaint::deadline::{DeadlineState, shanghai};
+use crate::domain::complaint::{Action, ComplaintStatus};
+use crate::domain::staff::{IdentityView, Staff};
+use crate::region_index::SearchIndex;
+use crate::routes::error::JsonError;
+use crate::storage;
+use crate::storage::complaints::{ComplaintRow, EventRow, StaffFilter};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/complaints", web::get().to(list))
+        .route("/staff/complaints/{id}", web::get().to(detail))
+        .route("/staff/complaints/{id}/actions", web::post().to(act))
+        .route("/staff/complaints/{id}/notes", web::post().to(note))
+        .route(
+            "/staff/complaints/{id}/photos/{position}",
+            web::get().to(photo),
+        );
+}
+
+const MAX_PAGE: i64 = 100;
+
+#[derive(Serialize)]
+struct Place {
+    code: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Complainant {
+    name: Option<String>,
+    phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    openid: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ComplaintJson {
+    id: i64,
+    tracking_number: String,
+    village: Place,
+    category: Place,
+    content: String,
+    status: String,
+    status_label: &'static str,
+    received_at: DateTime<Utc>,
+    due_at: Option<DateTime<Utc>>,
+    deadline_state: Option<DeadlineState>,
+    deadline_label: Option<&'static str>,
+    extended: bool,
+    assigned_unit: Option<String>,
+    satisfaction: Option<String>,
+    anonymous: bool,
+    /// Absent unless the reader's role may see who complained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    complainant: Option<Complainant>,
+}
+
+fn to_json(
+    row: ComplaintRow,
+    staff: &Staff,
+    index: &SearchIndex,
+    now: DateTime<Utc>,
+) -> ComplaintJson {
+    let status = ComplaintStatus::parse(&row.status);
+    let village_name = RegionCode::parse(&row.village_code)
+        .ok()
+        .and_then(|c| index.current().get(&c))
+        .map_or_else(|| row.village_code.clone(), |h| h.full_name());
+    let deadline_state = row.current_due.map(|due| DeadlineState::of(due, now));
+    let complainant = match staff.role.identity_view(row.anonymous) {
+        IdentityView::Hidden => None,
+        IdentityView::Contact => Some(Complainant {
+            name: row.complainant_name,
+            phone: row.complainant_phone,
+            openid: None,
+        }),
+        IdentityView::Full => Some(Complainant {
+            name: row.complainant_name,
+            phone: row.complainant_phone,
+            openid: Some(row.openid),
+        }),
+    };
+    ComplaintJson {
+        id: row.complaint_id,
+        tracking_number: row.tracking_number,
+        village: Place {
+            code: row.village_code,
+            name: village_name,
+        },
+        category: Place {
+            code: row.category_code,
+            name: row.category_name,
+        },
+        content: row.content,
+        status_label: status.map_or("?", ComplaintStatus::label),
+        status: row.status,
+        received_at: row.received_at,
+        due_at: row.current_due,
+        deadline_label: deadline_state.map(DeadlineState::label),
+        deadline_state,
+        extended: row.extended,
+        assigned_unit: row.assigned_unit,
+        satisfaction: row.satisfaction,
+        anonymous: row.anonymous,
+        complainant,
+    }
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    status: Option<String>,
+    region: Option<String>,
+    category: Option<String>,
+    overdue: Option<bool>,
+    /// First day received, YYYY-MM-DD in Asia/Shanghai.
+    from: Option<String>,
+    /// Last day received, inclusive.
+    to: Option<String>,
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+fn day_start(s: &str, what: &str) -> Result<DateTime<Utc>, JsonError> {
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| JsonError::bad_request(format!("{what} is a date like 2026-11-28")))?;
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(shanghai()).single())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| JsonError::bad_request(format!("{what} is not a valid date")))
+}
+
+async fn list(
+    staff: Staff,
+    params: web::Query<ListParams>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+) -> Result<HttpResponse, JsonError> {
+    let now = Utc::now();
+    let status = params
+        .status
+        .as_deref()
+        .map(|s| {
+            ComplaintStatus::parse(s)
+                .ok_or_else(|| JsonError::bad_request(format!("unknown status `{s}`")))
+        })
+        .transpose()?;
+    let region = params
+        .region
+        .as_deref()
+        .map(|r| RegionCode::parse(r).map_err(|e| JsonError::bad_request(format!("region: {e}"))))
+        .transpose()?;
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(JsonError::bad_request(format!("limit is 1 to {MAX_PAGE}")));
+    }
+    let to = params
+        .to
+        .as_deref()
+        .map(|t| day_start(t, "to").map(|d| d + chrono::Days::new(1)))
+        .transpose()?;
+    let filter = StaffFilter {
+        status,
+        region_prefix: region.map(|r| r.as_str().to_owned()),
+        category: params.category.clone(),
+        overdue_at: params.overdue.unwrap_or(false).then_some(now),
+        received_from: params
+            .from
+            .as_deref()
+            .map(|f| day_start(f, "from"))
+            .transpose()?,
+        received_before: to,
+        before_id: params.before,
+        limit,
+    };
+    let rows = storage::complaints::list_for_staff(&pool, &filter).await?;
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.complaint_id))
+        .flatten();
+    let items: Vec<ComplaintJson> = rows
+        .into_iter()
+        .map(|r| to_json(r, &staff, &index, now))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "complaints": items, "next_before": next })))
+}
+
+#[derive(Serialize)]
+struct EventJson {
+    event: String,
+    from_status: Option<String>,
+    to_status: String,
+    actor: String,
+    public_note: String,
+    internal_note: String,
+    at: DateTime<Utc>,
+}
+
+impl From<EventRow> for EventJson {
+    fn from(e: EventRow) -> EventJson {
+        EventJson {
+            event: e.event,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            actor: e.actor,
+            public_note: e.public_note,
+            internal_note: e.internal_note,
+            at: e.created_at,
+        }
+    }
+}
+
+async fn detail(
+    staff: Staff,
+    path: web::Path<i64>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+) -> Result<HttpResponse, JsonError> {
+    let id = path.into_inner();
+    let row = storage::complaints::find(&pool, id)
+        .await?
+        .ok_or_else(|| JsonError::not_found("no such complaint"))?;
+    let events = storage::complaints::events(&pool, id).await?;
+    let photos = storage::complaints::photo_count(&pool, id).await?;
+    let photo_urls: Vec<String> = (1..=photos)
+        .map(|n| format!("/api/staff/complaints/{id}/photos/{n}"))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "complaint": to_json(row, &staff, &index, Utc::now()),
+        "photos": photo_urls,
+        "timeline": events.into_iter().map(EventJson::from).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+enum ActionJson {
+    Accept {
+        internal_note: Option<String>,
+    },
+    Reject {
+        reason: String,
+        internal_note: Option<String>,
+    },
+    Assign {
+        unit: String,
+        note: Option<String>,
+        internal_note: Option<String>,
+    },
+    Extend {
+        days: u64,
+        reason: String,
+        internal_note: Option<String>,
+    },
+    Conclude {
+        reply: String,
+        internal_note: Option<String>,
+    },
+}
+
+impl ActionJson {
+    fn into_action(self) -> (Action, String) {
+        match self {
+            ActionJson::Accept { internal_note } => {
+                (Action::Accept, internal_note.unwrap_or_default())
+            }
+            ActionJson::Reject {
+                reason,
+                internal_note,
+            } => (Action::Reject { reason }, internal_note.unwrap_or_default()),
+            ActionJson::Assign {
+                unit,
+                note,
+                internal_note,
+            } => (
+                Action::Assign {
+                    unit,
+                    note: note.unwrap_or_default(),
+                },
+                internal_note.unwrap_or_default(),
+            ),
+            ActionJson::Extend {
+                days,
+                reason,
+                internal_note,
+            } => (
+                Action::Extend { days, reason },
+                internal_note.unwrap_or_default(),
+            ),
+            ActionJson::Conclude {
+                reply,
+                internal_note,
+            } => (
+                Action::Conclude { reply },
+                internal_note.unwrap_or_default(),
+            ),
+        }
+    }
+}
+
+fn act_error(e: ActError) -> JsonError {
+    match e {
+        ActError::NotFound => JsonError::not_found("no such complaint"),
+        ActError::Refused(reason) => JsonError::Conflict(reason.to_string()),
+        ActError::Forbidden => JsonError::Forbidden("this role may not change complaints".into()),
+        ActError::Database(e) => e.into(),
+    }
+}
+
+async fn act(
+    staff: Staff,
+    path: web::Path<i64>,
+    body: web::Json<ActionJson>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, JsonError> {
+    let (action, internal_note) = body.into_inner().into_action();
+    let effect = complaints::act(
+        &pool,
+        path.into_inner(),
+        ActingAs::Staff(&staff),
+        &action,
+        &internal_note,
+        Utc::now(),
+    )
+    .await
+    .map_err(act_error)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "status": effect.state.status.as_str(),
+        "status_label": effect.state.status.label(),
+        "due_at": effect.state.current_deadline(),
+        "event": effect.event.as_str(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteJson {
+    note: String,
+}
+
+async fn note(
+    staff: Staff,
+    path: web::Path<i64>,
+    body: web::Json<NoteJson>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, JsonError> {
+    complaints::add_internal_note(&pool, path.into_inner(), &staff, &body.note)
+        .await
+        .map_err(act_error)?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "ok": true })))
+}
+
+async fn photo(
+    _staff: Staff,
+    path: web::Path<(i64, i16)>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, JsonError> {
+    let (id, position) = path.into_inner();
+    let (content_type, bytes) = storage::complaints::photo(&pool, id, position)
+        .await?
+        .ok_or_else(|| JsonError::not_found("no such photo"))?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(bytes))
+}

@@ -1,0 +1,426 @@
+//! The complaint tables: complaints, their timeline, photos, categories and the daily
+//! sequence behind tracking numbers.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{PgTransaction, corrupt};
+use crate::domain::complaint::{
+    Complainant, ComplaintState, ComplaintStatus, Deadlines, Event, NewComplaint, Satisfaction,
+    TrackingNumber,
+};
+
+/// A category offered on the form.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Category {
+    pub code: String,
+    pub name: String,
+}
+
+pub async fn categories(pool: &PgPool) -> Result<Vec<Category>, sqlx::Error> {
+    sqlx::query_as!(
+        Category,
+        "SELECT code, name FROM complaint_categories WHERE active ORDER BY sort_order, code"
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The next tracking number of `day`. The counter row is locked until the transaction
+/// ends, so numbers are unique and gap-free per day.
+pub async fn next_tracking_number(
+    tx: &mut PgTransaction<'_>,
+    prefix: &str,
+    day: NaiveDate,
+) -> Result<TrackingNumber, sqlx::Error> {
+    let seq = sqlx::query_scalar!(
+        "INSERT INTO complaint_day_counters (day, last_seq) VALUES ($1, 1)
+         ON CONFLICT (day) DO UPDATE SET last_seq = complaint_day_counters.last_seq + 1
+         RETURNING last_seq",
+        day
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let seq = u32::try_from(seq).map_err(|e| corrupt("day counter", e))?;
+    TrackingNumber::new(prefix, day, seq).map_err(|e| corrupt("tracking number prefix", e))
+}
+
+/// A complaint already stored under this form key, if any: (id, tracking number).
+pub async fn find_by_idempotency_key(
+    tx: &mut PgTransaction<'_>,
+    openid: &str,
+    key: Uuid,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT complaint_id, tracking_number FROM complaints WHERE openid = $1 AND idempotency_key = $2",
+        openid,
+        key
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| (r.complaint_id, r.tracking_number)))
+}
+
+/// Stores a new complaint and returns its id.
+pub async fn insert(
+    tx: &mut PgTransaction<'_>,
+    complaint: &NewComplaint,
+    openid: &str,
+    idempotency_key: Uuid,
+    tracking_number: &TrackingNumber,
+    state: &ComplaintState,
+) -> Result<i64, sqlx::Error> {
+    let (anonymous, name, phone) = match &complaint.complainant {
+        Complainant::Anonymous => (true, None, None),
+        Complainant::Named { name, phone } => (
+            false,
+            name.clone(),
+            phone.as_ref().map(|p| p.as_str().to_owned()),
+        ),
+    };
+    let id = sqlx::query_scalar!(
+        "INSERT INTO complaints (tracking_number, village_code, category_code, content, openid,
+             anonymous, complainant_name, complainant_phone, status, received_at, accept_due,
+             current_due, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         RETURNING complaint_id",
+        tracking_number.as_str(),
+        complaint.village.as_str(),
+        complaint.category,
+        complaint.content,
+        openid,
+        anonymous,
+        name,
+        phone,
+        state.status.as_str(),
+        state.received_at,
+        state.deadlines.accept_due,
+        state.current_deadline(),
+        idempotency_key,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    for (i, photo) in complaint.photos.iter().enumerate() {
+        let position = i16::try_from(i + 1).unwrap_or(i16::MAX);
+        sqlx::query!(
+            "INSERT INTO complaint_photos (complaint_id, position, content_type, bytes) VALUES ($1, $2, $3, $4)",
+            id,
+            position,
+            photo.content_type,
+            photo.bytes,
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// One line of the timeline.
+pub struct NewEvent<'a> {
+    pub event: Event,
+    pub from: Option<ComplaintStatus>,
+    pub to: ComplaintStatus,
+    pub actor: &'a str,
+    pub public_note: &'a str,
+    pub internal_note: &'a str,
+}
+
+pub async fn insert_event(
+    tx: &mut PgTransaction<'_>,
+    complaint_id: i64,
+    e: &NewEvent<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO complaint_events (complaint_id, event, from_status, to_status, actor, public_note, internal_note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        complaint_id,
+        e.event.as_str(),
+        e.from.map(ComplaintStatus::as_str),
+        e.to.as_str(),
+        e.actor,
+        e.public_note,
+        e.internal_note,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The rule-relevant state of a complaint, locked until the transaction ends so that
+/// two staff acting at once are applied one after the other.
+pub async fn lock_state(
+    tx: &mut PgTransaction<'_>,
+    complaint_id: i64,
+) -> Result<Option<(ComplaintState, String, String)>, sqlx::Error> {
+    let Some(r) = sqlx::query!(
+        "SELECT status, received_at, concluded_at, accept_due, conclude_due, review_due,
+                extended, reviews, satisfaction, openid, tracking_number
+         FROM complaints WHERE complaint_id = $1 FOR UPDATE",
+        complaint_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let state = ComplaintState {
+        status: ComplaintStatus::parse(&r.status)
+            .ok_or_else(|| corrupt("complaint status", &r.status))?,
+        received_at: r.received_at,
+        concluded_at: r.concluded_at,
+        deadlines: Deadlines {
+            accept_due: r.accept_due,
+            conclude_due: r.conclude_due,
+            review_due: r.review_due,
+        },
+        extended: r.extended,
+        reviews: u32::try_from(r.reviews).map_err(|e| corrupt("review count", e))?,
+        satisfaction: r
+            .satisfaction
+            .as_deref()
+            .map(|s| Satisfaction::parse(s).ok_or_else(|| corrupt("satisfaction", s)))
+            .transpose()?,
+    };
+    Ok(Some((state, r.openid, r.tracking_number)))
+}
+
+/// Writes the state a transition produced.
+pub async fn update_state(
+    tx: &mut PgTransaction<'_>,
+    complaint_id: i64,
+    state: &ComplaintState,
+    assigned_unit: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE complaints SET status = $2, concluded_at = $3, accept_due = $4, conclude_due = $5,
+             review_due = $6, extended = $7, reviews = $8, satisfaction = $9,
+             assigned_unit = COALESCE($10, assigned_unit),
+             accepted_at = CASE WHEN $2 = 'accepted' AND accepted_at IS NULL THEN $11 ELSE accepted_at END,
+             current_due = $12
+         WHERE complaint_id = $1",
+        complaint_id,
+        state.status.as_str(),
+        state.concluded_at,
+        state.deadlines.accept_due,
+        state.deadlines.conclude_due,
+        state.deadlines.review_due,
+        state.extended,
+        i32::try_from(state.reviews).unwrap_or(i32::MAX),
+        state.satisfaction.map(Satisfaction::as_str),
+        assigned_unit,
+        now,
+        state.current_deadline(),
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Filters of the staff list; every one optional.
+#[derive(Debug, Clone, Default)]
+pub struct StaffFilter {
+    pub status: Option<ComplaintStatus>,
+    /// A region code: complaints about villages inside it.
+    pub region_prefix: Option<String>,
+    pub category: Option<String>,
+    /// Only those past their current deadline.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_before: Option<DateTime<Utc>>,
+    /// Keyset pagination: complaints with a smaller id than this.
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// A complaint as stored, identity included; callers decide what a reader may see.
+#[derive(Debug, Clone)]
+pub struct ComplaintRow {
+    pub complaint_id: i64,
+    pub tracking_number: String,
+    pub village_code: String,
+    pub category_code: String,
+    pub category_name: String,
+    pub content: String,
+    pub openid: String,
+    pub anonymous: bool,
+    pub complainant_name: Option<String>,
+    pub complainant_phone: Option<String>,
+    pub status: String,
+    pub received_at: DateTime<Utc>,
+    pub current_due: Option<DateTime<Utc>>,
+    pub conclude_due: Option<DateTime<Utc>>,
+    pub extended: bool,
+    pub satisfaction: Option<String>,
+    pub assigned_unit: Option<String>,
+    pub concluded_at: Option<DateTime<Utc>>,
+}
+
+pub async fn list_for_staff(
+    pool: &PgPool,
+    f: &StaffFilter,
+) -> Result<Vec<ComplaintRow>, sqlx::Error> {
+    let prefix = f.region_prefix.as_ref().map(|p| format!("{p}%"));
+    sqlx::query_as!(
+        ComplaintRow,
+        r#"SELECT c.complaint_id, c.tracking_number, c.village_code, c.category_code,
+                  k.name AS category_name, c.content, c.openid, c.anonymous, c.complainant_name,
+                  c.complainant_phone, c.status, c.received_at, c.current_due, c.conclude_due,
+                  c.extended, c.satisfaction, c.assigned_unit, c.concluded_at
+           FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
+           WHERE ($1::text IS NULL OR c.status = $1)
+             AND ($2::text IS NULL OR c.village_code LIKE $2)
+             AND ($3::text IS NULL OR c.category_code = $3)
+             AND ($4::timestamptz IS NULL OR c.current_due < $4)
+             AND ($5::timestamptz IS NULL OR c.received_at >= $5)
+             AND ($6::timestamptz IS NULL OR c.received_at < $6)
+             AND ($7::bigint IS NULL OR c.complaint_id < $7)
+           ORDER BY c.complaint_id DESC
+           LIMIT $8"#,
+        f.status.map(ComplaintStatus::as_str),
+        prefix,
+        f.category,
+        f.overdue_at,
+        f.received_from,
+        f.received_before,
+        f.before_id,
+        f.limit,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn find(pool: &PgPool, complaint_id: i64) -> Result<Option<ComplaintRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ComplaintRow,
+        r#"SELECT c.complaint_id, c.tracking_number, c.village_code, c.category_code,
+                  k.name AS category_name, c.content, c.openid, c.anonymous, c.complainant_name,
+                  c.complainant_phone, c.status, c.received_at, c.current_due, c.conclude_due,
+                  c.extended, c.satisfaction, c.assigned_unit, c.concluded_at
+           FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
+           WHERE c.complaint_id = $1"#,
+        complaint_id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn find_by_tracking_number(
+    pool: &PgPool,
+    tracking: &TrackingNumber,
+) -> Result<Option<ComplaintRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ComplaintRow,
+        r#"SELECT c.complaint_id, c.tracking_number, c.village_code, c.category_code,
+                  k.name AS category_name, c.content, c.openid, c.anonymous, c.complainant_name,
+                  c.complainant_phone, c.status, c.received_at, c.current_due, c.conclude_due,
+                  c.extended, c.satisfaction, c.assigned_unit, c.concluded_at
+           FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
+           WHERE c.tracking_number = $1"#,
+        tracking.as_str()
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// A follower's own complaints, newest first.
+pub async fn list_for_openid(
+    pool: &PgPool,
+    openid: &str,
+    limit: i64,
+) -> Result<Vec<ComplaintRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ComplaintRow,
+        r#"SELECT c.complaint_id, c.tracking_number, c.village_code, c.category_code,
+                  k.name AS category_name, c.content, c.openid, c.anonymous, c.complainant_name,
+                  c.complainant_phone, c.status, c.received_at, c.current_due, c.conclude_due,
+                  c.extended, c.satisfaction, c.assigned_unit, c.concluded_at
+           FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
+           WHERE c.openid = $1
+           ORDER BY c.complaint_id DESC
+           LIMIT $2"#,
+        openid,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// One line of a complaint's timeline as stored.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub event: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor: String,
+    pub public_note: String,
+    pub internal_note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn events(pool: &PgPool, complaint_id: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as!(
+        EventRow,
+        "SELECT event, from_status, to_status, actor, public_note, internal_note, created_at
+         FROM complaint_events WHERE complaint_id = $1 ORDER BY complaint_event_id",
+        complaint_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// A stored photo: (content type, bytes).
+pub async fn photo(
+    pool: &PgPool,
+    complaint_id: i64,
+    position: i16,
+) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT content_type, bytes FROM complaint_photos WHERE complaint_id = $1 AND position = $2",
+        complaint_id,
+        position
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.content_type, r.bytes)))
+}
+
+pub async fn photo_count(pool: &PgPool, complaint_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM complaint_photos WHERE complaint_id = $1"#,
+        complaint_id
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Complaints about a village received and concluded per month (Asia/Shanghai), newest
+/// month first: counts only, never a person.
+pub async fn monthly_counts(
+    pool: &PgPool,
+    village_code: &str,
+    months: i32,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"WITH m AS (
+               SELECT to_char(date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')
+                              - make_interval(months => g), 'YYYY-MM') AS month
+               FROM generate_series(0, $2 - 1) AS g
+           )
+           SELECT m.month AS "month!",
+                  (SELECT count(*) FROM complaints c WHERE c.village_code = $1
+                     AND to_char(c.received_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') = m.month) AS "received!",
+                  (SELECT count(*) FROM complaints c WHERE c.village_code = $1
+                     AND to_char(c.concluded_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') = m.month) AS "concluded!"
+           FROM m ORDER BY m.month DESC"#,
+        village_code,
+        months
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.month, r.received, r.concluded))
+        .collect())
+}

@@ -1,0 +1,437 @@
+//! The staff side of complaints: the JSON API, its single authorisation check, the
+//! workflow's refusals and what each role sees of a complainant.
+
+use chrono::{TimeDelta, Utc};
+use serde_json::{Value, json};
+use sunvillage::complaints::{self, SubmitError, Submitted};
+use sunvillage::domain::OpenId;
+use sunvillage::domain::VillageCode;
+use sunvillage::domain::complaint::{Complainant, MobileNumber, NewComplaint};
+use sunvillage::domain::staff::StaffRole;
+use sunvillage::routes::staff::auth::{new_token, token_digest};
+use sunvillage::storage;
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, spawn_app};
+
+pub const WANGGANG: &str = "411503209202";
+pub const OPENID: &str = "oLVPpjqs9BhvzwPj5A-vTYAX3GLc";
+
+pub fn new_complaint(village: &str, complainant: Complainant) -> NewComplaint {
+    NewComplaint {
+        village: VillageCode::parse(village).unwrap(),
+        category: "sanzi".into(),
+        content: "村集体鱼塘承包费去向不明，请纪委核查。".into(),
+        complainant,
+        photos: vec![],
+    }
+}
+
+pub fn named() -> Complainant {
+    Complainant::Named {
+        name: Some("张三".into()),
+        phone: MobileNumber::parse("13812345678"),
+    }
+}
+
+pub async fn submit_as(
+    app: &TestApp,
+    openid: &str,
+    complainant: Complainant,
+    days_ago: i64,
+) -> Submitted {
+    complaints::submit(
+        &app.pool,
+        &app.kv,
+        "XY",
+        &OpenId::parse(openid).unwrap(),
+        Uuid::new_v4(),
+        &new_complaint(WANGGANG, complainant),
+        Utc::now() - TimeDelta::days(days_ago),
+    )
+    .await
+    .unwrap()
+}
+
+pub async fn staff_token(app: &TestApp, name: &str, role: StaffRole) -> String {
+    let token = new_token();
+    storage::staff_tokens::insert(&app.pool, name, role, &token_digest(&token))
+        .await
+        .unwrap();
+    token
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    let r = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_staff_api_refuses_requests_without_a_valid_token() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_json("/api/staff/complaints").await;
+    assert_eq!(status, 401);
+    assert!(body["error"].is_string());
+    let (status, _) = get(&app, "not-a-token", "/api/staff/complaints").await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_handler_accepts_assigns_concludes_and_the_timeline_holds_every_step() {
+    let app = spawn_app().await;
+    let token = staff_token(&app, "李四", StaffRole::Handler).await;
+    let c = submit_as(&app, OPENID, named(), 0).await;
+    assert!(c.tracking_number.starts_with("XY-"));
+    let base = format!("/api/staff/complaints/{}", c.complaint_id);
+
+    let (status, body) = post(
+        &app,
+        &token,
+        &format!("{base}/actions"),
+        json!({"action": "accept"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("accepted")),
+        "{body}"
+    );
+    let (status, _) = post(
+        &app,
+        &token,
+        &format!("{base}/actions"),
+        json!({"action": "assign", "unit": "王岗乡纪委", "note": "请十日内核实"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = post(
+        &app,
+        &token,
+        &format!("{base}/notes"),
+        json!({"note": "已电话联系村监委"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = post(
+        &app,
+        &token,
+        &format!("{base}/actions"),
+        json!({"action": "conclude", "reply": "经核实，承包费已入账，账目已公示。"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let (status, body) = get(&app, &token, &base).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["complaint"]["status"], "concluded");
+    assert_eq!(body["complaint"]["assigned_unit"], "王岗乡纪委");
+    let events: Vec<&str> = body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "complaint_received",
+            "complaint_accepted",
+            "complaint_assigned",
+            "complaint_noted",
+            "complaint_concluded"
+        ]
+    );
+    let assign = &body["timeline"][2];
+    assert_eq!(assign["actor"], "staff:李四");
+    assert_eq!(assign["internal_note"], "请十日内核实");
+    assert_eq!(body["timeline"][3]["public_note"], "");
+}
+
+#[tokio::test]
+async fn each_refused_transition_is_a_409_that_changes_nothing() {
+    let app = spawn_app().await;
+    let token = staff_token(&app, "李四", StaffRole::Handler).await;
+    let c = submit_as(&app, OPENID, named(), 0).await;
+    let actions = format!("/api/staff/complaints/{}/actions", c.complaint_id);
+    for body in [
+        json!({"action": "conclude", "reply": "太早"}),
+        json!({"action": "assign", "unit": "乡纪委"}),
+        json!({"action": "extend", "days": 10, "reason": "太早"}),
+    ] {
+        let (status, reply) = post(&app, &token, &actions, body.clone()).await;
+        assert_eq!(status, 409, "{body} → {reply}");
+    }
+    let (status, _) = post(
+        &app,
+        &token,
+        &actions,
+        json!({"action": "reject", "reason": ""}),
+    )
+    .await;
+    assert_eq!(status, 409, "a rejection needs a reason");
+    post(&app, &token, &actions, json!({"action": "accept"})).await;
+    let (status, _) = post(&app, &token, &actions, json!({"action": "accept"})).await;
+    assert_eq!(status, 409, "accepted twice");
+    let (status, _) = post(
+        &app,
+        &token,
+        &actions,
+        json!({"action": "extend", "days": 31, "reason": "核查"}),
+    )
+    .await;
+    assert_eq!(status, 409, "more than 30 days");
+    let (status, _) = post(
+        &app,
+        &token,
+        &actions,
+        json!({"action": "extend", "days": 30, "reason": "需实地核查"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = post(
+        &app,
+        &token,
+        &actions,
+        json!({"action": "extend", "days": 5, "reason": "再延"}),
+    )
+    .await;
+    assert_eq!(status, 409, "extended twice: {body}");
+    let (status, _) = post(
+        &app,
+        &token,
+        &actions,
+        json!({"action": "rate", "satisfaction": "satisfied"}),
+    )
+    .await;
+    assert_eq!(status, 400, "staff have no rate action");
+    let (status, _) = post(
+        &app,
+        &token,
+        "/api/staff/complaints/999999/actions",
+        json!({"action": "accept"}),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    let (_, body) = get(
+        &app,
+        &token,
+        &format!("/api/staff/complaints/{}", c.complaint_id),
+    )
+    .await;
+    let events = body["timeline"].as_array().unwrap().len();
+    assert_eq!(events, 3, "received, accepted, extended: {body}");
+}
+
+#[tokio::test]
+async fn an_auditor_reads_but_cannot_act() {
+    let app = spawn_app().await;
+    let token = staff_token(&app, "审计", StaffRole::Auditor).await;
+    let c = submit_as(&app, OPENID, named(), 0).await;
+    let (status, _) = post(
+        &app,
+        &token,
+        &format!("/api/staff/complaints/{}/actions", c.complaint_id),
+        json!({"action": "accept"}),
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn an_anonymous_complainant_is_absent_from_every_listing_except_the_auditors() {
+    let app = spawn_app().await;
+    let anon_openid = "oANONymous0000000000000000aa";
+    let anon = submit_as(&app, anon_openid, Complainant::Anonymous, 0).await;
+    let real = submit_as(&app, OPENID, named(), 0).await;
+    let handler = staff_token(&app, "处理员", StaffRole::Handler).await;
+    let unit = staff_token(&app, "乡镇", StaffRole::Unit).await;
+    let auditor = staff_token(&app, "审计", StaffRole::Auditor).await;
+
+    let find = |body: &Value, id: i64| -> Value {
+        body["complaints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    for (token, who) in [(&handler, "handler"), (&unit, "unit")] {
+        let response = app
+            .client
+            .get(app.url("/api/staff/complaints"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let text = response.text().await.unwrap();
+        assert!(
+            !text.contains(anon_openid),
+            "{who} sees the anonymous openid"
+        );
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            find(&body, anon.complaint_id).get("complainant").is_none(),
+            "{who}"
+        );
+        let (_, detail) = get(
+            &app,
+            token,
+            &format!("/api/staff/complaints/{}", anon.complaint_id),
+        )
+        .await;
+        assert!(detail["complaint"].get("complainant").is_none(), "{who}");
+        assert!(!detail.to_string().contains(anon_openid));
+    }
+    let (_, body) = get(&app, &handler, "/api/staff/complaints").await;
+    let r = find(&body, real.complaint_id);
+    assert_eq!(r["complainant"]["name"], "张三");
+    assert_eq!(r["complainant"]["phone"], "13812345678");
+    assert!(r["complainant"].get("openid").is_none());
+    let (_, body) = get(&app, &unit, "/api/staff/complaints").await;
+    assert!(
+        find(&body, real.complaint_id).get("complainant").is_none(),
+        "units never see who complained"
+    );
+    let (_, body) = get(&app, &auditor, "/api/staff/complaints").await;
+    assert_eq!(
+        find(&body, anon.complaint_id)["complainant"]["openid"],
+        anon_openid
+    );
+}
+
+#[tokio::test]
+async fn staff_lists_filter_by_status_region_category_overdue_and_date() {
+    let app = spawn_app().await;
+    let token = staff_token(&app, "李四", StaffRole::Handler).await;
+    let old = submit_as(&app, OPENID, named(), 20).await; // past its 15-day acceptance deadline
+    let soon = submit_as(&app, OPENID, named(), 13).await;
+    let fresh = submit_as(&app, OPENID, named(), 0).await;
+    post(
+        &app,
+        &token,
+        &format!("/api/staff/complaints/{}/actions", fresh.complaint_id),
+        json!({"action": "accept"}),
+    )
+    .await;
+
+    let ids = |body: &Value| -> Vec<i64> {
+        body["complaints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (_, body) = get(&app, &token, "/api/staff/complaints?overdue=true").await;
+    assert_eq!(ids(&body), [old.complaint_id]);
+    assert_eq!(body["complaints"][0]["deadline_label"], "已超期");
+    let (_, body) = get(&app, &token, "/api/staff/complaints?status=pending").await;
+    assert_eq!(ids(&body), [soon.complaint_id, old.complaint_id]);
+    assert_eq!(body["complaints"][0]["deadline_label"], "即将超期");
+    let (_, body) = get(&app, &token, "/api/staff/complaints?region=411503").await;
+    assert_eq!(ids(&body).len(), 3);
+    let (_, body) = get(&app, &token, "/api/staff/complaints?region=411524").await;
+    assert!(ids(&body).is_empty());
+    let (_, body) = get(&app, &token, "/api/staff/complaints?category=other").await;
+    assert!(ids(&body).is_empty());
+    let today = Utc::now()
+        .with_timezone(&sunvillage::domain::complaint::deadline::shanghai())
+        .date_naive();
+    let (_, body) = get(
+        &app,
+        &token,
+        &format!("/api/staff/complaints?from={today}&to={today}"),
+    )
+    .await;
+    assert_eq!(ids(&body), [fresh.complaint_id]);
+    let (_, body) = get(&app, &token, "/api/staff/complaints?limit=2").await;
+    assert_eq!(ids(&body).len(), 2);
+    let next = body["next_before"].as_i64().unwrap();
+    let (_, body) = get(
+        &app,
+        &token,
+        &format!("/api/staff/complaints?limit=2&before={next}"),
+    )
+    .await;
+    assert_eq!(ids(&body), [old.complaint_id]);
+    for bad in ["status=nope", "region=12x", "from=2026-13-01", "limit=0"] {
+        let (status, _) = get(&app, &token, &format!("/api/staff/complaints?{bad}")).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn the_sixth_complaint_of_a_day_is_refused() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        submit_as(&app, OPENID, named(), 0).await;
+    }
+    let sixth = complaints::submit(
+        &app.pool,
+        &app.kv,
+        "XY",
+        &OpenId::parse(OPENID).unwrap(),
+        Uuid::new_v4(),
+        &new_complaint(WANGGANG, named()),
+        Utc::now(),
+    )
+    .await;
+    assert!(matches!(sixth, Err(SubmitError::DailyLimit)), "{sixth:?}");
+    // Another follower is not affected.
+    submit_as(&app, "oOther000000000000000000000a", named(), 0).await;
+}
+
+#[tokio::test]
+async fn a_double_submit_is_stored_once_even_when_both_arrive_together() {
+    let app = spawn_app().await;
+    let key = Uuid::new_v4();
+    let openid = OpenId::parse(OPENID).unwrap();
+    let complaint = new_complaint(WANGGANG, named());
+    let now = Utc::now();
+    let (a, b) = tokio::join!(
+        complaints::submit(&app.pool, &app.kv, "XY", &openid, key, &complaint, now),
+        complaints::submit(&app.pool, &app.kv, "XY", &openid, key, &complaint, now),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.complaint_id, b.complaint_id);
+    assert_eq!(a.tracking_number, b.tracking_number);
+    assert!(a.repeated != b.repeated, "one stored, one repeated");
+    let again = complaints::submit(&app.pool, &app.kv, "XY", &openid, key, &complaint, now)
+        .await
+        .unwrap();
+    assert!(again.repeated);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM complaints")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+}
+
+#[tokio::test]
+async fn tracking_numbers_count_up_within_a_day() {
+    let app = spawn_app().await;
+    let a = submit_as(&app, OPENID, named(), 0).await;
+    let b = submit_as(&app, OPENID, Complainant::Anonymous, 0).await;
+    let seq = |t: &str| t.rsplit('-').next().unwrap().parse::<u32>().unwrap();
+    assert_eq!(seq(&b.tracking_number), seq(&a.tracking_number) + 1);
+}
