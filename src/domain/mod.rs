@@ -1,6 +1,8 @@
 //! Types that can only hold valid values, and the rules about them. No I/O here:
 //! nothing in `domain` touches sqlx, actix, reqwest or redis.
 
+pub mod menu;
+pub mod notification;
 pub mod openid;
 pub mod region;
 
