@@ -2,6 +2,7 @@
 //! transaction, return domain types, and hold all of the service's SQL.
 
 pub mod database;
+pub mod outbox;
 pub mod regions;
 
 /// A transaction on the service's database.

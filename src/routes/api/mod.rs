@@ -1,5 +1,6 @@
 //! The public JSON API under `/api`.
 
+pub mod jssdk;
 pub mod regions;
 
 use actix_web::http::StatusCode;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 JsonError::bad_request(format!("bad path: {err}")).into()
             }))
             .configure(regions::configure)
+            .configure(jssdk::configure)
             .default_service(web::to(not_found)),
     );
 }
