@@ -7,8 +7,15 @@
     reason = "test helpers fail the test loudly on broken infrastructure"
 )]
 
+mod fake_wechat;
 mod health;
 mod helpers;
+mod jssdk;
+mod oauth;
+mod outbox;
+mod qrcode;
 mod region_import;
 mod regions_api;
 mod startup;
+mod wechat_menu;
+mod wechat_token;
