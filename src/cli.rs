@@ -6,9 +6,14 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::configuration::Settings;
+use crate::domain::menu::HandledKeys;
+use crate::domain::{RegionCode, RegionLevel};
+use crate::kv::Kv;
 use crate::region_import::{self, ImportError, Scope};
 use crate::startup::Application;
-use crate::{shutdown, storage};
+use crate::wechat_api::menu::{self as wechat_menu, MenuFileError, PushError};
+use crate::wechat_api::{WechatApi, qrcode};
+use crate::{outbox_worker, shutdown, storage};
 
 /// 阳光村务: the WeChat Official Account backend through which villagers watch how
 /// village power is used.
@@ -43,6 +48,16 @@ pub enum Command {
     /// Create a bearer token for the staff JSON API (/api/staff/…). The token is printed
     /// once; only its SHA-256 is stored.
     StaffToken(StaffTokenArgs),
+    /// Deliver the template-message outbox until SIGINT or SIGTERM, without serving
+    /// HTTP. Run as many as you like on any machines: no message is sent twice.
+    Worker,
+    /// The account's custom menu, from menu.json.
+    #[command(subcommand)]
+    Menu(MenuCommand),
+    /// Create permanent QR codes (scene = the village code) for a village, or for every
+    /// village of a township or county, and write a CSV of code, name, ticket, image URL
+    /// and URL. Scanning one binds the follower to the village.
+    Qrcode(QrcodeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +70,35 @@ pub struct StaffTokenArgs {
     /// filed every complaint).
     #[arg(long, value_parser = ["handler", "unit", "auditor"])]
     pub role: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MenuCommand {
+    /// Check the menu offline against WeChat's rules and the webhook's click keys;
+    /// every problem is named by its path.
+    Check(MenuFileArgs),
+    /// Check the menu and, only if it is valid, make it the account's menu.
+    Push(MenuFileArgs),
+    /// Print the menu WeChat currently shows.
+    Show,
+    /// Remove the account's menu (and any conditional menus).
+    Delete,
+}
+
+#[derive(Debug, Args)]
+pub struct MenuFileArgs {
+    /// The menu file (menu/create's JSON; view URLs may be paths such as /power).
+    #[arg(long, default_value = "menu.json", value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct QrcodeArgs {
+    /// A village, township or county code (e.g. 411503209 for every village of 王岗乡).
+    pub code: String,
+    /// Where to write the CSV (default: qrcodes-<code>.csv).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -82,7 +126,151 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::ImportRegions(args) => import_regions(settings, args).await,
         Command::StaffToken(args) => staff_token(settings, args).await,
+        Command::Worker => worker(settings).await,
+        Command::Menu(command) => menu(settings, command).await,
+        Command::Qrcode(args) => qrcodes(settings, args).await,
     }
+}
+
+/// The click keys the webhook's router answers, for `menu check` and `menu push`.
+fn router_click_keys() -> HandledKeys {
+    HandledKeys::NotWired // MERGE: HandledKeys::new(crate::wechat::router::click_keys())
+}
+
+fn wechat_client(settings: &Settings) -> anyhow::Result<WechatApi> {
+    let kv = Kv::from_settings(&settings.redis).context("redis.url")?;
+    WechatApi::from_settings(&settings.wechat, &kv).context("cannot build the WeChat client")
+}
+
+async fn worker(settings: Settings) -> anyhow::Result<()> {
+    let pool = storage::database::connect_and_migrate(&settings.database)
+        .await
+        .context("cannot prepare the database (database.url)")?;
+    let api = wechat_client(&settings)?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut running = tokio::spawn(outbox_worker::run_until_stopped(
+        pool.clone(),
+        api,
+        settings.outbox.clone(),
+        stop.clone(),
+    ));
+    tokio::select! {
+        result = &mut running => result.context("the outbox worker panicked")?,
+        () = shutdown::signal() => {
+            stop.cancel();
+            running.await.context("the outbox worker panicked")?;
+        }
+    }
+    pool.close().await;
+    Ok(())
+}
+
+/// Prints every violation of an invalid menu file, one per line, to stderr.
+fn report_menu_error(e: &MenuFileError) {
+    if let MenuFileError::Invalid { path, violations } = e {
+        for v in violations {
+            eprintln!("{path}: {v}");
+        }
+    }
+}
+
+async fn menu(settings: Settings, command: MenuCommand) -> anyhow::Result<()> {
+    let base = settings.public_base();
+    match command {
+        MenuCommand::Check(args) => {
+            match wechat_menu::load(&args.file, base, &router_click_keys()) {
+                Ok(menu) => {
+                    println!(
+                        "{} is valid: {} top-level buttons, {} click keys, all handled",
+                        args.file.display(),
+                        menu.buttons().len(),
+                        menu.click_keys().len()
+                    );
+                    Ok(())
+                }
+                Err(e) => {
+                    report_menu_error(&e);
+                    Err(e.into())
+                }
+            }
+        }
+        MenuCommand::Push(args) => {
+            let api = wechat_client(&settings)?;
+            match wechat_menu::push(&api, &args.file, base, &router_click_keys()).await {
+                Ok(menu) => {
+                    println!(
+                        "pushed {}: {} top-level buttons (followers see it within minutes, or after re-following)",
+                        args.file.display(),
+                        menu.buttons().len()
+                    );
+                    Ok(())
+                }
+                Err(PushError::File(e)) => {
+                    report_menu_error(&e);
+                    Err(anyhow::Error::new(e).context("nothing was sent to WeChat"))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        MenuCommand::Show => {
+            match wechat_client(&settings)?.get_menu().await? {
+                Some(menu) => println!("{}", serde_json::to_string_pretty(&menu)?),
+                None => println!("the account has no menu"),
+            }
+            Ok(())
+        }
+        MenuCommand::Delete => {
+            wechat_client(&settings)?.delete_menu().await?;
+            println!("menu deleted");
+            Ok(())
+        }
+    }
+}
+
+async fn qrcodes(settings: Settings, args: QrcodeArgs) -> anyhow::Result<()> {
+    let readings = RegionCode::interpretations(args.code.trim())
+        .map_err(|e| anyhow::anyhow!("`{}` is not a region code: {e}", args.code))?;
+    let pool = storage::database::connect_and_migrate(&settings.database)
+        .await
+        .context("cannot prepare the database (database.url)")?;
+    region_import::import_builtin_if_empty(&pool)
+        .await
+        .context("cannot import the built-in 信阳市 divisions")?;
+    let mut found = None;
+    for code in readings {
+        if let Some(region) = storage::regions::find(&pool, &code).await? {
+            found = Some(region);
+            break;
+        }
+    }
+    let region = found.with_context(|| format!("no region has code {}", args.code))?;
+    if region.level() < RegionLevel::County {
+        anyhow::bail!(
+            "{} is a {}; give a county, township or village code",
+            region.display_name,
+            region.level()
+        );
+    }
+    let villages = storage::regions::villages_within(&pool, &region.code).await?;
+    if villages.is_empty() {
+        anyhow::bail!("{} has no villages", region.display_name);
+    }
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("qrcodes-{}.csv", region.code)));
+    let file =
+        std::fs::File::create(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let api = wechat_client(&settings)?;
+    let written = qrcode::write_csv(&api, &villages, std::io::BufWriter::new(file))
+        .await
+        .with_context(|| format!("stopped after writing part of {}", out.display()))?;
+    pool.close().await;
+    println!(
+        "wrote {written} QR codes for {} to {}",
+        region.display_name,
+        out.display()
+    );
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

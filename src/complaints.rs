@@ -12,9 +12,56 @@ use crate::domain::OpenId;
 use crate::domain::complaint::{
     self, Action, Actor, ComplaintState, Effect, Event, NewComplaint, TransitionError,
 };
+use crate::domain::notification::NotificationError;
 use crate::domain::staff::Staff;
 use crate::kv::{Kv, KvError};
-use crate::storage::{self, complaints::NewEvent};
+use crate::storage::{self, PgTransaction, complaints::NewEvent};
+use crate::wechat_api::template::Templates;
+
+/// The complainant's page for a complaint, linked from every push.
+pub fn complaint_path(tracking_number: &str) -> String {
+    format!("/complaints/{tracking_number}")
+}
+
+/// Queues the push for `event` in the caller's transaction, so it is sent if and only if
+/// the change commits. A kind without a configured template is skipped with a warning
+/// (a development setup has none; production start-up refuses to run without them).
+async fn notify(
+    tx: &mut PgTransaction<'_>,
+    templates: &Templates,
+    event: Event,
+    openid: &OpenId,
+    tracking_number: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    if !event.notifies_complainant() {
+        return Ok(());
+    }
+    let time = at
+        .with_timezone(&complaint::deadline::shanghai())
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let values = [
+        ("tracking_number", tracking_number),
+        ("status", event.label()),
+        ("time", time.as_str()),
+    ];
+    let link = complaint_path(tracking_number);
+    match templates.notification(event.as_str(), openid, &values, Some(&link)) {
+        Ok(n) => {
+            storage::outbox::enqueue(tx, &n).await?;
+        }
+        Err(NotificationError::UnknownKind(kind)) => {
+            tracing::warn!(notification.kind = %kind, "no template configured: the complainant is not notified");
+        }
+        Err(e) => {
+            // A misconfigured template must not cost a complaint: the change is kept and
+            // the failure is logged for the operator.
+            tracing::error!(error = %e, notification.kind = event.as_str(), "cannot build the notification");
+        }
+    }
+    Ok(())
+}
 
 /// At most this many complaints per follower per day (Asia/Shanghai).
 pub const DAILY_LIMIT: i64 = 5;
@@ -41,9 +88,14 @@ pub enum SubmitError {
 }
 
 /// Stores a complaint and its "received" notification, once per form key.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each is a separate input of one submission"
+)]
 pub async fn submit(
     pool: &PgPool,
     kv: &Kv,
+    templates: &Templates,
     tracking_prefix: &str,
     openid: &OpenId,
     form_key: Uuid,
@@ -84,11 +136,12 @@ pub async fn submit(
 
     // A failed store keeps the quota it used: failures are rare, and handing quota
     // back would let a burst of failing-then-retried submissions past the limit.
-    store(pool, tracking_prefix, openid, form_key, new, now).await
+    store(pool, templates, tracking_prefix, openid, form_key, new, now).await
 }
 
 async fn store(
     pool: &PgPool,
+    templates: &Templates,
     tracking_prefix: &str,
     openid: &OpenId,
     form_key: Uuid,
@@ -143,6 +196,15 @@ async fn store(
         },
     )
     .await?;
+    notify(
+        &mut tx,
+        templates,
+        Event::Received,
+        openid,
+        tracking.as_str(),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Submitted {
         complaint_id: id,
@@ -174,6 +236,7 @@ pub enum ActError {
 /// and the notification, together.
 pub async fn act(
     pool: &PgPool,
+    templates: &Templates,
     complaint_id: i64,
     acting: ActingAs<'_>,
     action: &Action,
@@ -181,7 +244,7 @@ pub async fn act(
     now: DateTime<Utc>,
 ) -> Result<Effect, ActError> {
     let mut tx = pool.begin().await?;
-    let (state, owner, _tracking) = storage::complaints::lock_state(&mut tx, complaint_id)
+    let (state, owner, tracking) = storage::complaints::lock_state(&mut tx, complaint_id)
         .await?
         .ok_or(ActError::NotFound)?;
     let (actor, actor_label) = match acting {
@@ -221,6 +284,8 @@ pub async fn act(
         },
     )
     .await?;
+    let owner = OpenId::parse(&owner).map_err(|e| storage::corrupt("complaint openid", e))?;
+    notify(&mut tx, templates, effect.event, &owner, &tracking, now).await?;
     tx.commit().await?;
     Ok(effect)
 }

@@ -2,6 +2,7 @@
 //! `--config`, then environment variables `APP__SECTION__KEY`. Secrets are `SecretString`
 //! and are exposed only where they are used.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -26,6 +27,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub redis: RedisSettings,
     pub wechat: WechatSettings,
+    pub session: SessionSettings,
+    pub outbox: OutboxSettings,
     pub log: LogSettings,
 }
 
@@ -70,6 +73,67 @@ pub struct WechatSettings {
     pub encoding_aes_key: SecretString,
     pub mode: WechatMode,
     pub api_base: String,
+    /// Where the access_token comes from: `stable` (/cgi-bin/stable_token) or `token`.
+    pub token_endpoint: TokenEndpoint,
+    /// Template and field mapping per notification kind (`[wechat.templates.<kind>]`).
+    #[serde(default)]
+    pub templates: BTreeMap<String, TemplateSettings>,
+}
+
+/// The endpoint that issues access_tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenEndpoint {
+    /// `POST /cgi-bin/stable_token`: the same token while it is valid, so instances and
+    /// other systems using the account do not invalidate each other's.
+    Stable,
+    /// `GET /cgi-bin/token`: every call invalidates the previous token after 5 minutes.
+    Token,
+}
+
+/// One kind of notification: its template (模板ID from the console) and which template
+/// keyword each of its fields fills, e.g. `fields = { status = "phrase2" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSettings {
+    pub template_id: String,
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Follower sessions on pages (OAuth2 snsapi_base).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Signs the session cookie; at least 32 bytes.
+    pub secret: SecretString,
+    /// Development only: every browser without a session acts as this openid.
+    pub dev_openid: String,
+    /// How long a session cookie is honoured.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub max_age_hours: u32,
+}
+
+/// The template-message outbox and its delivery worker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Run the delivery worker inside `serve` (else run `sunvillage worker`).
+    pub worker_in_serve: bool,
+    /// Messages one worker sends at once.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub concurrency: usize,
+    /// How often an idle worker looks for due retries (new rows wake it at once).
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub poll_interval_ms: u64,
+    /// Delay before the first retry; doubled after each failure.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub retry_base_ms: u64,
+    /// Longest delay between retries.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub retry_max_ms: u64,
+    /// Attempts before a transient failure becomes final.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub max_attempts: u32,
 }
 
 /// How the account's messages travel (消息加解密方式 in the WeChat console).
@@ -162,6 +226,16 @@ impl Settings {
             return Err(invalid("redis.url", "is not a redis:// URL"));
         }
         self.wechat.validate()?;
+        self.session.validate(self.environment)?;
+        self.outbox.validate()?;
+        // Each delivery task holds a connection while it sends, and one more listens.
+        let pool = usize::try_from(self.database.max_connections).unwrap_or(usize::MAX);
+        if self.outbox.worker_in_serve && self.outbox.concurrency + 1 > pool {
+            return Err(invalid(
+                "outbox.concurrency",
+                "needs concurrency + 1 connections; raise database.max_connections",
+            ));
+        }
         Ok(())
     }
 
@@ -252,12 +326,82 @@ impl WechatSettings {
         if !matches!(api.scheme(), "http" | "https") {
             return Err(invalid("wechat.api_base", "must be an http(s) URL"));
         }
+        self.validate_templates()?;
         Ok(())
     }
 
     /// `api_base` without a trailing slash.
     pub fn api_base(&self) -> &str {
         self.api_base.trim_end_matches('/')
+    }
+
+    fn validate_templates(&self) -> Result<(), SettingsError> {
+        for (kind, t) in &self.templates {
+            crate::domain::notification::NotificationKind::parse(kind)
+                .map_err(|e| invalid("wechat.templates", e.to_string()))?;
+            crate::domain::notification::TemplateSpec::parse(&t.template_id, &t.fields)
+                .map_err(|reason| invalid("wechat.templates", format!("{kind}: {reason}")))?;
+        }
+        Ok(())
+    }
+}
+
+/// The development default of `session.secret`, refused in production.
+const DEV_SESSION_SECRET: &str = "development-session-secret-not-for-production";
+
+impl SessionSettings {
+    fn validate(&self, environment: AppEnvironment) -> Result<(), SettingsError> {
+        let secret = self.secret.expose_secret();
+        if secret.len() < 32 {
+            return Err(invalid(
+                "session.secret",
+                "must be at least 32 bytes (e.g. `openssl rand -hex 32`)",
+            ));
+        }
+        if environment == AppEnvironment::Production && secret == DEV_SESSION_SECRET {
+            return Err(invalid(
+                "session.secret",
+                "is the development default; set APP__SESSION__SECRET",
+            ));
+        }
+        if !self.dev_openid.is_empty() {
+            if environment == AppEnvironment::Production {
+                return Err(invalid(
+                    "session.dev_openid",
+                    "acts as a follower without WeChat's consent; it must be empty in production",
+                ));
+            }
+            crate::domain::OpenId::parse(&self.dev_openid)
+                .map_err(|e| invalid("session.dev_openid", e.to_string()))?;
+        }
+        if self.max_age_hours == 0 {
+            return Err(invalid("session.max_age_hours", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+impl OutboxSettings {
+    fn validate(&self) -> Result<(), SettingsError> {
+        if !(1..=64).contains(&self.concurrency) {
+            return Err(invalid("outbox.concurrency", "must be 1 to 64"));
+        }
+        if self.poll_interval_ms < 10 {
+            return Err(invalid("outbox.poll_interval_ms", "must be at least 10"));
+        }
+        if self.retry_base_ms == 0 {
+            return Err(invalid("outbox.retry_base_ms", "must be at least 1"));
+        }
+        if self.retry_max_ms < self.retry_base_ms {
+            return Err(invalid(
+                "outbox.retry_max_ms",
+                "must be at least outbox.retry_base_ms",
+            ));
+        }
+        if self.max_attempts == 0 {
+            return Err(invalid("outbox.max_attempts", "must be at least 1"));
+        }
+        Ok(())
     }
 }
 
@@ -378,8 +522,89 @@ mod tests {
                     "APP__WECHAT__ENCODING_AES_KEY",
                     "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
                 ),
+                ("APP__SESSION__SECRET", "0123456789abcdef0123456789abcdef"),
             ])
         ));
         assert_eq!(s.environment, AppEnvironment::Production);
+    }
+
+    #[test]
+    fn a_test_openid_refuses_to_start_in_production() {
+        let ok = Settings::load_with_env(
+            None,
+            env(&[("APP__SESSION__DEV_OPENID", "oDevFollower0000000000000001")]),
+        );
+        assert_eq!(
+            assert_ok!(ok).session.dev_openid,
+            "oDevFollower0000000000000001"
+        );
+        let err = assert_err!(Settings::load_with_env(
+            None,
+            env(&[
+                ("APP__ENVIRONMENT", "production"),
+                ("APP__SESSION__SECRET", "0123456789abcdef0123456789abcdef"),
+                ("APP__SESSION__DEV_OPENID", "oDevFollower0000000000000001"),
+            ])
+        ));
+        assert!(err.to_string().contains("session.dev_openid"), "{err}");
+        let err = assert_err!(Settings::load_with_env(
+            None,
+            env(&[("APP__ENVIRONMENT", "production")])
+        ));
+        assert!(err.to_string().contains("session.secret"), "{err}");
+    }
+
+    #[test]
+    fn wechat_client_and_outbox_settings_are_read_and_checked() {
+        let s = assert_ok!(Settings::load_with_env(
+            None,
+            env(&[
+                ("APP__WECHAT__TOKEN_ENDPOINT", "token"),
+                ("APP__OUTBOX__WORKER_IN_SERVE", "false"),
+                ("APP__OUTBOX__CONCURRENCY", "3"),
+            ])
+        ));
+        assert_eq!(s.wechat.token_endpoint, TokenEndpoint::Token);
+        assert!(!s.outbox.worker_in_serve);
+        assert_eq!(s.outbox.concurrency, 3);
+        assert!(s.wechat.templates.is_empty());
+        for (key, value, named) in [
+            ("APP__OUTBOX__CONCURRENCY", "0", "outbox.concurrency"),
+            ("APP__SESSION__SECRET", "short", "session.secret"),
+            ("APP__WECHAT__TOKEN_ENDPOINT", "magic", "token_endpoint"),
+        ] {
+            let err = assert_err!(Settings::load_with_env(None, env(&[(key, value)])));
+            assert!(err.to_string().contains(named), "{key}: {err}");
+        }
+    }
+
+    #[test]
+    fn templates_are_configured_per_kind_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.toml");
+        std::fs::write(
+            &path,
+            r#"
+[wechat.templates.complaint_received]
+template_id = "ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY"
+fields = { tracking_number = "character_string1", status = "phrase2" }
+"#,
+        )
+        .unwrap();
+        let s = assert_ok!(Settings::load_with_env(Some(&path), env(&[])));
+        let t = &s.wechat.templates["complaint_received"];
+        assert_eq!(t.fields["status"], "phrase2");
+        std::fs::write(
+            &path,
+            r#"
+[wechat.templates.complaint_received]
+template_id = "abc"
+fields = { intro = "first" }
+"#,
+        )
+        .unwrap();
+        let err = assert_err!(Settings::load_with_env(Some(&path), env(&[])));
+        assert!(err.to_string().contains("wechat.templates"), "{err}");
+        assert!(err.to_string().contains("complaint_received"), "{err}");
     }
 }

@@ -13,17 +13,23 @@
 //! - `kv`: Redis, or an in-process stand-in for a single instance.
 //! - `region_import`: checking and loading division-code files.
 //! - `region_index`: the in-memory search behind "find my village".
-//! - `routes`: HTTP handlers (health, JSON API).
+//! - `routes`: HTTP handlers (health, JSON API, OAuth callback).
+//! - `wechat_api`: the client of WeChat's API (token, menu, templates, OAuth, JS-SDK, QR).
+//! - `session`: follower sessions on pages (OAuth2 snsapi_base, signed cookie).
+//! - `outbox_worker`: delivers the template-message outbox.
 
 pub mod cli;
 pub mod complaints;
 pub mod configuration;
 pub mod domain;
 pub mod kv;
+pub mod outbox_worker;
 pub mod region_import;
 pub mod region_index;
 pub mod routes;
+pub mod session;
 pub mod shutdown;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod wechat_api;

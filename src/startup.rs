@@ -16,11 +16,15 @@ use tracing_actix_web::TracingLogger;
 
 use crate::configuration::Settings;
 use crate::kv::Kv;
+use crate::outbox_worker;
 use crate::region_import;
 use crate::region_index::SearchIndex;
 use crate::routes;
+use crate::session::Sessions;
 use crate::shutdown::Background;
 use crate::storage;
+use crate::wechat_api::WechatApi;
+use crate::wechat_api::template::Templates;
 
 /// How often each instance checks whether the region table changed.
 const INDEX_REFRESH_EVERY: Duration = Duration::from_secs(60);
@@ -34,6 +38,12 @@ pub struct AppState {
     pub pool: PgPool,
     pub kv: Kv,
     pub regions: SearchIndex,
+    /// The WeChat API client (its token store is shared with every clone).
+    pub wechat: WechatApi,
+    /// Template and field mapping per notification kind, for building outbox rows.
+    pub templates: Templates,
+    /// Follower sessions on pages.
+    pub sessions: Sessions,
 }
 
 /// The service, bound and ready to run.
@@ -80,11 +90,32 @@ impl Application {
             &background.tracker,
         );
 
+        let wechat = WechatApi::from_settings(&settings.wechat, &kv)
+            .context("cannot build the WeChat client")?;
+        let templates = Templates::from_settings(&settings).context("wechat.templates")?;
+        let sessions = Sessions::from_settings(&settings, wechat.clone()).context("session")?;
+        if !settings.session.dev_openid.is_empty() {
+            tracing::warn!(
+                "session.dev_openid is set: browsers without a session act as that follower"
+            );
+        }
+        if settings.outbox.worker_in_serve {
+            background.tracker.spawn(outbox_worker::run_until_stopped(
+                pool.clone(),
+                wechat.clone(),
+                settings.outbox.clone(),
+                background.stop.clone(),
+            ));
+        }
+
         let state = AppState {
             settings: Arc::new(settings),
             pool,
             kv,
             regions,
+            wechat,
+            templates,
+            sessions,
         };
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot bind {bind} (server.bind)"))?;
@@ -138,6 +169,9 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let pool = web::Data::new(state.pool.clone());
     let kv = web::Data::new(state.kv.clone());
     let regions = web::Data::new(state.regions.clone());
+    let wechat = web::Data::new(state.wechat.clone());
+    let templates = web::Data::new(state.templates.clone());
+    let sessions = web::Data::new(state.sessions.clone());
     let server = HttpServer::new(move || {
         App::new()
             .wrap(Compress::default())
@@ -147,6 +181,9 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(pool.clone())
             .app_data(kv.clone())
             .app_data(regions.clone())
+            .app_data(wechat.clone())
+            .app_data(templates.clone())
+            .app_data(sessions.clone())
             .configure(routes::configure)
     })
     .workers(workers)

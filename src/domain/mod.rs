@@ -2,6 +2,8 @@
 //! nothing in `domain` touches sqlx, actix, reqwest or redis.
 
 pub mod complaint;
+pub mod menu;
+pub mod notification;
 pub mod openid;
 pub mod region;
 pub mod staff;

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod health;
+pub mod oauth;
 pub mod staff;
 
 use actix_web::web;
@@ -12,4 +13,5 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     api::configure(cfg);
+    oauth::configure(cfg);
 }

@@ -3,6 +3,7 @@
 
 pub mod complaints;
 pub mod database;
+pub mod outbox;
 pub mod regions;
 pub mod staff_tokens;
 
@@ -11,6 +12,6 @@ pub type PgTransaction<'a> = sqlx::Transaction<'a, sqlx::Postgres>;
 
 /// A value read back from the database that no longer parses (a row that predates a
 /// rule, or a hand edit): reported as a decode error rather than trusted.
-pub(crate) fn corrupt(what: &str, err: impl std::fmt::Display) -> sqlx::Error {
+pub fn corrupt(what: &str, err: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::Decode(format!("stored {what} is invalid: {err}").into())
 }

@@ -188,3 +188,17 @@ pub async fn merge_staging(conn: &mut PgConnection) -> Result<UpsertCounts, sqlx
         updated: u64::try_from(updated).unwrap_or(0),
     })
 }
+
+/// The villages inside a region (the region itself when it is a village), by code.
+pub async fn villages_within(pool: &PgPool, code: &RegionCode) -> Result<Vec<Region>, sqlx::Error> {
+    sqlx::query!(
+        "SELECT code, name, display_name, parent_code FROM regions
+         WHERE level = 'village' AND starts_with(code, $1) ORDER BY code",
+        code.as_str()
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| region(r.code, r.name, r.display_name, r.parent_code))
+    .collect()
+}

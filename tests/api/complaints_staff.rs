@@ -10,6 +10,7 @@ use sunvillage::domain::complaint::{Complainant, MobileNumber, NewComplaint};
 use sunvillage::domain::staff::StaffRole;
 use sunvillage::routes::staff::auth::{new_token, token_digest};
 use sunvillage::storage;
+use sunvillage::wechat_api::template::Templates;
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, spawn_app};
@@ -43,6 +44,7 @@ pub async fn submit_as(
     complaints::submit(
         &app.pool,
         &app.kv,
+        &templates(app),
         "XY",
         &OpenId::parse(openid).unwrap(),
         Uuid::new_v4(),
@@ -51,6 +53,10 @@ pub async fn submit_as(
     )
     .await
     .unwrap()
+}
+
+pub fn templates(app: &TestApp) -> Templates {
+    Templates::from_settings(&app.settings).unwrap()
 }
 
 pub async fn staff_token(app: &TestApp, name: &str, role: StaffRole) -> String {
@@ -389,6 +395,7 @@ async fn the_sixth_complaint_of_a_day_is_refused() {
     let sixth = complaints::submit(
         &app.pool,
         &app.kv,
+        &templates(&app),
         "XY",
         &OpenId::parse(OPENID).unwrap(),
         Uuid::new_v4(),
@@ -408,15 +415,16 @@ async fn a_double_submit_is_stored_once_even_when_both_arrive_together() {
     let openid = OpenId::parse(OPENID).unwrap();
     let complaint = new_complaint(WANGGANG, named());
     let now = Utc::now();
+    let t = templates(&app);
     let (a, b) = tokio::join!(
-        complaints::submit(&app.pool, &app.kv, "XY", &openid, key, &complaint, now),
-        complaints::submit(&app.pool, &app.kv, "XY", &openid, key, &complaint, now),
+        complaints::submit(&app.pool, &app.kv, &t, "XY", &openid, key, &complaint, now),
+        complaints::submit(&app.pool, &app.kv, &t, "XY", &openid, key, &complaint, now),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.complaint_id, b.complaint_id);
     assert_eq!(a.tracking_number, b.tracking_number);
     assert!(a.repeated != b.repeated, "one stored, one repeated");
-    let again = complaints::submit(&app.pool, &app.kv, "XY", &openid, key, &complaint, now)
+    let again = complaints::submit(&app.pool, &app.kv, &t, "XY", &openid, key, &complaint, now)
         .await
         .unwrap();
     assert!(again.repeated);

@@ -223,6 +223,19 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_on(db_name, customize).await
 }
 
+/// Spawns the app with WeChat's API pointed at `fake`, after `customize`.
+pub async fn spawn_app_with_wechat(
+    fake: &crate::fake_wechat::FakeWechat,
+    customize: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let base = fake.base.clone();
+    spawn_app_with(move |s| {
+        s.wechat.api_base = base;
+        customize(s);
+    })
+    .await
+}
+
 /// Spawns the app on a database that does not exist yet: the app must create it,
 /// migrate it and import the built-in regions itself.
 pub async fn spawn_app_on_missing_database() -> TestApp {

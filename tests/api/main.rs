@@ -8,8 +8,15 @@
 )]
 
 mod complaints_staff;
+mod fake_wechat;
 mod health;
 mod helpers;
+mod jssdk;
+mod oauth;
+mod outbox;
+mod qrcode;
 mod region_import;
 mod regions_api;
 mod startup;
+mod wechat_menu;
+mod wechat_token;

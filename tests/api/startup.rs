@@ -57,7 +57,14 @@ fn sunvillage() -> Command {
 fn help_explains_every_subcommand_and_shows_no_secret() {
     let out = sunvillage().arg("--help").output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for sub in ["serve", "migrate", "import-regions"] {
+    for sub in [
+        "serve",
+        "migrate",
+        "import-regions",
+        "worker",
+        "menu",
+        "qrcode",
+    ] {
         assert!(help.contains(sub), "{help}");
         let out = sunvillage().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success());

@@ -1,5 +1,6 @@
 //! The public JSON API under `/api`.
 
+pub mod jssdk;
 pub mod regions;
 
 use actix_web::http::StatusCode;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .configure(regions::configure)
             .configure(super::staff::configure)
+            .configure(jssdk::configure)
             .default_service(web::to(not_found)),
     );
 }

@@ -14,6 +14,7 @@ use crate::region_index::SearchIndex;
 use crate::routes::error::JsonError;
 use crate::storage;
 use crate::storage::complaints::{ComplaintRow, EventRow, StaffFilter};
+use crate::wechat_api::template::Templates;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/complaints", web::get().to(list))
@@ -319,10 +320,12 @@ async fn act(
     path: web::Path<i64>,
     body: web::Json<ActionJson>,
     pool: web::Data<PgPool>,
+    templates: web::Data<Templates>,
 ) -> Result<HttpResponse, JsonError> {
     let (action, internal_note) = body.into_inner().into_action();
     let effect = complaints::act(
         &pool,
+        &templates,
         path.into_inner(),
         ActingAs::Staff(&staff),
         &action,

@@ -1,0 +1,246 @@
+//! The `outbox` table: template messages enqueued inside the transaction that causes
+//! them, taken one at a time by delivery workers (`FOR UPDATE SKIP LOCKED`, so workers on
+//! several machines never take the same row), and their outcome, including what
+//! WeChat's `TEMPLATESENDJOBFINISH` event later reports.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::PgTransaction;
+use crate::domain::OpenId;
+use crate::domain::notification::{Notification, TemplateJobStatus};
+
+/// The channel `enqueue` notifies, so idle workers wake at once.
+pub const CHANNEL: &str = "outbox";
+
+/// A row of the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OutboxId(i64);
+
+impl OutboxId {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for OutboxId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// `{"keyword": {"value": "…"}}`, the shape message/template/send takes.
+fn data_json(notification: &Notification) -> Value {
+    Value::Object(
+        notification
+            .data()
+            .map(|(k, v)| (k.to_owned(), serde_json::json!({ "value": v })))
+            .collect(),
+    )
+}
+
+/// Adds a notification to the outbox inside the caller's transaction: it is sent if and
+/// only if that transaction commits. Idle workers are woken on commit.
+pub async fn enqueue(
+    tx: &mut PgTransaction<'_>,
+    notification: &Notification,
+) -> Result<OutboxId, sqlx::Error> {
+    let id = sqlx::query_scalar!(
+        "INSERT INTO outbox (kind, openid, template_id, data, url)
+         VALUES ($1, $2, $3, $4, $5) RETURNING outbox_id",
+        notification.kind().as_str(),
+        notification.openid().as_str(),
+        notification.template_id(),
+        data_json(notification),
+        notification.link(),
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    // Delivered at COMMIT, and only once per transaction however many rows it adds.
+    sqlx::query!("SELECT pg_notify('outbox', '')::text AS notified")
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(OutboxId(id))
+}
+
+/// A row taken for sending; its lock lives as long as the transaction it came with.
+#[derive(Debug, Clone)]
+pub struct OutboxTask {
+    pub id: OutboxId,
+    pub client_msg_id: Uuid,
+    pub kind: String,
+    pub openid: OpenId,
+    pub template_id: String,
+    pub data: Value,
+    pub url: Option<String>,
+    /// Attempts made before this one.
+    pub attempts: i32,
+}
+
+/// The oldest due row that no other worker holds, locked in a new transaction; `None`
+/// when nothing is due. A row whose stored openid no longer parses is failed on the
+/// spot rather than retried forever.
+pub async fn next_due(
+    pool: &PgPool,
+) -> Result<Option<(PgTransaction<'static>, OutboxTask)>, sqlx::Error> {
+    loop {
+        let mut tx = pool.begin().await?;
+        let Some(row) = sqlx::query!(
+            "SELECT outbox_id, client_msg_id, kind, openid, template_id, data, url, attempts
+             FROM outbox
+             WHERE status = 'pending' AND next_attempt_at <= now()
+             ORDER BY next_attempt_at, outbox_id
+             LIMIT 1
+             FOR UPDATE SKIP LOCKED"
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let id = OutboxId(row.outbox_id);
+        match OpenId::parse(&row.openid) {
+            Ok(openid) => {
+                return Ok(Some((
+                    tx,
+                    OutboxTask {
+                        id,
+                        client_msg_id: row.client_msg_id,
+                        kind: row.kind,
+                        openid,
+                        template_id: row.template_id,
+                        data: row.data,
+                        url: row.url,
+                        attempts: row.attempts,
+                    },
+                )));
+            }
+            Err(e) => {
+                record_failed(&mut tx, id, &format!("stored openid is invalid: {e}")).await?;
+                tx.commit().await?;
+            }
+        }
+    }
+}
+
+/// WeChat accepted the message.
+pub async fn record_sent(
+    tx: &mut PgTransaction<'_>,
+    id: OutboxId,
+    msgid: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE outbox
+         SET status = 'sent', msgid = $2, sent_at = now(), attempts = attempts + 1
+         WHERE outbox_id = $1",
+        id.0,
+        msgid
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A transient failure: try again after `delay`.
+pub async fn record_retry(
+    tx: &mut PgTransaction<'_>,
+    id: OutboxId,
+    error: &str,
+    delay: Duration,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE outbox
+         SET attempts = attempts + 1, last_error = $2,
+             next_attempt_at = now() + make_interval(secs => $3)
+         WHERE outbox_id = $1",
+        id.0,
+        error,
+        delay.as_secs_f64(),
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A final failure (the follower left, a bad openid or template, or too many attempts).
+pub async fn record_failed(
+    tx: &mut PgTransaction<'_>,
+    id: OutboxId,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2
+         WHERE outbox_id = $1",
+        id.0,
+        error
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records what a `TEMPLATESENDJOBFINISH` event says about message `msgid`; the row it
+/// marked, or `None` when no sent row has that msgid. Repeating an event is harmless.
+pub async fn mark_delivery(
+    pool: &PgPool,
+    msgid: i64,
+    status: TemplateJobStatus,
+) -> Result<Option<OutboxId>, sqlx::Error> {
+    let id = sqlx::query_scalar!(
+        "UPDATE outbox SET delivery_status = $2, delivered_at = now()
+         WHERE msgid = $1 AND status = 'sent'
+         RETURNING outbox_id",
+        msgid,
+        status.as_str()
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(id.map(OutboxId))
+}
+
+/// One row as stored, for operators and tests.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    pub id: OutboxId,
+    pub client_msg_id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub msgid: Option<i64>,
+    pub delivery_status: Option<String>,
+}
+
+pub async fn find(pool: &PgPool, id: OutboxId) -> Result<Option<OutboxEntry>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT outbox_id, client_msg_id, kind, status, attempts, last_error, msgid, delivery_status
+         FROM outbox WHERE outbox_id = $1",
+        id.0
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| OutboxEntry {
+        id: OutboxId(r.outbox_id),
+        client_msg_id: r.client_msg_id,
+        kind: r.kind,
+        status: r.status,
+        attempts: r.attempts,
+        last_error: r.last_error,
+        msgid: r.msgid,
+        delivery_status: r.delivery_status,
+    }))
+}
+
+/// How many rows are pending, sent and failed.
+pub async fn count_by_status(pool: &PgPool) -> Result<BTreeMap<String, i64>, sqlx::Error> {
+    let rows = sqlx::query!(r#"SELECT status, count(*) AS "n!" FROM outbox GROUP BY status"#)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
+}
