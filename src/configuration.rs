@@ -236,6 +236,41 @@ impl Settings {
                 "needs concurrency + 1 connections; raise database.max_connections",
             ));
         }
+        self.validate_complaint_templates()?;
+        Ok(())
+    }
+
+    /// Complaint pushes use fixed field names; in production each must have a template,
+    /// since a complaint whose status changes silently breaks the service's promise.
+    fn validate_complaint_templates(&self) -> Result<(), SettingsError> {
+        use crate::domain::complaint::Event;
+        for event in Event::NOTIFIED {
+            let key = event.as_str();
+            match self.wechat.templates.get(key) {
+                Some(t) => {
+                    let mut names: Vec<&str> = t.fields.keys().map(String::as_str).collect();
+                    names.sort_unstable();
+                    let mut wanted = Event::FIELDS.to_vec();
+                    wanted.sort_unstable();
+                    if names != wanted {
+                        return Err(invalid(
+                            "wechat.templates",
+                            format!("{key}: fields must be exactly {}", Event::FIELDS.join(", ")),
+                        ));
+                    }
+                }
+                None if self.environment == AppEnvironment::Production => {
+                    return Err(invalid(
+                        "wechat.templates",
+                        format!(
+                            "{key} is required in production (fields {})",
+                            Event::FIELDS.join(", ")
+                        ),
+                    ));
+                }
+                None => {}
+            }
+        }
         Ok(())
     }
 
@@ -512,20 +547,35 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/production.toml");
         let err = assert_err!(Settings::load_with_env(Some(&path), env(&[])));
         assert!(err.to_string().contains("database.url"), "{err}");
-        let s = assert_ok!(Settings::load_with_env(
-            Some(&path),
-            env(&[
-                ("APP__DATABASE__URL", "postgres://u:pw@db/x"),
-                ("APP__WECHAT__APP_SECRET", "s"),
-                ("APP__WECHAT__TOKEN", "t"),
-                (
-                    "APP__WECHAT__ENCODING_AES_KEY",
-                    "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-                ),
-                ("APP__SESSION__SECRET", "0123456789abcdef0123456789abcdef"),
-            ])
-        ));
-        assert_eq!(s.environment, AppEnvironment::Production);
+        let mut vars = vec![
+            (
+                "APP__DATABASE__URL".to_owned(),
+                "postgres://u:pw@db/x".to_owned(),
+            ),
+            ("APP__WECHAT__APP_SECRET".to_owned(), "s".to_owned()),
+            ("APP__WECHAT__TOKEN".to_owned(), "t".to_owned()),
+            (
+                "APP__WECHAT__ENCODING_AES_KEY".to_owned(),
+                "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".to_owned(),
+            ),
+            (
+                "APP__SESSION__SECRET".to_owned(),
+                "0123456789abcdef0123456789abcdef".to_owned(),
+            ),
+        ];
+        let env_of = |vars: &[(String, String)]| Some(vars.iter().cloned().collect());
+        // Without its template ids the example names the first missing one.
+        let err = assert_err!(Settings::load_with_env(Some(&path), env_of(&vars)));
+        assert!(err.to_string().contains("wechat.templates"), "{err}");
+        for event in crate::domain::complaint::Event::NOTIFIED {
+            let kind = event.as_str().to_ascii_uppercase();
+            vars.push((
+                format!("APP__WECHAT__TEMPLATES__{kind}__TEMPLATE_ID"),
+                format!("tpl_{kind}"),
+            ));
+        }
+        let s = assert_ok!(Settings::load_with_env(Some(&path), env_of(&vars)));
+        assert_eq!(s.wechat.templates.len(), 7);
     }
 
     #[test]
@@ -587,7 +637,7 @@ mod tests {
             r#"
 [wechat.templates.complaint_received]
 template_id = "ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY"
-fields = { tracking_number = "character_string1", status = "phrase2" }
+fields = { tracking_number = "character_string1", status = "phrase2", time = "time3" }
 "#,
         )
         .unwrap();

@@ -202,6 +202,22 @@ pub enum Event {
 }
 
 impl Event {
+    /// Every event the complainant is pushed, each a notification kind that needs a
+    /// template in production.
+    pub const NOTIFIED: [Event; 7] = [
+        Event::Received,
+        Event::Accepted,
+        Event::Rejected,
+        Event::Assigned,
+        Event::Extended,
+        Event::Concluded,
+        Event::ReviewOpened,
+    ];
+
+    /// The fields every complaint push fills (each ≤ 20 characters, per the 2023 rules):
+    /// the tracking number, the new status in a few words, and the time.
+    pub const FIELDS: [&'static str; 3] = ["tracking_number", "status", "time"];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Event::Received => "complaint_received",
