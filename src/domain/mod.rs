@@ -1,8 +1,21 @@
 //! Types that can only hold valid values, and the rules about them. No I/O here:
 //! nothing in `domain` touches sqlx, actix, reqwest or redis.
 
+pub mod disclosure;
+pub mod module;
 pub mod openid;
+pub mod people;
+pub mod power;
 pub mod region;
 
+pub use disclosure::{
+    Amount, Correction, DisclosureContent, DisclosureError, DisclosureStatus, NewAttachment,
+    NewDisclosure, WithdrawalReason,
+};
+pub use module::{Module, UnknownModule};
 pub use openid::{OpenId, OpenIdError};
+pub use people::{
+    HouseholdKind, MaskedName, NewHousehold, NewSupervisor, PersonError, Phone, SupervisorBody,
+};
+pub use power::{PowerItem, PowerList, PowerListError};
 pub use region::{Region, RegionCode, RegionCodeError, RegionLevel, VillageCode, display_name};
