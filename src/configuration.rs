@@ -27,6 +27,7 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub wechat: WechatSettings,
     pub log: LogSettings,
+    pub pages: PageSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -70,6 +71,18 @@ pub struct WechatSettings {
     pub encoding_aes_key: SecretString,
     pub mode: WechatMode,
     pub api_base: String,
+}
+
+/// The followers' H5 pages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSettings {
+    /// How long a page may be cached (`Cache-Control: max-age`), in seconds.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub max_age_seconds: u32,
+    /// How often counted page views are written to the database, in seconds.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub view_flush_seconds: u64,
 }
 
 /// How the account's messages travel (消息加解密方式 in the WeChat console).
@@ -162,6 +175,15 @@ impl Settings {
             return Err(invalid("redis.url", "is not a redis:// URL"));
         }
         self.wechat.validate()?;
+        if self.pages.max_age_seconds > 86_400 {
+            return Err(invalid(
+                "pages.max_age_seconds",
+                "must be at most 86400 (a day)",
+            ));
+        }
+        if !(1..=3_600).contains(&self.pages.view_flush_seconds) {
+            return Err(invalid("pages.view_flush_seconds", "must be 1 to 3600"));
+        }
         Ok(())
     }
 
@@ -338,6 +360,21 @@ mod tests {
             ])
         ));
         assert!(err.to_string().contains("wechat.encoding_aes_key"));
+    }
+
+    #[test]
+    fn page_settings_out_of_range_are_named() {
+        for (key, value) in [
+            ("APP__PAGES__VIEW_FLUSH_SECONDS", "0"),
+            ("APP__PAGES__MAX_AGE_SECONDS", "999999"),
+        ] {
+            let err = assert_err!(Settings::load_with_env(None, env(&[(key, value)])));
+            let named = key
+                .trim_start_matches("APP__")
+                .replace("__", ".")
+                .to_lowercase();
+            assert!(err.to_string().contains(&named), "{key}: {err}");
+        }
     }
 
     #[test]

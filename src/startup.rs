@@ -21,6 +21,7 @@ use crate::region_index::SearchIndex;
 use crate::routes;
 use crate::shutdown::Background;
 use crate::storage;
+use crate::view_counter::ViewCounter;
 
 /// How often each instance checks whether the region table changed.
 const INDEX_REFRESH_EVERY: Duration = Duration::from_secs(60);
@@ -34,6 +35,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub kv: Kv,
     pub regions: SearchIndex,
+    /// Disclosure page views, written in batches by a background task.
+    pub views: ViewCounter,
 }
 
 /// The service, bound and ready to run.
@@ -54,6 +57,18 @@ impl Application {
         region_import::import_builtin_if_empty(&pool)
             .await
             .context("cannot import the built-in 信阳市 divisions")?;
+
+        let power_list = crate::domain::PowerList::parse(crate::domain::power::BUILTIN_POWER_LIST)
+            .context("the built-in power list (data/power/power-list.toml)")?;
+        if storage::power::load_if_empty(&pool, &power_list)
+            .await
+            .context("cannot load the built-in power list")?
+        {
+            tracing::info!(
+                items = power_list.items().len(),
+                "loaded the built-in power list"
+            );
+        }
 
         let kv = Kv::from_settings(&settings.redis).context("redis.url")?;
         if kv.is_shared() {
@@ -80,11 +95,20 @@ impl Application {
             &background.tracker,
         );
 
+        let views = ViewCounter::default();
+        views.spawn_flusher(
+            pool.clone(),
+            Duration::from_secs(settings.pages.view_flush_seconds),
+            background.stop.clone(),
+            &background.tracker,
+        );
+
         let state = AppState {
             settings: Arc::new(settings),
             pool,
             kv,
             regions,
+            views,
         };
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot bind {bind} (server.bind)"))?;
@@ -138,6 +162,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let pool = web::Data::new(state.pool.clone());
     let kv = web::Data::new(state.kv.clone());
     let regions = web::Data::new(state.regions.clone());
+    let views = web::Data::new(state.views.clone());
     let server = HttpServer::new(move || {
         App::new()
             .wrap(Compress::default())
@@ -147,6 +172,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(pool.clone())
             .app_data(kv.clone())
             .app_data(regions.clone())
+            .app_data(views.clone())
             .configure(routes::configure)
     })
     .workers(workers)
