@@ -12,10 +12,13 @@
 //! - `kv`: Redis, or an in-process stand-in for a single instance.
 //! - `region_import`: checking and loading division-code files.
 //! - `region_index`: the in-memory search behind "find my village".
-//! - `routes`: HTTP handlers (health, JSON API).
+//! - `routes`: HTTP handlers (health, JSON API, the followers' H5 pages and assets).
+//! - `view_counter`: page views counted in memory and written in batches.
+//! - `demo_data`: sample content for a new installation (`sunvillage demo-data`).
 
 pub mod cli;
 pub mod configuration;
+pub mod demo_data;
 pub mod domain;
 pub mod kv;
 pub mod region_import;
@@ -25,3 +28,4 @@ pub mod shutdown;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod view_counter;
