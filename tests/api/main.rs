@@ -7,8 +7,10 @@
     reason = "test helpers fail the test loudly on broken infrastructure"
 )]
 
+mod browser;
 mod health;
 mod helpers;
+mod pages;
 mod region_import;
 mod regions_api;
 mod startup;
