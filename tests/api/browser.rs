@@ -226,6 +226,11 @@ async fn a_follower_walks_from_the_map_to_a_disclosure_and_through_the_power_lis
     demo_data::load(&app.pool, demo_data::DEMO_TOML)
         .await
         .unwrap();
+    let three_versions: i64 =
+        sqlx::query_scalar("SELECT id FROM disclosures WHERE current_version = 3")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let c = open_browser(&driver, profile.path()).await;
