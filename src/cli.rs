@@ -58,6 +58,17 @@ pub enum Command {
     /// village of a township or county, and write a CSV of code, name, ticket, image URL
     /// and URL. Scanning one binds the follower to the village.
     Qrcode(QrcodeArgs),
+    /// Fill a few villages of 信阳市 with sample disclosures, supervisors and ledger
+    /// households (data/demo/demo.toml), each marked 示例 on the pages. Running it again
+    /// replaces the samples and touches nothing else.
+    DemoData,
+    /// Replace the power list (小微权力清单) with the one in FILE (TOML, the format of
+    /// data/power/power-list.toml); without FILE, reload the built-in list. The whole
+    /// file is checked first; a bad file changes nothing.
+    LoadPowerList {
+        /// A power-list file; default: the built-in list.
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +140,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Worker => worker(settings).await,
         Command::Menu(command) => menu(settings, command).await,
         Command::Qrcode(args) => qrcodes(settings, args).await,
+        Command::DemoData => {
+            let pool = storage::database::connect_and_migrate(&settings.database).await?;
+            region_import::import_builtin_if_empty(&pool).await?;
+            let report = crate::demo_data::load(&pool, crate::demo_data::DEMO_TOML).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::LoadPowerList { file } => load_power_list(settings, file).await,
     }
 }
 
@@ -276,6 +295,26 @@ async fn qrcodes(settings: Settings, args: QrcodeArgs) -> anyhow::Result<()> {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     app.run_until_stopped(shutdown::signal()).await
+}
+
+async fn load_power_list(settings: Settings, file: Option<PathBuf>) -> anyhow::Result<()> {
+    let text = match &file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?,
+        None => crate::domain::power::BUILTIN_POWER_LIST.to_owned(),
+    };
+    let list = crate::domain::PowerList::parse(&text)?;
+    let pool = storage::database::connect_and_migrate(&settings.database).await?;
+    let n = storage::power::replace_all(&pool, &list).await?;
+    println!(
+        "power list: {n} items in {} categories loaded from {}",
+        list.categories().len(),
+        file.as_ref().map_or_else(
+            || "the built-in list".to_owned(),
+            |p| p.display().to_string()
+        )
+    );
+    Ok(())
 }
 
 async fn import_regions(settings: Settings, args: ImportRegionsArgs) -> anyhow::Result<()> {

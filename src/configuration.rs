@@ -30,6 +30,7 @@ pub struct Settings {
     pub session: SessionSettings,
     pub outbox: OutboxSettings,
     pub log: LogSettings,
+    pub pages: PageSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -136,6 +137,18 @@ pub struct OutboxSettings {
     pub max_attempts: u32,
 }
 
+/// The followers' H5 pages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSettings {
+    /// How long a page may be cached (`Cache-Control: max-age`), in seconds.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub max_age_seconds: u32,
+    /// How often counted page views are written to the database, in seconds.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub view_flush_seconds: u64,
+}
+
 /// How the account's messages travel (消息加解密方式 in the WeChat console).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -235,6 +248,15 @@ impl Settings {
                 "outbox.concurrency",
                 "needs concurrency + 1 connections; raise database.max_connections",
             ));
+        }
+        if self.pages.max_age_seconds > 86_400 {
+            return Err(invalid(
+                "pages.max_age_seconds",
+                "must be at most 86400 (a day)",
+            ));
+        }
+        if !(1..=3_600).contains(&self.pages.view_flush_seconds) {
+            return Err(invalid("pages.view_flush_seconds", "must be 1 to 3600"));
         }
         self.validate_complaint_templates()?;
         Ok(())
@@ -517,6 +539,21 @@ mod tests {
             ])
         ));
         assert!(err.to_string().contains("wechat.encoding_aes_key"));
+    }
+
+    #[test]
+    fn page_settings_out_of_range_are_named() {
+        for (key, value) in [
+            ("APP__PAGES__VIEW_FLUSH_SECONDS", "0"),
+            ("APP__PAGES__MAX_AGE_SECONDS", "999999"),
+        ] {
+            let err = assert_err!(Settings::load_with_env(None, env(&[(key, value)])));
+            let named = key
+                .trim_start_matches("APP__")
+                .replace("__", ".")
+                .to_lowercase();
+            assert!(err.to_string().contains(&named), "{key}: {err}");
+        }
     }
 
     #[test]

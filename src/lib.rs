@@ -17,10 +17,14 @@
 //! - `wechat_api`: the client of WeChat's API (token, menu, templates, OAuth, JS-SDK, QR).
 //! - `session`: follower sessions on pages (OAuth2 snsapi_base, signed cookie).
 //! - `outbox_worker`: delivers the template-message outbox.
+//! - `routes`: HTTP handlers (health, JSON API, the followers' H5 pages and assets).
+//! - `view_counter`: page views counted in memory and written in batches.
+//! - `demo_data`: sample content for a new installation (`sunvillage demo-data`).
 
 pub mod cli;
 pub mod complaints;
 pub mod configuration;
+pub mod demo_data;
 pub mod domain;
 pub mod kv;
 pub mod outbox_worker;
@@ -32,4 +36,5 @@ pub mod shutdown;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod view_counter;
 pub mod wechat_api;

@@ -23,6 +23,7 @@ use crate::routes;
 use crate::session::Sessions;
 use crate::shutdown::Background;
 use crate::storage;
+use crate::view_counter::ViewCounter;
 use crate::wechat_api::WechatApi;
 use crate::wechat_api::template::Templates;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     pub templates: Templates,
     /// Follower sessions on pages.
     pub sessions: Sessions,
+    /// Disclosure page views, written in batches by a background task.
+    pub views: ViewCounter,
 }
 
 /// The service, bound and ready to run.
@@ -64,6 +67,18 @@ impl Application {
         region_import::import_builtin_if_empty(&pool)
             .await
             .context("cannot import the built-in 信阳市 divisions")?;
+
+        let power_list = crate::domain::PowerList::parse(crate::domain::power::BUILTIN_POWER_LIST)
+            .context("the built-in power list (data/power/power-list.toml)")?;
+        if storage::power::load_if_empty(&pool, &power_list)
+            .await
+            .context("cannot load the built-in power list")?
+        {
+            tracing::info!(
+                items = power_list.items().len(),
+                "loaded the built-in power list"
+            );
+        }
 
         let kv = Kv::from_settings(&settings.redis).context("redis.url")?;
         if kv.is_shared() {
@@ -107,6 +122,13 @@ impl Application {
                 background.stop.clone(),
             ));
         }
+        let views = ViewCounter::default();
+        views.spawn_flusher(
+            pool.clone(),
+            Duration::from_secs(settings.pages.view_flush_seconds),
+            background.stop.clone(),
+            &background.tracker,
+        );
 
         let state = AppState {
             settings: Arc::new(settings),
@@ -116,6 +138,7 @@ impl Application {
             wechat,
             templates,
             sessions,
+            views,
         };
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot bind {bind} (server.bind)"))?;
@@ -172,6 +195,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let wechat = web::Data::new(state.wechat.clone());
     let templates = web::Data::new(state.templates.clone());
     let sessions = web::Data::new(state.sessions.clone());
+    let views = web::Data::new(state.views.clone());
     let server = HttpServer::new(move || {
         App::new()
             .wrap(Compress::default())
@@ -184,6 +208,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(wechat.clone())
             .app_data(templates.clone())
             .app_data(sessions.clone())
+            .app_data(views.clone())
             .configure(routes::configure)
     })
     .workers(workers)

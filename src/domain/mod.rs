@@ -2,11 +2,24 @@
 //! nothing in `domain` touches sqlx, actix, reqwest or redis.
 
 pub mod complaint;
+pub mod disclosure;
 pub mod menu;
+pub mod module;
 pub mod notification;
 pub mod openid;
+pub mod people;
+pub mod power;
 pub mod region;
 pub mod staff;
 
+pub use disclosure::{
+    Amount, Correction, DisclosureContent, DisclosureError, DisclosureStatus, NewAttachment,
+    NewDisclosure, WithdrawalReason,
+};
+pub use module::{Module, UnknownModule};
 pub use openid::{OpenId, OpenIdError};
+pub use people::{
+    HouseholdKind, MaskedName, NewHousehold, NewSupervisor, PersonError, Phone, SupervisorBody,
+};
+pub use power::{PowerItem, PowerList, PowerListError};
 pub use region::{Region, RegionCode, RegionCodeError, RegionLevel, VillageCode, display_name};

@@ -2,9 +2,12 @@
 //! function, and map the result; no SQL here.
 
 pub mod api;
+pub mod assets;
 pub mod error;
 pub mod health;
 pub mod oauth;
+pub mod page_error;
+pub mod pages;
 pub mod staff;
 
 use actix_web::web;
@@ -14,4 +17,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     api::configure(cfg);
     oauth::configure(cfg);
+    pages::configure(cfg);
+    // Outside /api (which answers JSON), a bad address gets the friendly HTML page.
+    cfg.app_data(
+        web::QueryConfig::default().error_handler(|_, _| {
+            page_error::PageError::bad_request("网址中的查询参数有误。").into()
+        }),
+    )
+    .app_data(
+        web::PathConfig::default()
+            .error_handler(|_, _| page_error::PageError::bad_request("网址有误。").into()),
+    )
+    .default_service(web::to(pages::not_found));
 }

@@ -424,3 +424,10 @@ pub async fn monthly_counts(
         .map(|r| (r.month, r.received, r.concluded))
         .collect())
 }
+
+/// Complaints answered: concluded at least once (已办结, and 已评价 after it).
+pub async fn count_answered(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM complaints WHERE concluded_at IS NOT NULL"#)
+        .fetch_one(pool)
+        .await
+}

@@ -3,9 +3,13 @@
 
 pub mod complaints;
 pub mod database;
+pub mod disclosures;
 pub mod outbox;
+pub mod people;
+pub mod power;
 pub mod regions;
 pub mod staff_tokens;
+pub mod stats;
 
 /// A transaction on the service's database.
 pub type PgTransaction<'a> = sqlx::Transaction<'a, sqlx::Postgres>;
@@ -14,4 +18,21 @@ pub type PgTransaction<'a> = sqlx::Transaction<'a, sqlx::Postgres>;
 /// rule, or a hand edit): reported as a decode error rather than trusted.
 pub fn corrupt(what: &str, err: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::Decode(format!("stored {what} is invalid: {err}").into())
+}
+
+/// A page of a list: 1-based page number and its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Paging {
+    pub(crate) fn offset(self) -> i64 {
+        i64::from(self.page.max(1) - 1) * i64::from(self.per_page)
+    }
+
+    pub(crate) fn limit(self) -> i64 {
+        i64::from(self.per_page)
+    }
 }

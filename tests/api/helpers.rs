@@ -83,6 +83,24 @@ impl TestApp {
         (status, body)
     }
 
+    /// Stops the server the way SIGTERM would and waits for it, keeping the database
+    /// so the test can read what shutdown wrote.
+    pub async fn stop_server(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("clean shutdown");
+        }
+    }
+
+    /// A new pool on the test's database (the app's closes when it stops).
+    pub async fn fresh_pool(&self) -> PgPool {
+        PgPool::connect(&format!("{}/{}", *PG_BASE, self.db_name))
+            .await
+            .expect("the test database accepts connections")
+    }
+
     /// Stops the server the way SIGTERM would, and waits for it.
     pub async fn shut_down(mut self) {
         if let Some(stop) = self.stop.take() {

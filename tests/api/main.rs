@@ -7,6 +7,7 @@
     reason = "test helpers fail the test loudly on broken infrastructure"
 )]
 
+mod browser;
 mod complaints_staff;
 mod fake_wechat;
 mod health;
@@ -14,6 +15,7 @@ mod helpers;
 mod jssdk;
 mod oauth;
 mod outbox;
+mod pages;
 mod qrcode;
 mod region_import;
 mod regions_api;

@@ -30,7 +30,7 @@ fn configure(s: &mut Settings) {
     s.outbox.poll_interval_ms = 50;
     s.outbox.concurrency = 4;
     s.wechat.templates.insert(
-        "complaint_received".into(),
+        "notice_published".into(),
         TemplateSettings {
             template_id: TEMPLATE_ID.into(),
             fields: BTreeMap::from([
@@ -63,7 +63,7 @@ async fn enqueue(app: &TestApp, openid: &str, n: usize) -> Vec<OutboxId> {
         let tracking = format!("TS2026{i:07}");
         let notification = templates
             .notification(
-                "complaint_received",
+                "notice_published",
                 &openid,
                 &[("tracking_number", &tracking), ("status", "已受理")],
                 Some(&format!("/complaints/{tracking}")),
@@ -148,7 +148,7 @@ async fn a_rolled_back_notification_is_never_sent() {
     let templates = Templates::from_settings(&app.settings).unwrap();
     let n = templates
         .notification(
-            "complaint_received",
+            "notice_published",
             &OpenId::parse(FOLLOWER).unwrap(),
             &[("tracking_number", "TS1"), ("status", "已受理")],
             None,
@@ -527,7 +527,7 @@ async fn a_notification_breaking_the_2023_rules_is_refused_before_the_outbox() {
 
     let long = templates
         .notification(
-            "complaint_received",
+            "notice_published",
             &openid,
             &[
                 ("tracking_number", "TS1"),
@@ -541,7 +541,7 @@ async fn a_notification_breaking_the_2023_rules_is_refused_before_the_outbox() {
         .unwrap_err();
     let newline = templates
         .notification(
-            "complaint_received",
+            "notice_published",
             &openid,
             &[("tracking_number", "TS1"), ("status", "已受理\n请等待")],
             None,

@@ -1,0 +1,304 @@
+//! `GET /d/{id}`: one disclosure with everything it says, its attachments and its
+//! version history (views counted in memory, see `view_counter`);
+//! `GET /d/{id}/files/{file}`: an attachment. Also the list line every list page uses.
+
+use actix_web::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, ContentDisposition, DispositionParam,
+    DispositionType,
+};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use sqlx::PgPool;
+
+use super::regions::ancestors;
+use super::village::complaint_href;
+use super::{Crumb, Layout, Site, count, date, date_time, file_size, get, paragraphs};
+use crate::domain::{DisclosureStatus, RegionLevel, VillageCode};
+use crate::region_index::SearchIndex;
+use crate::routes::page_error::PageError;
+use crate::storage::{self, disclosures::DisclosureSummary};
+use crate::view_counter::ViewCounter;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/d/{id}", get().to(detail))
+        .route("/d/{id}/files/{file}", get().to(attachment));
+}
+
+/// A small label beside a title.
+pub struct Badge {
+    pub text: String,
+    pub class: &'static str,
+}
+
+fn badges(status: DisclosureStatus, version: i32, is_sample: bool) -> Vec<Badge> {
+    let mut out = Vec::new();
+    if is_sample {
+        out.push(Badge {
+            text: "示例".into(),
+            class: "sample",
+        });
+    }
+    if status == DisclosureStatus::Withdrawn {
+        out.push(Badge {
+            text: "已撤回".into(),
+            class: "withdrawn",
+        });
+    } else if version > 1 {
+        out.push(Badge {
+            text: format!("已更正 · 第{version}版"),
+            class: "corrected",
+        });
+    }
+    out
+}
+
+/// One line of a disclosure list.
+pub struct ListItem {
+    pub href: String,
+    pub title: String,
+    pub meta: String,
+    pub amount: Option<String>,
+    pub badges: Vec<Badge>,
+}
+
+pub fn list_item(d: &DisclosureSummary) -> ListItem {
+    let mut meta = Vec::new();
+    if let Some(p) = &d.period {
+        meta.push(p.clone());
+    }
+    meta.push(format!("{}发布", date(d.published_at)));
+    ListItem {
+        href: format!("/d/{}", d.id),
+        title: d.title.clone(),
+        meta: meta.join(" · "),
+        amount: d.amount.map(|a| a.to_string()),
+        badges: badges(d.status, d.version, d.is_sample),
+    }
+}
+
+pub struct Field {
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct FileLink {
+    pub href: String,
+    pub name: String,
+    pub size: String,
+}
+
+pub struct VersionView {
+    pub version: i32,
+    pub title: String,
+    pub published: String,
+    pub note: Option<String>,
+    pub fields: Vec<Field>,
+    pub body: Vec<Vec<String>>,
+    pub files: Vec<FileLink>,
+}
+
+#[derive(Template)]
+#[template(path = "disclosure.html")]
+struct DisclosurePage {
+    page: Layout,
+    title: String,
+    badges: Vec<Badge>,
+    withdrawn: Option<String>,
+    fields: Vec<Field>,
+    body: Vec<Vec<String>>,
+    files: Vec<FileLink>,
+    history: Vec<VersionView>,
+    module_href: String,
+    module_name: &'static str,
+    complaint_href: Option<String>,
+    is_sample: bool,
+}
+
+fn parse_id(raw: &str) -> Result<i64, PageError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| PageError::not_found("没有找到这条公开内容，它的编号有误。"))
+}
+
+async fn detail(
+    site: Site,
+    path: web::Path<String>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+    views: web::Data<ViewCounter>,
+) -> Result<HttpResponse, PageError> {
+    let id = parse_id(&path)?;
+    let d = storage::disclosures::find(&pool, id)
+        .await?
+        .ok_or_else(|| PageError::not_found("没有找到这条公开内容，它可能已被删除或编号有误。"))?;
+    let current = d
+        .current()
+        .ok_or_else(|| PageError::internal(anyhow::anyhow!("disclosure {id} has no version")))?;
+    views.record(id);
+    let hit = index
+        .current()
+        .get(&d.region_code)
+        .ok_or_else(|| PageError::internal(anyhow::anyhow!("disclosure {id}: unknown region")))?;
+    let region_href = if hit.level == RegionLevel::Village {
+        format!("/v/{}", hit.code)
+    } else {
+        format!("/r/{}", hit.code)
+    };
+    let module_href = if hit.level == RegionLevel::Village {
+        format!("/v/{}/m/{}", hit.code, d.module.slug())
+    } else {
+        format!("/r/{}/d", hit.code)
+    };
+    let village = VillageCode::try_from(d.region_code.clone()).ok();
+
+    let fields_of = |v: &storage::disclosures::Version| {
+        let mut f = vec![
+            Field {
+                label: "公开单位",
+                value: hit.full_name(),
+            },
+            Field {
+                label: "栏目",
+                value: d.module.name().to_owned(),
+            },
+        ];
+        if let Some(p) = &v.period {
+            f.push(Field {
+                label: "公开期间",
+                value: p.clone(),
+            });
+        }
+        if let Some(a) = v.amount {
+            f.push(Field {
+                label: "金额",
+                value: a.to_string(),
+            });
+        }
+        f.push(Field {
+            label: "发布人",
+            value: v.publisher.clone(),
+        });
+        f
+    };
+    let files_of = |version: i32| {
+        d.attachments
+            .iter()
+            .filter(|a| a.version == version)
+            .map(|a| FileLink {
+                href: format!("/d/{id}/files/{}", a.id),
+                name: a.name.clone(),
+                size: file_size(a.size),
+            })
+            .collect::<Vec<_>>()
+    };
+
+    let mut fields = fields_of(current);
+    fields.push(Field {
+        label: "首次发布",
+        value: date_time(d.published_at),
+    });
+    if current.version > 1 {
+        fields.push(Field {
+            label: "最近更正",
+            value: date_time(current.published_at),
+        });
+    }
+    fields.push(Field {
+        label: "版本",
+        value: format!("第{}版（共{}版）", current.version, d.versions.len()),
+    });
+    fields.push(Field {
+        label: "状态",
+        value: match d.status {
+            DisclosureStatus::Published if current.version > 1 => "已发布（已更正）".to_owned(),
+            DisclosureStatus::Published => "已发布".to_owned(),
+            DisclosureStatus::Withdrawn => "已撤回".to_owned(),
+        },
+    });
+    fields.push(Field {
+        label: "浏览",
+        value: format!("{}次", count(d.views + views.pending(id))),
+    });
+
+    let history = d
+        .versions
+        .iter()
+        .skip(1)
+        .map(|v| VersionView {
+            version: v.version,
+            title: v.title.clone(),
+            published: date_time(v.published_at),
+            note: v.change_note.clone(),
+            fields: fields_of(v),
+            body: paragraphs(&v.body),
+            files: files_of(v.version),
+        })
+        .collect();
+    let mut crumbs = ancestors(&hit);
+    crumbs.push(Crumb::new(hit.display_name.clone(), region_href));
+    let module_name = if hit.level == RegionLevel::Village {
+        d.module.name()
+    } else {
+        "本级公开"
+    };
+    crumbs.push(Crumb::new(module_name, module_href.clone()));
+    let summary: String = current.body.chars().take(60).collect();
+    let page = DisclosurePage {
+        page: site
+            .layout(
+                &format!("/d/{id}"),
+                &current.title,
+                format!("{}：{summary}", hit.full_name()),
+            )
+            .with_crumbs(crumbs, "详情"),
+        title: current.title.clone(),
+        badges: badges(d.status, current.version, d.is_sample),
+        withdrawn: d.withdrawn_reason.as_ref().map(|r| match d.withdrawn_at {
+            Some(at) => format!("{}撤回。原因：{r}", date_time(at)),
+            None => format!("已撤回。原因：{r}"),
+        }),
+        fields,
+        body: paragraphs(&current.body),
+        files: files_of(current.version),
+        history,
+        module_href,
+        module_name,
+        complaint_href: village.as_ref().map(complaint_href),
+        is_sample: d.is_sample,
+    };
+    site.render(&page)
+}
+
+async fn attachment(
+    path: web::Path<(String, String)>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, PageError> {
+    let (id, file) = path.into_inner();
+    let id = parse_id(&id)?;
+    let file_id = parse_id(&file)?;
+    let file = storage::disclosures::attachment(&pool, id, file_id)
+        .await?
+        .ok_or_else(|| PageError::not_found("没有找到这个附件。"))?;
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Inline,
+        parameters: vec![DispositionParam::FilenameExt(
+            actix_web::http::header::ExtendedValue {
+                charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: file.name.into_bytes(),
+            },
+        )],
+    };
+    let content_type = if file.media_type.starts_with("text/") {
+        format!("{}; charset=utf-8", file.media_type)
+    } else {
+        file.media_type
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((CONTENT_DISPOSITION, disposition))
+        .insert_header((CACHE_CONTROL, "public, max-age=3600"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(file.content))
+}

@@ -1,0 +1,115 @@
+//! `GET /`: the city map (drawn at build time), the search box, the headline figures
+//! and the county-level units as large buttons.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use sqlx::PgPool;
+
+use super::{Layout, SearchBox, Site, count, get};
+use crate::domain::RegionCode;
+use crate::kv::Kv;
+use crate::routes::page_error::PageError;
+use crate::storage;
+use crate::storage::stats::Headline;
+
+/// The map drawn by build.rs from data/maps/xinyang-counties.geojson.
+pub const COUNTY_MAP_SVG: &str = include_str!(concat!(env!("OUT_DIR"), "/county_map.svg"));
+/// The city the home page shows (信阳市); the map is of it.
+pub const HOME_CITY: &str = "4115";
+/// How long the headline figures are reused before they are counted again.
+const HEADLINE_TTL: Duration = Duration::from_secs(60);
+const HEADLINE_KEY: &str = "pages:headline";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", get().to(home));
+}
+
+pub struct Figure {
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct CountyLink {
+    pub name: String,
+    pub href: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    page: Layout,
+    search: SearchBox,
+    figures: Vec<Figure>,
+    map: &'static str,
+    counties: Vec<CountyLink>,
+}
+
+/// The figures, shared by all instances for a minute through the key-value store; when
+/// it fails they are counted directly.
+async fn headline(pool: &PgPool, kv: &Kv) -> Result<Headline, sqlx::Error> {
+    if let Ok(Some(cached)) = kv.get(HEADLINE_KEY).await
+        && let Ok(h) = serde_json::from_str(&cached)
+    {
+        return Ok(h);
+    }
+    let h = storage::stats::headline(pool).await?;
+    if let Ok(json) = serde_json::to_string(&h)
+        && let Err(e) = kv.set(HEADLINE_KEY, &json, HEADLINE_TTL).await
+    {
+        tracing::warn!(error = %e, "could not cache the headline figures");
+    }
+    Ok(h)
+}
+
+async fn home(
+    site: Site,
+    pool: web::Data<PgPool>,
+    kv: web::Data<Kv>,
+) -> Result<HttpResponse, PageError> {
+    let city = RegionCode::parse(HOME_CITY).map_err(PageError::internal)?;
+    let h = headline(&pool, &kv).await?;
+    let counties = storage::regions::children_with_counts(&pool, &city)
+        .await?
+        .into_iter()
+        .map(|(r, townships)| CountyLink {
+            href: format!("/r/{}", r.code),
+            name: r.display_name,
+            note: format!("{townships}个乡镇"),
+        })
+        .collect();
+    let page = HomePage {
+        page: site.layout(
+            "/",
+            "信阳市村务公开",
+            format!(
+                "信阳市{}个村（社区）的党务、村务、财务公开，小微权力清单和投诉建议。",
+                count(h.villages)
+            ),
+        ),
+        search: SearchBox::everywhere(),
+        figures: vec![
+            Figure {
+                label: "覆盖村（社区）",
+                value: count(h.villages),
+            },
+            Figure {
+                label: "公开事项",
+                value: count(h.disclosures),
+            },
+            Figure {
+                label: "办结投诉",
+                value: count(h.complaints_handled),
+            },
+            Figure {
+                label: "关注群众",
+                value: count(h.followers),
+            },
+        ],
+        map: COUNTY_MAP_SVG,
+        counties,
+    };
+    site.render(&page)
+}

@@ -1,0 +1,183 @@
+//! `GET /power`: the power list grouped by category; `GET /power/{id}`: one power's five
+//! clarities with its procedure drawn as a flow chart in HTML and CSS (decisions as
+//! hexagons, branches that leave the main line beside them).
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use sqlx::PgPool;
+
+use super::{Crumb, Layout, Site, get};
+use crate::domain::power::{FlowNode, SideTarget};
+use crate::routes::page_error::PageError;
+use crate::storage;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/power", get().to(list))
+        .route("/power/{id}", get().to(item));
+}
+
+pub struct ItemLink {
+    pub number: i32,
+    pub name: String,
+    pub href: String,
+    pub steps: String,
+}
+
+pub struct Category {
+    pub name: String,
+    pub items: Vec<ItemLink>,
+}
+
+#[derive(Template)]
+#[template(path = "power_list.html")]
+struct PowerListPage {
+    page: Layout,
+    total: usize,
+    categories: Vec<Category>,
+}
+
+async fn list(site: Site, pool: web::Data<PgPool>) -> Result<HttpResponse, PageError> {
+    let items = storage::power::list(&pool).await?;
+    let total = items.len();
+    let mut categories: Vec<Category> = Vec::new();
+    for i in items {
+        let link = ItemLink {
+            number: i.id,
+            href: format!("/power/{}", i.id),
+            steps: format!("{}步", i.steps),
+            name: i.name,
+        };
+        match categories.last_mut() {
+            Some(c) if c.name == i.category => c.items.push(link),
+            _ => categories.push(Category {
+                name: i.category,
+                items: vec![link],
+            }),
+        }
+    }
+    let page = PowerListPage {
+        page: site
+            .layout(
+                "/power",
+                "村级小微权力清单",
+                format!("村级小微权力清单{total}项：每项权力的名称、实施主体、运行流程、公开公示和责任追究。"),
+            )
+            .with_crumbs(vec![Crumb::new("首页", "/")], "小微权力清单"),
+        total,
+        categories,
+    };
+    site.render(&page)
+}
+
+/// A branch off the main line, ready to show.
+pub struct SideView {
+    pub label: String,
+    pub text: String,
+    pub href: Option<String>,
+    pub is_end: bool,
+}
+
+/// A step of the flow chart, ready to show.
+pub struct NodeView {
+    pub number: usize,
+    pub title: String,
+    pub actor: Option<String>,
+    pub detail: Option<String>,
+    pub limit: Option<String>,
+    pub basis: Option<String>,
+    pub public: Option<String>,
+    pub decision: bool,
+    pub onward: Option<String>,
+    pub sides: Vec<SideView>,
+    pub last: bool,
+}
+
+fn node_view(n: FlowNode<'_>) -> NodeView {
+    NodeView {
+        number: n.number,
+        decision: n.is_decision(),
+        title: n.step.title.clone(),
+        actor: n.step.actor.clone(),
+        detail: n.step.detail.clone(),
+        limit: n.step.limit.clone(),
+        basis: n.step.basis.clone(),
+        public: n.step.public.clone(),
+        onward: n.onward.map(str::to_owned),
+        sides: n
+            .sides
+            .into_iter()
+            .map(|s| match s.target {
+                SideTarget::Step { number, title } => SideView {
+                    label: s.label.to_owned(),
+                    text: format!("回到第{number}步：{title}"),
+                    href: Some(format!("#step-{number}")),
+                    is_end: false,
+                },
+                SideTarget::End { title } => SideView {
+                    label: s.label.to_owned(),
+                    text: title.to_owned(),
+                    href: None,
+                    is_end: true,
+                },
+            })
+            .collect(),
+        last: n.last,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "power_item.html")]
+struct PowerItemPage {
+    page: Layout,
+    number: i32,
+    name: String,
+    category: String,
+    subject: String,
+    publicity: String,
+    accountability: String,
+    basis: Vec<String>,
+    flow: Vec<NodeView>,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+async fn item(
+    site: Site,
+    path: web::Path<String>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, PageError> {
+    let missing = || PageError::not_found("小微权力清单中没有这一项。");
+    let id: i32 = path.parse().map_err(|_| missing())?;
+    let item = storage::power::find(&pool, id).await?.ok_or_else(missing)?;
+    let (prev, next) = storage::power::neighbours(&pool, id).await?;
+    let flow = item.flow().into_iter().map(node_view).collect();
+    let page = PowerItemPage {
+        page: site
+            .layout(
+                &format!("/power/{id}"),
+                &item.name,
+                format!(
+                    "小微权力清单第{id}项“{}”：实施主体、运行流程图、公开公示和责任追究。",
+                    item.name
+                ),
+            )
+            .with_crumbs(
+                vec![
+                    Crumb::new("首页", "/"),
+                    Crumb::new("小微权力清单", "/power"),
+                ],
+                format!("第{id}项"),
+            ),
+        number: item.id,
+        name: item.name.clone(),
+        category: item.category.clone(),
+        subject: item.subject.clone(),
+        publicity: item.publicity.clone(),
+        accountability: item.accountability.clone(),
+        basis: item.basis.clone(),
+        flow,
+        prev: prev.map(|p| format!("/power/{p}")),
+        next: next.map(|n| format!("/power/{n}")),
+    };
+    site.render(&page)
+}

@@ -1,0 +1,342 @@
+//! `GET /v/{code}`: a village with its nine modules as tiles, its supervisors (and its
+//! township's 监察办公室) with tap-to-call phones, and links to the power list and to the
+//! complaint form; `GET /v/{code}/m/{module}`: a module's disclosures, newest first,
+//! paginated (脱贫攻坚 adds the ledgers, 投诉建议 the complaint button);
+//! `GET /v/{code}/households/{kind}`: a ledger, names masked.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use sqlx::PgPool;
+
+use super::disclosures::{ListItem, list_item};
+use super::regions::{PageQuery, ancestors, lookup};
+use super::{Crumb, Layout, Pager, SearchBox, Site, count, day, get, page_number};
+use crate::domain::{HouseholdKind, Module, RegionLevel, SupervisorBody, VillageCode};
+use crate::region_index::{Hit, SearchIndex};
+use crate::routes::page_error::PageError;
+use crate::storage::people::Supervisor;
+use crate::storage::{self, Paging};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/v/{code}", get().to(village))
+        .route("/v/{code}/m/{module}", get().to(module_list))
+        .route("/v/{code}/households/{kind}", get().to(households));
+}
+
+const PER_PAGE: u32 = 15;
+const HOUSEHOLDS_PER_PAGE: u32 = 20;
+
+/// Where a follower files a complaint about a village (the complaints pages).
+pub fn complaint_href(code: &VillageCode) -> String {
+    format!("/complaints/new?village={code}")
+}
+
+/// The village a path names; anything else is the friendly 404.
+fn find_village(index: &SearchIndex, raw: &str) -> Result<(Hit, VillageCode), PageError> {
+    let not_a_village = || {
+        PageError::not_found(format!(
+            "没有找到编码为 {raw} 的村（社区）。可以用下面的搜索框按村名查找。"
+        ))
+    };
+    let code = VillageCode::parse(raw).map_err(|_| not_a_village())?;
+    let hit = lookup(index, raw).map_err(|_| not_a_village())?;
+    if hit.level != RegionLevel::Village || hit.code != *code.region_code() {
+        return Err(not_a_village());
+    }
+    Ok((hit, code))
+}
+
+/// "平桥区王岗乡": where a village lies.
+fn place_of(hit: &Hit) -> String {
+    [&hit.county, &hit.township]
+        .into_iter()
+        .flatten()
+        .map(|p| p.name.as_str())
+        .collect()
+}
+
+pub struct PersonView {
+    pub name: String,
+    pub role: String,
+    pub phone: Option<String>,
+    pub dial: Option<String>,
+    pub sample: bool,
+}
+
+pub struct SupervisorGroup {
+    pub title: &'static str,
+    pub people: Vec<PersonView>,
+}
+
+/// Supervisors grouped by body, in the order the page shows them.
+pub fn supervisor_groups(people: Vec<Supervisor>) -> Vec<SupervisorGroup> {
+    SupervisorBody::ALL
+        .into_iter()
+        .map(|body| SupervisorGroup {
+            title: body.name(),
+            people: people
+                .iter()
+                .filter(|p| p.body == body)
+                .map(|p| PersonView {
+                    name: p.name.clone(),
+                    role: p.role.clone(),
+                    phone: p.phone.as_ref().map(|ph| ph.as_str().to_owned()),
+                    dial: p.phone.as_ref().map(|ph| ph.dial()),
+                    sample: p.is_sample,
+                })
+                .collect(),
+        })
+        .filter(|g| !g.people.is_empty())
+        .collect()
+}
+
+pub struct Tile {
+    pub href: String,
+    pub name: &'static str,
+    pub glyph: &'static str,
+    pub slug: &'static str,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "village.html")]
+struct VillagePage {
+    page: Layout,
+    name: String,
+    place: String,
+    tiles: Vec<Tile>,
+    groups: Vec<SupervisorGroup>,
+    has_samples: bool,
+    complaint_href: String,
+    search: SearchBox,
+}
+
+async fn village(
+    site: Site,
+    path: web::Path<String>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+) -> Result<HttpResponse, PageError> {
+    let (hit, code) = find_village(&index, &path)?;
+    let counts = storage::disclosures::module_counts(&pool, &hit.code).await?;
+    let mut regions = vec![&hit.code];
+    if let Some(t) = &hit.township {
+        regions.push(&t.code);
+    }
+    let people = storage::people::supervisors_of(&pool, &regions).await?;
+    let has_samples = counts.iter().any(|c| c.samples > 0) || people.iter().any(|p| p.is_sample);
+    let tiles = counts
+        .iter()
+        .map(|c| Tile {
+            href: format!("/v/{code}/m/{}", c.module.slug()),
+            name: c.module.name(),
+            glyph: c.module.glyph(),
+            slug: c.module.slug(),
+            note: if c.total > 0 {
+                format!("{}条", count(c.total))
+            } else {
+                "暂无".to_owned()
+            },
+        })
+        .collect();
+    let name = hit.display_name.clone();
+    let place = place_of(&hit);
+    let page = VillagePage {
+        page: site
+            .layout(
+                &format!("/v/{code}"),
+                &format!("{place}{name}"),
+                format!(
+                    "{place}{name}的党务、村务、财务公开，村务监督委员会和廉情监督员联系方式。"
+                ),
+            )
+            .with_crumbs(ancestors(&hit), name.clone()),
+        tiles,
+        groups: supervisor_groups(people),
+        has_samples,
+        complaint_href: complaint_href(&code),
+        search: SearchBox::everywhere(),
+        place,
+        name,
+    };
+    site.render(&page)
+}
+
+pub struct LedgerLink {
+    pub name: &'static str,
+    pub href: String,
+    pub households: String,
+}
+
+#[derive(Template)]
+#[template(path = "module.html")]
+struct ModulePage {
+    page: Layout,
+    heading: String,
+    summary: &'static str,
+    items: Vec<ListItem>,
+    total: String,
+    pager: Pager,
+    empty: String,
+    ledgers: Vec<LedgerLink>,
+    complaint_href: String,
+    is_complaints: bool,
+    village_href: String,
+}
+
+async fn module_list(
+    site: Site,
+    path: web::Path<(String, String)>,
+    query: web::Query<PageQuery>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+) -> Result<HttpResponse, PageError> {
+    let (raw_code, slug) = path.into_inner();
+    let (hit, code) = find_village(&index, &raw_code)?;
+    let module = Module::parse(&slug)
+        .map_err(|_| PageError::not_found(format!("{}没有“{slug}”这个栏目。", hit.display_name)))?;
+    let page_no = page_number(query.page_raw());
+    let (items, total) = storage::disclosures::list(
+        &pool,
+        &hit.code,
+        Some(module),
+        Paging {
+            page: page_no,
+            per_page: PER_PAGE,
+        },
+    )
+    .await?;
+    let ledgers = if module == Module::Poverty {
+        storage::people::household_counts(&pool, &code)
+            .await?
+            .into_iter()
+            .map(|(kind, n)| LedgerLink {
+                name: kind.name(),
+                href: format!("/v/{code}/households/{}", kind.as_str()),
+                households: format!("{}户", count(n)),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let name = hit.display_name.clone();
+    let base = format!("/v/{code}/m/{}", module.slug());
+    let mut crumbs = ancestors(&hit);
+    crumbs.push(Crumb::new(name.clone(), format!("/v/{code}")));
+    let page = ModulePage {
+        page: site
+            .layout(
+                &base,
+                &format!("{name}{}", module.name()),
+                format!(
+                    "{}{name}的{}公开：{}",
+                    place_of(&hit),
+                    module.name(),
+                    module.summary()
+                ),
+            )
+            .with_crumbs(crumbs, module.name()),
+        heading: format!("{name} · {}", module.name()),
+        summary: module.summary(),
+        items: items.iter().map(list_item).collect(),
+        total: count(total),
+        pager: Pager::new(&base, page_no, PER_PAGE, total),
+        empty: format!("{name}暂未发布{}方面的公开内容。", module.name()),
+        ledgers,
+        complaint_href: complaint_href(&code),
+        is_complaints: module == Module::Complaints,
+        village_href: format!("/v/{code}"),
+    };
+    site.render(&page)
+}
+
+pub struct HouseholdView {
+    pub head: String,
+    pub size: String,
+    pub risk: String,
+    pub measures: String,
+    pub cadre: String,
+    pub last_visit: Option<String>,
+    pub lifted_year: Option<String>,
+    pub sample: bool,
+}
+
+#[derive(Template)]
+#[template(path = "households.html")]
+struct HouseholdsPage {
+    page: Layout,
+    heading: String,
+    total: String,
+    households: Vec<HouseholdView>,
+    pager: Pager,
+    other_href: String,
+    other_name: &'static str,
+}
+
+async fn households(
+    site: Site,
+    path: web::Path<(String, String)>,
+    query: web::Query<PageQuery>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+) -> Result<HttpResponse, PageError> {
+    let (raw_code, kind) = path.into_inner();
+    let (hit, code) = find_village(&index, &raw_code)?;
+    let kind = HouseholdKind::parse(&kind).ok_or_else(|| PageError::not_found("没有这个台账。"))?;
+    let page_no = page_number(query.page_raw());
+    let total = storage::people::household_counts(&pool, &code)
+        .await?
+        .into_iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(0, |(_, n)| n);
+    let rows = storage::people::households(
+        &pool,
+        &code,
+        kind,
+        Paging {
+            page: page_no,
+            per_page: HOUSEHOLDS_PER_PAGE,
+        },
+    )
+    .await?;
+    let other = match kind {
+        HouseholdKind::Lifted => HouseholdKind::Monitored,
+        HouseholdKind::Monitored => HouseholdKind::Lifted,
+    };
+    let name = hit.display_name.clone();
+    let base = format!("/v/{code}/households/{}", kind.as_str());
+    let mut crumbs = ancestors(&hit);
+    crumbs.push(Crumb::new(name.clone(), format!("/v/{code}")));
+    crumbs.push(Crumb::new(
+        Module::Poverty.name(),
+        format!("/v/{code}/m/{}", Module::Poverty.slug()),
+    ));
+    let page = HouseholdsPage {
+        page: site
+            .layout(
+                &base,
+                &format!("{name}{}台账", kind.name()),
+                format!("{name}{}帮扶台账（姓名已隐去）。", kind.name()),
+            )
+            .with_crumbs(crumbs, kind.name()),
+        heading: format!("{name} · {}台账", kind.name()),
+        total: count(total),
+        households: rows
+            .into_iter()
+            .map(|h| HouseholdView {
+                head: h.head.as_str().to_owned(),
+                size: format!("{}人", h.size),
+                risk: h.risk,
+                measures: h.measures,
+                cadre: h.cadre,
+                last_visit: h.last_visit.map(day),
+                lifted_year: h.lifted_year.map(|y| format!("{y}年脱贫")),
+                sample: h.is_sample,
+            })
+            .collect(),
+        pager: Pager::new(&base, page_no, HOUSEHOLDS_PER_PAGE, total),
+        other_href: format!("/v/{code}/households/{}", other.as_str()),
+        other_name: other.name(),
+    };
+    site.render(&page)
+}

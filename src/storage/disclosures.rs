@@ -1,0 +1,442 @@
+//! The `disclosures`, `disclosure_versions` and `disclosure_attachments` tables:
+//! publishing, correcting (a new version) and withdrawing (the record stays), the
+//! public lists and detail, and batched view counts.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::{Paging, PgTransaction, corrupt};
+use crate::domain::{
+    Amount, Correction, DisclosureStatus, Module, NewAttachment, NewDisclosure, RegionCode,
+    WithdrawalReason,
+};
+
+/// One line of a module's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosureSummary {
+    pub id: i64,
+    pub title: String,
+    pub period: Option<String>,
+    pub amount: Option<Amount>,
+    /// When it was first published.
+    pub published_at: DateTime<Utc>,
+    pub version: i32,
+    pub status: DisclosureStatus,
+    pub is_sample: bool,
+}
+
+/// One version of the content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub version: i32,
+    pub title: String,
+    pub body: String,
+    pub period: Option<String>,
+    pub amount: Option<Amount>,
+    pub publisher: String,
+    pub change_note: Option<String>,
+    pub published_at: DateTime<Utc>,
+}
+
+/// A file's description, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub version: i32,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+}
+
+/// Everything the detail page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disclosure {
+    pub id: i64,
+    pub region_code: RegionCode,
+    pub module: Module,
+    pub status: DisclosureStatus,
+    pub withdrawn_reason: Option<String>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub published_at: DateTime<Utc>,
+    pub views: i64,
+    pub is_sample: bool,
+    /// Newest first; the first is the current version.
+    pub versions: Vec<Version>,
+    /// Of every version; `version` tells which.
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+impl Disclosure {
+    pub fn current(&self) -> Option<&Version> {
+        self.versions.first()
+    }
+}
+
+/// An attachment's bytes, for download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentFile {
+    pub name: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
+}
+
+/// How many disclosures a region shows under one module, and how many are demo content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModuleCount {
+    pub module: Module,
+    pub total: i64,
+    pub samples: i64,
+}
+
+fn module(s: &str) -> Result<Module, sqlx::Error> {
+    Module::parse(s).map_err(|e| corrupt("module", e))
+}
+
+fn status(s: &str) -> Result<DisclosureStatus, sqlx::Error> {
+    DisclosureStatus::parse(s).ok_or_else(|| corrupt("status", s))
+}
+
+fn amount(fen: Option<i64>) -> Result<Option<Amount>, sqlx::Error> {
+    fen.map(Amount::from_fen)
+        .transpose()
+        .map_err(|e| corrupt("amount", e))
+}
+
+async fn insert_attachments(
+    tx: &mut PgTransaction<'_>,
+    id: i64,
+    version: i32,
+    attachments: &[NewAttachment],
+) -> Result<(), sqlx::Error> {
+    for a in attachments {
+        sqlx::query!(
+            "INSERT INTO disclosure_attachments (disclosure_id, version, name, media_type, content)
+             VALUES ($1, $2, $3, $4, $5)",
+            id,
+            version,
+            a.name(),
+            a.media_type(),
+            a.content()
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Publishes version 1 at `at`; returns the new disclosure's id.
+pub async fn publish(
+    pool: &PgPool,
+    new: &NewDisclosure,
+    at: DateTime<Utc>,
+    is_sample: bool,
+) -> Result<i64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        "INSERT INTO disclosures (region_code, module, published_at, is_sample)
+         VALUES ($1, $2, $3, $4) RETURNING id",
+        new.region().as_str(),
+        new.module().slug(),
+        at,
+        is_sample
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let c = new.content();
+    sqlx::query!(
+        "INSERT INTO disclosure_versions
+             (disclosure_id, version, title, body, period, amount_fen, publisher, published_at)
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7)",
+        id,
+        c.title(),
+        c.body(),
+        c.period(),
+        c.amount().map(Amount::fen),
+        c.publisher(),
+        at
+    )
+    .execute(&mut *tx)
+    .await?;
+    insert_attachments(&mut tx, id, 1, new.attachments()).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Adds a corrected version at `at`; returns its number, or `None` when the disclosure
+/// does not exist or was withdrawn (a withdrawn record is kept as it was).
+pub async fn correct(
+    pool: &PgPool,
+    id: i64,
+    correction: &Correction,
+    at: DateTime<Utc>,
+) -> Result<Option<i32>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let Some(current) = sqlx::query_scalar!(
+        "SELECT current_version FROM disclosures WHERE id = $1 AND status = 'published' FOR UPDATE",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let version = current + 1;
+    let c = correction.content();
+    sqlx::query!(
+        "INSERT INTO disclosure_versions
+             (disclosure_id, version, title, body, period, amount_fen, publisher, change_note,
+              published_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        id,
+        version,
+        c.title(),
+        c.body(),
+        c.period(),
+        c.amount().map(Amount::fen),
+        c.publisher(),
+        correction.note(),
+        at
+    )
+    .execute(&mut *tx)
+    .await?;
+    insert_attachments(&mut tx, id, version, correction.attachments()).await?;
+    sqlx::query!(
+        "UPDATE disclosures SET current_version = $2 WHERE id = $1",
+        id,
+        version
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(version))
+}
+
+/// Withdraws a published disclosure, keeping it and the reason; false when there was
+/// none to withdraw.
+pub async fn withdraw(
+    pool: &PgPool,
+    id: i64,
+    reason: &WithdrawalReason,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE disclosures SET status = 'withdrawn', withdrawn_reason = $2, withdrawn_at = $3
+         WHERE id = $1 AND status = 'published'",
+        id,
+        reason.as_str(),
+        at
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Per module, how many disclosures `region` shows (every module, zeros included).
+pub async fn module_counts(
+    pool: &PgPool,
+    region: &RegionCode,
+) -> Result<Vec<ModuleCount>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT module, count(*) AS "total!", count(*) FILTER (WHERE is_sample) AS "samples!"
+           FROM disclosures
+           WHERE region_code = $1 AND status IN ('published', 'withdrawn')
+           GROUP BY module"#,
+        region.as_str()
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut found: HashMap<Module, (i64, i64)> = HashMap::new();
+    for r in rows {
+        found.insert(module(&r.module)?, (r.total, r.samples));
+    }
+    Ok(Module::ALL
+        .into_iter()
+        .map(|m| {
+            let (total, samples) = found.get(&m).copied().unwrap_or((0, 0));
+            ModuleCount {
+                module: m,
+                total,
+                samples,
+            }
+        })
+        .collect())
+}
+
+/// A region's disclosures (of one module, or all), newest first, and how many there
+/// are in all.
+pub async fn list(
+    pool: &PgPool,
+    region: &RegionCode,
+    only: Option<Module>,
+    paging: Paging,
+) -> Result<(Vec<DisclosureSummary>, i64), sqlx::Error> {
+    let module_filter = only.map(Module::slug);
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM disclosures
+           WHERE region_code = $1 AND ($2::text IS NULL OR module = $2)
+             AND status IN ('published', 'withdrawn')"#,
+        region.as_str(),
+        module_filter
+    )
+    .fetch_one(pool)
+    .await?;
+    let rows = sqlx::query!(
+        r#"SELECT d.id, v.title, v.period, v.amount_fen, d.published_at, d.current_version,
+                  d.status, d.is_sample
+           FROM disclosures d
+           JOIN disclosure_versions v ON v.disclosure_id = d.id AND v.version = d.current_version
+           WHERE d.region_code = $1 AND ($2::text IS NULL OR d.module = $2)
+             AND d.status IN ('published', 'withdrawn')
+           ORDER BY d.published_at DESC, d.id DESC
+           OFFSET $3 LIMIT $4"#,
+        region.as_str(),
+        module_filter,
+        paging.offset(),
+        paging.limit()
+    )
+    .fetch_all(pool)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(DisclosureSummary {
+                id: r.id,
+                title: r.title,
+                period: r.period,
+                amount: amount(r.amount_fen)?,
+                published_at: r.published_at,
+                version: r.current_version,
+                status: status(&r.status)?,
+                is_sample: r.is_sample,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok((items, total))
+}
+
+/// How many disclosures each child of `parent` shows (children without any are absent).
+pub async fn counts_for_children(
+    pool: &PgPool,
+    parent: &RegionCode,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT d.region_code, count(*) AS "n!"
+           FROM disclosures d JOIN regions r ON r.code = d.region_code
+           WHERE r.parent_code = $1 AND d.status IN ('published', 'withdrawn')
+           GROUP BY d.region_code"#,
+        parent.as_str()
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.region_code, r.n)).collect())
+}
+
+/// A disclosure with every version and its attachments' descriptions.
+pub async fn find(pool: &PgPool, id: i64) -> Result<Option<Disclosure>, sqlx::Error> {
+    let Some(d) = sqlx::query!(
+        "SELECT id, region_code, module, status, withdrawn_reason, withdrawn_at, published_at,
+                views, is_sample
+         FROM disclosures WHERE id = $1 AND status IN ('published', 'withdrawn')",
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let versions = sqlx::query!(
+        "SELECT version, title, body, period, amount_fen, publisher, change_note, published_at
+         FROM disclosure_versions WHERE disclosure_id = $1 ORDER BY version DESC",
+        id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|v| {
+        Ok(Version {
+            version: v.version,
+            title: v.title,
+            body: v.body,
+            period: v.period,
+            amount: amount(v.amount_fen)?,
+            publisher: v.publisher,
+            change_note: v.change_note,
+            published_at: v.published_at,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let attachments = sqlx::query_as!(
+        AttachmentInfo,
+        r#"SELECT id, version, name, media_type, octet_length(content)::bigint AS "size!"
+           FROM disclosure_attachments WHERE disclosure_id = $1 ORDER BY version DESC, id"#,
+        id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(Some(Disclosure {
+        id: d.id,
+        region_code: RegionCode::parse(&d.region_code).map_err(|e| corrupt("region code", e))?,
+        module: module(&d.module)?,
+        status: status(&d.status)?,
+        withdrawn_reason: d.withdrawn_reason,
+        withdrawn_at: d.withdrawn_at,
+        published_at: d.published_at,
+        views: d.views,
+        is_sample: d.is_sample,
+        versions,
+        attachments,
+    }))
+}
+
+/// An attachment of a shown disclosure, with its bytes.
+pub async fn attachment(
+    pool: &PgPool,
+    disclosure_id: i64,
+    attachment_id: i64,
+) -> Result<Option<AttachmentFile>, sqlx::Error> {
+    sqlx::query_as!(
+        AttachmentFile,
+        "SELECT a.name, a.media_type, a.content
+         FROM disclosure_attachments a JOIN disclosures d ON d.id = a.disclosure_id
+         WHERE a.id = $1 AND a.disclosure_id = $2 AND d.status IN ('published', 'withdrawn')",
+        attachment_id,
+        disclosure_id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Adds counted views, one statement for the whole batch.
+pub async fn add_views(pool: &PgPool, counts: &[(i64, i64)]) -> Result<(), sqlx::Error> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let (ids, ns): (Vec<i64>, Vec<i64>) = counts.iter().copied().unzip();
+    sqlx::query!(
+        "UPDATE disclosures d SET views = d.views + c.n
+         FROM unnest($1::bigint[], $2::bigint[]) AS c(id, n)
+         WHERE d.id = c.id",
+        &ids,
+        &ns
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Removes every disclosure marked as demo content; returns how many.
+pub async fn delete_samples(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query!("DELETE FROM disclosures WHERE is_sample")
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
+/// Disclosures shown in all, for the home page's headline.
+pub async fn count_public(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM disclosures WHERE status = 'published'"#)
+        .fetch_one(pool)
+        .await
+}

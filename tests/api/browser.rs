@@ -1,0 +1,370 @@
+//! A walk through the pages in real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`, installed by `scripts/ensure-services --browser`), driven over
+//! WebDriver at a phone's 375×667 viewport: home → county → township → village → module
+//! → disclosure, a ledger, power list → item, and the 404 page's search. Each page is checked for what it must show, for
+//! not being wider than the screen, and for loading nothing from another host; a
+//! full-page screenshot of each goes to target/screenshots/.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use sunvillage::demo_data;
+
+use crate::helpers::spawn_app;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const WIDTH: i64 = 375;
+const HEIGHT: i64 = 667;
+
+/// The chromedriver process, stopped when the test ends however it ends.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start_driver() -> Driver {
+    assert!(
+        Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/ensure-services --browser"
+    );
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver { child, port };
+    let status = format!("http://127.0.0.1:{port}/status");
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(&status).await
+            && r.status().is_success()
+        {
+            return driver;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not answer on port {port}");
+}
+
+async fn open_browser(driver: &Driver, profile: &Path) -> Client {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--hide-scrollbars",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+            // A phone in WeChat: its viewport, pixel density and user agent.
+            "mobileEmulation": {
+                "deviceMetrics": { "width": WIDTH, "height": HEIGHT, "pixelRatio": 2.0, "touch": true },
+                "userAgent": "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) \
+                              Chrome/130.0.0.0 Mobile Safari/537.36 XWEB/1300 MMWEBSDK/20240404 \
+                              MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64 Weixin NetType/4G \
+                              Language/zh_CN ABI/arm64"
+            }
+        }
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!("a JSON object")
+    };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session")
+}
+
+/// A DevTools command through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("target/screenshots can be created");
+    dir
+}
+
+/// Saves a screenshot of the whole page, not just the viewport.
+async fn screenshot(c: &Client, name: &str) {
+    let shot = c
+        .issue_cmd(Cdp {
+            cmd: "Page.captureScreenshot",
+            params: json!({ "format": "png", "captureBeyondViewport": true }),
+        })
+        .await
+        .expect("a screenshot");
+    let data = shot["data"].as_str().expect("base64 data");
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .expect("valid base64");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("the file is written");
+}
+
+/// What every page must hold: the viewport of a phone, no horizontal overflow, every
+/// resource from our own host, and the expected `<title>` and `<h1>`.
+async fn check_page(c: &Client, origin: &str, title_part: &str, h1: &str) {
+    let title = c.title().await.unwrap();
+    assert!(
+        title.contains(title_part),
+        "title `{title}` lacks `{title_part}`"
+    );
+    assert!(title.ends_with("阳光村务"), "{title}");
+    let facts = c
+        .execute(
+            "return {
+                 width: window.innerWidth,
+                 height: window.innerHeight,
+                 scroll: document.documentElement.scrollWidth,
+                 h1: (document.querySelector('h1') || {}).textContent,
+                 resources: performance.getEntriesByType('resource').map(e => e.name),
+                 wide: Array.from(document.querySelectorAll('body *'))
+                     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+                     .map(e => e.tagName + '.' + e.className).slice(0, 5)
+             };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(facts["width"], WIDTH, "the viewport is a phone's");
+    assert_eq!(facts["height"], HEIGHT);
+    let scroll = facts["scroll"].as_i64().unwrap();
+    assert!(
+        scroll <= WIDTH,
+        "{title}: the page is {scroll}px wide; too wide: {}",
+        facts["wide"]
+    );
+    assert_eq!(facts["h1"].as_str().map(str::trim), Some(h1), "{title}");
+    for r in facts["resources"].as_array().unwrap() {
+        let r = r.as_str().unwrap();
+        assert!(r.starts_with(origin), "{title} loaded {r}");
+    }
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` cannot be clicked: {e}"));
+}
+
+/// Clicks and waits until the browser has arrived at `path` (a form's submission may
+/// still be on its way when the click returns).
+async fn follow(c: &Client, origin: &str, css: &str, path: &str) {
+    click(c, css).await;
+    let url = url::Url::parse(&format!("{origin}{path}")).expect("a URL");
+    let arrived = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url)
+        .await;
+    if let Err(e) = arrived {
+        panic!("clicking `{css}` did not lead to {path}: {e}");
+    }
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_follower_walks_from_the_map_to_a_disclosure_and_through_the_power_list_on_a_phone() {
+    let app = spawn_app().await;
+    demo_data::load(&app.pool, demo_data::DEMO_TOML)
+        .await
+        .unwrap();
+    let three_versions: i64 =
+        sqlx::query_scalar("SELECT id FROM disclosures WHERE current_version = 3")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = open_browser(&driver, profile.path()).await;
+    let origin = app.address.clone();
+
+    // Home: the map, the figures, the county buttons.
+    c.goto(&app.url("/")).await.unwrap();
+    check_page(&c, &origin, "信阳市村务公开", "信阳市村务公开").await;
+    let counties = c.find_all(Locator::Css("svg.map a.county")).await.unwrap();
+    assert_eq!(counties.len(), 10);
+    assert!(text_of(&c, ".figures").await.contains("3,474"));
+    screenshot(&c, "01-home").await;
+
+    // County: tap 平桥区 on the map itself.
+    follow(
+        &c,
+        &origin,
+        r#"svg.map a.county[href="/r/411503"]"#,
+        "/r/411503",
+    )
+    .await;
+    check_page(&c, &origin, "平桥区", "平桥区").await;
+    assert!(text_of(&c, ".crumbs").await.contains("信阳市"));
+    screenshot(&c, "02-county").await;
+
+    // Township.
+    follow(&c, &origin, r#"a.row[href="/r/411503209"]"#, "/r/411503209").await;
+    check_page(&c, &origin, "平桥区王岗乡", "王岗乡").await;
+    assert!(text_of(&c, "main").await.contains("乡镇监察办公室"));
+    screenshot(&c, "03-township").await;
+
+    // Village: nine tiles, supervisors with tap-to-call.
+    follow(
+        &c,
+        &origin,
+        r#"a.row[href="/v/411503209202"]"#,
+        "/v/411503209202",
+    )
+    .await;
+    check_page(&c, &origin, "平桥区王岗乡王岗村", "王岗村").await;
+    assert_eq!(c.find_all(Locator::Css("a.tile")).await.unwrap().len(), 9);
+    assert!(
+        !c.find_all(Locator::Css(r#"a.call[href^="tel:"]"#))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    screenshot(&c, "04-village").await;
+
+    // Module: 项目公示.
+    follow(
+        &c,
+        &origin,
+        r#"a.tile[href="/v/411503209202/m/projects"]"#,
+        "/v/411503209202/m/projects",
+    )
+    .await;
+    check_page(&c, &origin, "王岗村项目公示", "王岗村 · 项目公示").await;
+    screenshot(&c, "05-module").await;
+
+    // Disclosure: three versions, the history opens without script.
+    follow(&c, &origin, "a.item", &format!("/d/{three_versions}")).await;
+    check_page(
+        &c,
+        &origin,
+        "村组道路硬化工程项目公示",
+        "王岗村2026年村组道路硬化工程项目公示（含比选结果）",
+    )
+    .await;
+    assert!(text_of(&c, ".fields").await.contains("第3版（共3版）"));
+    let versions = c.find_all(Locator::Css("details.version")).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    click(&c, "details.version summary").await;
+    screenshot(&c, "06-disclosure").await;
+
+    // The 脱贫攻坚 ledger: names masked.
+    c.goto(&app.url("/v/411503209202/m/poverty")).await.unwrap();
+    check_page(&c, &origin, "王岗村脱贫攻坚", "王岗村 · 脱贫攻坚").await;
+    follow(
+        &c,
+        &origin,
+        r#"a.row[href="/v/411503209202/households/lifted"]"#,
+        "/v/411503209202/households/lifted",
+    )
+    .await;
+    check_page(&c, &origin, "王岗村脱贫户台账", "王岗村 · 脱贫户台账").await;
+    assert!(text_of(&c, ".households").await.contains("张*远"));
+    screenshot(&c, "07-ledger").await;
+
+    // The power list and one item with its flow chart.
+    c.goto(&app.url("/power")).await.unwrap();
+    check_page(&c, &origin, "村级小微权力清单", "村级小微权力清单").await;
+    assert_eq!(
+        c.find_all(Locator::Css(r#"a.row[href^="/power/"]"#))
+            .await
+            .unwrap()
+            .len(),
+        30
+    );
+    screenshot(&c, "08-power-list").await;
+
+    follow(&c, &origin, r#"a.row[href="/power/19"]"#, "/power/19").await;
+    check_page(
+        &c,
+        &origin,
+        "最低生活保障（低保）申请",
+        "最低生活保障（低保）申请",
+    )
+    .await;
+    assert!(
+        !c.find_all(Locator::Css(".node--decision"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        text_of(&c, ".flow")
+            .await
+            .contains("不予批准，书面向申请人说明理由")
+    );
+    screenshot(&c, "09-power-item").await;
+
+    // The friendly 404, with its search box working.
+    c.goto(&app.url("/v/411503209999")).await.unwrap();
+    check_page(&c, &origin, "没有找到这个页面", "没有找到这个页面").await;
+    screenshot(&c, "10-not-found").await;
+    c.find(Locator::Css("#q"))
+        .await
+        .unwrap()
+        .send_keys("上马石")
+        .await
+        .unwrap();
+    follow(&c, &origin, ".search__button", "/v/411503209204").await;
+    check_page(&c, &origin, "王岗乡上马石村", "上马石村").await;
+
+    c.close().await.unwrap();
+}
