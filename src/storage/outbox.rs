@@ -83,7 +83,9 @@ pub struct OutboxTask {
 }
 
 /// The oldest due row that no other worker holds, locked in a new transaction; `None`
-/// when nothing is due. A row whose stored openid no longer parses is failed on the
+/// when nothing is due. A follower's messages go out in the order they were written: a
+/// row waits while an earlier one to the same follower is pending (being sent, or
+/// waiting for its retry), so a status push never overtakes the one before it. A row whose stored openid no longer parses is failed on the
 /// spot rather than retried forever.
 pub async fn next_due(
     pool: &PgPool,
@@ -94,6 +96,10 @@ pub async fn next_due(
             "SELECT outbox_id, client_msg_id, kind, openid, template_id, data, url, attempts
              FROM outbox
              WHERE status = 'pending' AND next_attempt_at <= now()
+               AND NOT EXISTS (
+                   SELECT 1 FROM outbox earlier
+                   WHERE earlier.openid = outbox.openid AND earlier.status = 'pending'
+                     AND earlier.outbox_id < outbox.outbox_id)
              ORDER BY next_attempt_at, outbox_id
              LIMIT 1
              FOR UPDATE SKIP LOCKED"

@@ -400,7 +400,12 @@ async fn a_crash_after_wechat_accepted_resends_once_and_wechat_drops_the_duplica
 async fn two_workers_deliver_1000_notifications_with_no_duplicates_and_none_missing() {
     let fake = FakeWechat::start().await;
     let app = app(&fake).await;
-    let ids = enqueue(&app, FOLLOWER, 1000).await;
+    // 50 followers with 20 each: workers contend for rows, and each follower's
+    // messages must still leave in order.
+    let mut ids = Vec::new();
+    for f in 0..50 {
+        ids.extend(enqueue(&app, &format!("oFollower{f:019}"), 20).await);
+    }
     let started = Instant::now();
 
     let workers: Vec<_> = (0..2)
@@ -454,6 +459,24 @@ async fn two_workers_deliver_1000_notifications_with_no_duplicates_and_none_miss
         let row = entry(&app, id).await;
         assert_eq!(row.status, "sent");
         assert!(msgids.insert(row.msgid.unwrap()));
+    }
+    // Each follower's messages arrived in the order they were written.
+    for f in 0..50 {
+        let openid = format!("oFollower{f:019}");
+        let numbers: Vec<String> = delivered
+            .iter()
+            .filter(|m| m.touser == openid)
+            .map(|m| {
+                m.data["character_string1"]["value"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        let mut sorted = numbers.clone();
+        sorted.sort();
+        assert_eq!(numbers.len(), 20);
+        assert_eq!(numbers, sorted, "{openid}");
     }
 }
 
