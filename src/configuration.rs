@@ -31,6 +31,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub log: LogSettings,
     pub pages: PageSettings,
+    pub complaints: ComplaintSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -135,6 +136,14 @@ pub struct OutboxSettings {
     /// Attempts before a transient failure becomes final.
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub max_attempts: u32,
+}
+
+/// 投诉建议.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintSettings {
+    /// The letters that start every tracking number (XY-20261128-0042).
+    pub tracking_prefix: String,
 }
 
 /// The followers' H5 pages.
@@ -257,6 +266,15 @@ impl Settings {
         }
         if !(1..=3_600).contains(&self.pages.view_flush_seconds) {
             return Err(invalid("pages.view_flush_seconds", "must be 1 to 3600"));
+        }
+        let day = chrono::NaiveDate::default();
+        if crate::domain::complaint::TrackingNumber::new(&self.complaints.tracking_prefix, day, 1)
+            .is_err()
+        {
+            return Err(invalid(
+                "complaints.tracking_prefix",
+                "must be 2 to 6 capital letters",
+            ));
         }
         self.validate_complaint_templates()?;
         Ok(())

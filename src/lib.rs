@@ -10,6 +10,7 @@
 //! - `domain`: types that can only hold valid values (region codes, …). No I/O.
 //! - `storage`: all SQL, one module per table group.
 //! - `complaints`: changing complaints: state, timeline and notification in one transaction.
+//! - `form_token`: CSRF tokens tying a follower's form to them.
 //! - `kv`: Redis, or an in-process stand-in for a single instance.
 //! - `region_import`: checking and loading division-code files.
 //! - `region_index`: the in-memory search behind "find my village".
@@ -26,6 +27,7 @@ pub mod complaints;
 pub mod configuration;
 pub mod demo_data;
 pub mod domain;
+pub mod form_token;
 pub mod kv;
 pub mod outbox_worker;
 pub mod region_import;

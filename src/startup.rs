@@ -15,6 +15,7 @@ use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
 
 use crate::configuration::Settings;
+use crate::form_token::FormTokens;
 use crate::kv::Kv;
 use crate::outbox_worker;
 use crate::region_import;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub templates: Templates,
     /// Follower sessions on pages.
     pub sessions: Sessions,
+    /// CSRF tokens of follower forms.
+    pub forms: FormTokens,
     /// Disclosure page views, written in batches by a background task.
     pub views: ViewCounter,
 }
@@ -109,6 +112,7 @@ impl Application {
             .context("cannot build the WeChat client")?;
         let templates = Templates::from_settings(&settings).context("wechat.templates")?;
         let sessions = Sessions::from_settings(&settings, wechat.clone()).context("session")?;
+        let forms = FormTokens::from_settings(&settings).context("session.secret")?;
         if !settings.session.dev_openid.is_empty() {
             tracing::warn!(
                 "session.dev_openid is set: browsers without a session act as that follower"
@@ -138,6 +142,7 @@ impl Application {
             wechat,
             templates,
             sessions,
+            forms,
             views,
         };
         let listener =
@@ -195,6 +200,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let wechat = web::Data::new(state.wechat.clone());
     let templates = web::Data::new(state.templates.clone());
     let sessions = web::Data::new(state.sessions.clone());
+    let forms = web::Data::new(state.forms.clone());
     let views = web::Data::new(state.views.clone());
     let server = HttpServer::new(move || {
         App::new()
@@ -208,6 +214,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(wechat.clone())
             .app_data(templates.clone())
             .app_data(sessions.clone())
+            .app_data(forms.clone())
             .app_data(views.clone())
             .configure(routes::configure)
     })

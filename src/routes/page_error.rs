@@ -18,6 +18,9 @@ pub enum PageError {
     /// The address is malformed: the message says how, in Chinese.
     #[error("{0}")]
     BadRequest(String),
+    /// Someone else's page (a complaint is shown only to whoever filed it).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -29,6 +32,10 @@ impl PageError {
 
     pub fn bad_request(message: impl Into<String>) -> PageError {
         PageError::BadRequest(message.into())
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> PageError {
+        PageError::Forbidden(message.into())
     }
 
     pub fn internal(cause: impl Into<anyhow::Error>) -> PageError {
@@ -68,6 +75,7 @@ impl ResponseError for PageError {
         match self {
             PageError::NotFound(_) => StatusCode::NOT_FOUND,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::Forbidden(_) => StatusCode::FORBIDDEN,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -76,6 +84,7 @@ impl ResponseError for PageError {
         let (heading, message) = match self {
             PageError::NotFound(m) => ("没有找到这个页面", m.as_str()),
             PageError::BadRequest(m) => ("网址有误", m.as_str()),
+            PageError::Forbidden(m) => ("无权查看", m.as_str()),
             PageError::Internal(cause) => {
                 tracing::error!(error.cause_chain = ?cause, "page failed");
                 ("系统繁忙", "页面暂时打不开，请稍后再试。")
@@ -88,8 +97,9 @@ impl ResponseError for PageError {
             search: SearchBox::everywhere(),
         };
         let status = self.status_code();
-        // A missing page may appear later (a village publishes); an outage passes.
-        let cache = if status.is_server_error() {
+        // A missing page may appear later (a village publishes); an outage passes; a
+        // refusal depends on who asks.
+        let cache = if status.is_server_error() || status == StatusCode::FORBIDDEN {
             "no-store"
         } else {
             "public, max-age=60"

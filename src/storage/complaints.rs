@@ -153,7 +153,8 @@ pub async fn lock_state(
     tx: &mut PgTransaction<'_>,
     complaint_id: i64,
 ) -> Result<Option<(ComplaintState, String, String)>, sqlx::Error> {
-    let Some(r) = sqlx::query!(
+    let Some(r) = sqlx::query_as!(
+        StateRow,
         "SELECT status, received_at, concluded_at, accept_due, conclude_due, review_due,
                 extended, reviews, satisfaction, openid, tracking_number
          FROM complaints WHERE complaint_id = $1 FOR UPDATE",
@@ -164,25 +165,65 @@ pub async fn lock_state(
     else {
         return Ok(None);
     };
-    let state = ComplaintState {
-        status: ComplaintStatus::parse(&r.status)
-            .ok_or_else(|| corrupt("complaint status", &r.status))?,
-        received_at: r.received_at,
-        concluded_at: r.concluded_at,
-        deadlines: Deadlines {
-            accept_due: r.accept_due,
-            conclude_due: r.conclude_due,
-            review_due: r.review_due,
-        },
-        extended: r.extended,
-        reviews: u32::try_from(r.reviews).map_err(|e| corrupt("review count", e))?,
-        satisfaction: r
-            .satisfaction
-            .as_deref()
-            .map(|s| Satisfaction::parse(s).ok_or_else(|| corrupt("satisfaction", s)))
-            .transpose()?,
-    };
-    Ok(Some((state, r.openid, r.tracking_number)))
+    Ok(Some(r.into_state()?))
+}
+
+/// The rule-relevant state of a complaint, for showing what may be done next.
+pub async fn state(
+    pool: &PgPool,
+    complaint_id: i64,
+) -> Result<Option<ComplaintState>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        StateRow,
+        "SELECT status, received_at, concluded_at, accept_due, conclude_due, review_due,
+                extended, reviews, satisfaction, openid, tracking_number
+         FROM complaints WHERE complaint_id = $1",
+        complaint_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| r.into_state().map(|(state, _, _)| state))
+        .transpose()
+}
+
+struct StateRow {
+    status: String,
+    received_at: DateTime<Utc>,
+    concluded_at: Option<DateTime<Utc>>,
+    accept_due: Option<DateTime<Utc>>,
+    conclude_due: Option<DateTime<Utc>>,
+    review_due: Option<DateTime<Utc>>,
+    extended: bool,
+    reviews: i32,
+    satisfaction: Option<String>,
+    openid: String,
+    tracking_number: String,
+}
+
+impl StateRow {
+    /// The state, the owner's openid and the tracking number.
+    fn into_state(self) -> Result<(ComplaintState, String, String), sqlx::Error> {
+        let r = self;
+        let state = ComplaintState {
+            status: ComplaintStatus::parse(&r.status)
+                .ok_or_else(|| corrupt("complaint status", &r.status))?,
+            received_at: r.received_at,
+            concluded_at: r.concluded_at,
+            deadlines: Deadlines {
+                accept_due: r.accept_due,
+                conclude_due: r.conclude_due,
+                review_due: r.review_due,
+            },
+            extended: r.extended,
+            reviews: u32::try_from(r.reviews).map_err(|e| corrupt("review count", e))?,
+            satisfaction: r
+                .satisfaction
+                .as_deref()
+                .map(|s| Satisfaction::parse(s).ok_or_else(|| corrupt("satisfaction", s)))
+                .transpose()?,
+        };
+        Ok((state, r.openid, r.tracking_number))
+    }
 }
 
 /// Writes the state a transition produced.

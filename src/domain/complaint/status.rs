@@ -218,6 +218,28 @@ impl Event {
     /// the tracking number, the new status in a few words, and the time.
     pub const FIELDS: [&'static str; 3] = ["tracking_number", "status", "time"];
 
+    pub const ALL: [Event; 9] = [
+        Event::Received,
+        Event::Accepted,
+        Event::Rejected,
+        Event::Assigned,
+        Event::Extended,
+        Event::Concluded,
+        Event::Rated,
+        Event::ReviewOpened,
+        Event::Noted,
+    ];
+
+    pub fn parse(s: &str) -> Option<Event> {
+        Event::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
+    /// Whether the complainant may read this step of the timeline (internal notes are
+    /// for staff only).
+    pub fn is_public(self) -> bool {
+        self != Event::Noted
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Event::Received => "complaint_received",
@@ -277,6 +299,24 @@ impl ComplaintState {
             reviews: 0,
             satisfaction: None,
         }
+    }
+
+    /// Whether the complainant may ask for a review now: once, after rating the answer
+    /// not satisfied, within 30 days of it (《信访工作条例》 art. 35).
+    pub fn review_available(&self, now: DateTime<Utc>) -> Result<(), TransitionError> {
+        if self.reviews > 0 {
+            return Err(TransitionError::ReviewAlreadyUsed);
+        }
+        let in_window = self
+            .concluded_at
+            .is_some_and(|c| now <= deadline::days_after(c, deadline::REVIEW_REQUEST_WITHIN_DAYS));
+        if self.status != ComplaintStatus::Rated
+            || self.satisfaction != Some(Satisfaction::NotSatisfied)
+            || !in_window
+        {
+            return Err(TransitionError::ReviewNotAvailable);
+        }
+        Ok(())
     }
 
     /// The deadline that applies now, if any.
@@ -408,15 +448,7 @@ pub fn apply(
             (Event::Rated, format!("评价：{}", satisfaction.label()))
         }
         Action::RequestReview { reason } => {
-            if state.reviews > 0 {
-                return Err(TransitionError::ReviewAlreadyUsed);
-            }
-            let in_window = state.concluded_at.is_some_and(|c| {
-                now <= deadline::days_after(c, deadline::REVIEW_REQUEST_WITHIN_DAYS)
-            });
-            if state.satisfaction != Some(Satisfaction::NotSatisfied) || !in_window {
-                return Err(TransitionError::ReviewNotAvailable);
-            }
+            state.review_available(now)?;
             let reason = required("the reason", reason, MAX_NOTE_CHARS)?;
             next.status = ComplaintStatus::UnderReview;
             next.reviews += 1;

@@ -5,6 +5,7 @@
 //! their cache and security headers), [`SearchBox`], [`Pager`] and the date and count
 //! formats. Errors render through `routes::page_error::PageError`.
 
+pub mod complaints;
 pub mod disclosures;
 pub mod home;
 pub mod power;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     village::configure(cfg);
     disclosures::configure(cfg);
     power::configure(cfg);
+    complaints::configure(cfg);
     assets::configure(cfg);
 }
 
@@ -229,6 +231,24 @@ impl Site {
             crumbs: Vec::new(),
             here: String::new(),
         }
+    }
+
+    /// Renders a page that belongs to one follower (a form, their complaints): never
+    /// stored by a cache.
+    pub fn render_private(
+        &self,
+        status: StatusCode,
+        page: &impl Template,
+    ) -> Result<HttpResponse, PageError> {
+        let mut response = html_response(status, page.render()?);
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        Ok(response)
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Renders a page as 200 with the configured short caching.

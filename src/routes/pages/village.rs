@@ -109,7 +109,18 @@ struct VillagePage {
     has_samples: bool,
     complaint_href: String,
     search: SearchBox,
+    /// Complaints about the village per month: counts only, never who or what.
+    months: Vec<MonthRow>,
 }
+
+pub struct MonthRow {
+    pub month: String,
+    pub received: String,
+    pub concluded: String,
+}
+
+/// Months of complaint figures shown on a village page.
+const COMPLAINT_MONTHS: i32 = 6;
 
 async fn village(
     site: Site,
@@ -139,9 +150,19 @@ async fn village(
             },
         })
         .collect();
+    let months = storage::complaints::monthly_counts(&pool, code.as_str(), COMPLAINT_MONTHS)
+        .await?
+        .into_iter()
+        .map(|(month, received, concluded)| MonthRow {
+            month: month_label(&month),
+            received: count(received),
+            concluded: count(concluded),
+        })
+        .collect();
     let name = hit.display_name.clone();
     let place = place_of(&hit);
     let page = VillagePage {
+        months,
         page: site
             .layout(
                 &format!("/v/{code}"),
@@ -160,6 +181,14 @@ async fn village(
         name,
     };
     site.render(&page)
+}
+
+/// `2026-11` → `2026年11月`.
+fn month_label(month: &str) -> String {
+    match month.split_once('-') {
+        Some((y, m)) => format!("{y}年{}月", m.trim_start_matches('0')),
+        None => month.to_owned(),
+    }
 }
 
 pub struct LedgerLink {

@@ -1,0 +1,362 @@
+//! A complaint's own page (`/complaints/{tracking}`): what was filed, where it stands,
+//! the public timeline, the answer, and once answered the rating form (and after a
+//! "not satisfied" within 30 days, the review request). Also the confirmation after
+//! submitting and the photos. Only whoever filed the complaint sees any of it.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+use sqlx::PgPool;
+
+use super::{owned, status_class, status_label, village_name, when};
+use crate::complaints::{self, ActError, ActingAs};
+use crate::domain::complaint::{
+    Action, ComplaintStatus, DeadlineState, Event, Satisfaction, TransitionError,
+};
+use crate::form_token::FormTokens;
+use crate::region_index::SearchIndex;
+use crate::routes::page_error::PageError;
+use crate::routes::pages::{Crumb, Layout, Site, date, paragraphs};
+use crate::session::FollowerSession;
+use crate::storage;
+use crate::wechat_api::template::Templates;
+
+pub struct Step {
+    pub when: String,
+    pub label: &'static str,
+    pub note: String,
+}
+
+pub struct RatingOption {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "complaint_detail.html")]
+struct DetailPage {
+    page: Layout,
+    tracking_number: String,
+    village: String,
+    category: String,
+    content: Vec<Vec<String>>,
+    anonymous: bool,
+    name: Option<String>,
+    phone: Option<String>,
+    status: &'static str,
+    status_class: &'static str,
+    due: Option<String>,
+    overdue: bool,
+    received: String,
+    steps: Vec<Step>,
+    photos: Vec<String>,
+    satisfaction: Option<&'static str>,
+    can_rate: bool,
+    can_review: bool,
+    ratings: Vec<RatingOption>,
+    rate_csrf: String,
+    review_csrf: String,
+    banner: Option<String>,
+    just_submitted: bool,
+}
+
+#[derive(Deserialize)]
+pub struct DetailQuery {
+    done: Option<String>,
+}
+
+fn purpose(action: &str, tracking: &str) -> String {
+    format!("{action}:{tracking}")
+}
+
+#[allow(clippy::too_many_arguments, reason = "one page's inputs")]
+async fn render(
+    site: &Site,
+    status: StatusCode,
+    pool: &PgPool,
+    index: &SearchIndex,
+    forms: &FormTokens,
+    session: &FollowerSession,
+    raw: &str,
+    banner: Option<String>,
+    just_submitted: bool,
+) -> Result<HttpResponse, PageError> {
+    let row = owned(pool, raw, session.openid()).await?;
+    let state = storage::complaints::state(pool, row.complaint_id)
+        .await?
+        .ok_or_else(|| PageError::not_found("没有这条投诉。"))?;
+    let now = Utc::now();
+    let steps = storage::complaints::events(pool, row.complaint_id)
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            let event = Event::parse(&e.event)?;
+            event.is_public().then(|| Step {
+                when: when(e.created_at),
+                label: event.label(),
+                note: e.public_note,
+            })
+        })
+        .collect();
+    let photos = storage::complaints::photo_count(pool, row.complaint_id).await?;
+    let tracking = row.tracking_number.clone();
+    let due = state.current_deadline();
+    let page = DetailPage {
+        page: site
+            .layout(
+                &format!("/complaints/{tracking}"),
+                &format!("投诉 {tracking}"),
+                "",
+            )
+            .with_crumbs(
+                vec![
+                    Crumb::new("首页", "/"),
+                    Crumb::new("我的投诉", "/complaints/mine"),
+                ],
+                tracking.clone(),
+            ),
+        village: village_name(index, &row.village_code),
+        category: row.category_name.clone(),
+        content: paragraphs(&row.content),
+        anonymous: row.anonymous,
+        name: row.complainant_name.clone(),
+        phone: row.complainant_phone.clone(),
+        status: status_label(&row.status),
+        status_class: status_class(&row.status),
+        due: due.map(date),
+        overdue: due.is_some_and(|d| DeadlineState::of(d, now) == DeadlineState::Overdue),
+        received: when(row.received_at),
+        steps,
+        photos: (1..=photos)
+            .map(|n| format!("/complaints/{tracking}/photos/{n}"))
+            .collect(),
+        satisfaction: row
+            .satisfaction
+            .as_deref()
+            .and_then(Satisfaction::parse)
+            .map(Satisfaction::label),
+        can_rate: state.status == ComplaintStatus::Concluded,
+        can_review: state.review_available(now).is_ok(),
+        ratings: Satisfaction::ALL
+            .iter()
+            .map(|s| RatingOption {
+                value: s.as_str(),
+                label: s.label(),
+            })
+            .collect(),
+        rate_csrf: forms.issue(session.openid(), &purpose("rate", &tracking)),
+        review_csrf: forms.issue(session.openid(), &purpose("review", &tracking)),
+        banner,
+        just_submitted,
+        tracking_number: tracking,
+    };
+    site.render_private(status, &page)
+}
+
+pub async fn show(
+    site: Site,
+    session: FollowerSession,
+    path: web::Path<String>,
+    query: web::Query<DetailQuery>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+    forms: web::Data<FormTokens>,
+) -> Result<HttpResponse, PageError> {
+    let banner = match query.done.as_deref() {
+        Some("rated") => Some("感谢您的评价。".to_owned()),
+        Some("review") => Some("复查申请已收到，我们会在30日内答复。".to_owned()),
+        _ => None,
+    };
+    render(
+        &site,
+        StatusCode::OK,
+        &pool,
+        &index,
+        &forms,
+        &session,
+        &path,
+        banner,
+        false,
+    )
+    .await
+}
+
+/// The confirmation after submitting: the same page, with the tracking number first.
+pub async fn received(
+    site: Site,
+    session: FollowerSession,
+    path: web::Path<String>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+    forms: web::Data<FormTokens>,
+) -> Result<HttpResponse, PageError> {
+    render(
+        &site,
+        StatusCode::OK,
+        &pool,
+        &index,
+        &forms,
+        &session,
+        &path,
+        None,
+        true,
+    )
+    .await
+}
+
+pub async fn photo(
+    session: FollowerSession,
+    path: web::Path<(String, i16)>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, PageError> {
+    let (raw, n) = path.into_inner();
+    let row = owned(&pool, &raw, session.openid()).await?;
+    let (content_type, bytes) = storage::complaints::photo(&pool, row.complaint_id, n)
+        .await?
+        .ok_or_else(|| PageError::not_found("没有这张照片。"))?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Cache-Control", "private, no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(bytes))
+}
+
+#[derive(Deserialize)]
+pub struct RateForm {
+    satisfaction: String,
+    csrf: String,
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    reason: String,
+    csrf: String,
+}
+
+/// What a follower reads when an action is not (or no longer) possible.
+fn refusal(e: &TransitionError) -> String {
+    match e {
+        TransitionError::ReviewAlreadyUsed => "这条投诉已经复查过一次，不能再次申请复查。".into(),
+        TransitionError::ReviewNotAvailable => "只有评价“不满意”后30日内可以申请复查。".into(),
+        TransitionError::Invalid(_) => "请写明理由（不超过2000字）。".into(),
+        _ => "当前状态下不能进行这个操作，请看下面的最新进展。".into(),
+    }
+}
+
+#[allow(clippy::too_many_arguments, reason = "a handler's extractors")]
+async fn act(
+    site: Site,
+    session: FollowerSession,
+    raw: String,
+    csrf: &str,
+    action: Action,
+    done: &str,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+    forms: web::Data<FormTokens>,
+    templates: web::Data<Templates>,
+) -> Result<HttpResponse, PageError> {
+    let row = owned(&pool, &raw, session.openid()).await?;
+    let tracking = row.tracking_number.clone();
+    let kind = if matches!(action, Action::Rate(_)) {
+        "rate"
+    } else {
+        "review"
+    };
+    if !forms.verify(session.openid(), &purpose(kind, &tracking), csrf.trim()) {
+        return Err(PageError::forbidden("页面已过期，请刷新后再试。"));
+    }
+    let result = complaints::act(
+        &pool,
+        &templates,
+        row.complaint_id,
+        ActingAs::Complainant(session.openid()),
+        &action,
+        "",
+        Utc::now(),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, format!("/complaints/{tracking}?done={done}")))
+            .finish()),
+        Err(ActError::Refused(e)) => {
+            render(
+                &site,
+                StatusCode::CONFLICT,
+                &pool,
+                &index,
+                &forms,
+                &session,
+                &tracking,
+                Some(refusal(&e)),
+                false,
+            )
+            .await
+        }
+        Err(ActError::NotFound | ActError::Forbidden) => {
+            Err(PageError::not_found("没有这条投诉。"))
+        }
+        Err(ActError::Database(e)) => Err(e.into()),
+    }
+}
+
+#[allow(clippy::too_many_arguments, reason = "a handler's extractors")]
+pub async fn rate(
+    site: Site,
+    session: FollowerSession,
+    path: web::Path<String>,
+    form: web::Form<RateForm>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+    forms: web::Data<FormTokens>,
+    templates: web::Data<Templates>,
+) -> Result<HttpResponse, PageError> {
+    let satisfaction = Satisfaction::parse(&form.satisfaction)
+        .ok_or_else(|| PageError::bad_request("请选择满意、基本满意或不满意。"))?;
+    act(
+        site,
+        session,
+        path.into_inner(),
+        &form.csrf,
+        Action::Rate(satisfaction),
+        "rated",
+        pool,
+        index,
+        forms,
+        templates,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments, reason = "a handler's extractors")]
+pub async fn review(
+    site: Site,
+    session: FollowerSession,
+    path: web::Path<String>,
+    form: web::Form<ReviewForm>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+    forms: web::Data<FormTokens>,
+    templates: web::Data<Templates>,
+) -> Result<HttpResponse, PageError> {
+    let action = Action::RequestReview {
+        reason: form.reason.clone(),
+    };
+    act(
+        site,
+        session,
+        path.into_inner(),
+        &form.csrf,
+        action,
+        "review",
+        pool,
+        index,
+        forms,
+        templates,
+    )
+    .await
+}

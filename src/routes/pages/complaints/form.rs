@@ -1,0 +1,346 @@
+//! `GET /complaints/new`: the form; `GET /complaints/new/village`: choosing the village;
+//! `POST /complaints`: the submission. A bad field re-renders the form with a message
+//! next to it and everything typed kept; a good one stores the complaint once per form
+//! (a double tap submits once) and goes on to the confirmation.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::upload;
+use crate::complaints::{self, SubmitError};
+use crate::domain::complaint::submission::{self, FieldErrors, RawSubmission};
+use crate::domain::{OpenId, RegionCode, RegionLevel};
+use crate::form_token::FormTokens;
+use crate::kv::Kv;
+use crate::region_index::{Query, SearchIndex};
+use crate::routes::page_error::PageError;
+use crate::routes::pages::{Crumb, Layout, Site};
+use crate::session::FollowerSession;
+use crate::storage;
+use crate::wechat_api::template::Templates;
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    village: Option<String>,
+}
+
+pub struct VillageChoice {
+    pub code: String,
+    pub full_name: String,
+}
+
+pub struct CategoryChoice {
+    pub code: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "complaint_form.html")]
+struct FormPage {
+    page: Layout,
+    village: Option<VillageChoice>,
+    categories: Vec<CategoryChoice>,
+    content: String,
+    name: String,
+    phone: String,
+    anonymous: bool,
+    errors: FieldErrors,
+    banner: Option<String>,
+    photos_lost: bool,
+    form_key: String,
+    csrf: String,
+}
+
+/// What was typed, to show the form again.
+struct Typed {
+    village: String,
+    category: String,
+    content: String,
+    name: String,
+    phone: String,
+    anonymous: bool,
+    had_photos: bool,
+}
+
+fn csrf_purpose(form_key: &Uuid) -> String {
+    format!("complaint:{form_key}")
+}
+
+fn village_choice(index: &SearchIndex, raw: &str) -> Option<VillageChoice> {
+    let code = RegionCode::parse(raw.trim()).ok()?;
+    let hit = index.current().get(&code)?;
+    (hit.level == RegionLevel::Village).then(|| VillageChoice {
+        code: hit.code.to_string(),
+        full_name: hit.full_name(),
+    })
+}
+
+#[allow(clippy::too_many_arguments, reason = "one page's inputs")]
+async fn render_form(
+    site: &Site,
+    status: StatusCode,
+    pool: &PgPool,
+    index: &SearchIndex,
+    forms: &FormTokens,
+    openid: &OpenId,
+    form_key: Uuid,
+    typed: Typed,
+    errors: FieldErrors,
+    banner: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let categories = storage::complaints::categories(pool)
+        .await?
+        .into_iter()
+        .map(|c| CategoryChoice {
+            selected: c.code == typed.category,
+            code: c.code,
+            name: c.name,
+        })
+        .collect();
+    let village = village_choice(index, &typed.village);
+    let page = FormPage {
+        page: site
+            .layout(
+                "/complaints/new",
+                "投诉建议",
+                "向纪检监察机关反映村级小微权力运行中的问题，可实名也可匿名。",
+            )
+            .with_crumbs(vec![Crumb::new("首页", "/")], "投诉建议"),
+        village,
+        categories,
+        content: typed.content,
+        name: typed.name,
+        phone: typed.phone,
+        anonymous: typed.anonymous,
+        photos_lost: typed.had_photos && !errors.is_empty(),
+        errors,
+        banner,
+        csrf: forms.issue(openid, &csrf_purpose(&form_key)),
+        form_key: form_key.to_string(),
+    };
+    site.render_private(status, &page)
+}
+
+pub async fn new_form(
+    site: Site,
+    session: FollowerSession,
+    query: web::Query<NewQuery>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+    forms: web::Data<FormTokens>,
+) -> Result<HttpResponse, PageError> {
+    let typed = Typed {
+        village: query.village.clone().unwrap_or_default(),
+        category: String::new(),
+        content: String::new(),
+        name: String::new(),
+        phone: String::new(),
+        anonymous: false,
+        had_photos: false,
+    };
+    render_form(
+        &site,
+        StatusCode::OK,
+        &pool,
+        &index,
+        &forms,
+        session.openid(),
+        Uuid::new_v4(),
+        typed,
+        FieldErrors::default(),
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct VillageQuery {
+    q: Option<String>,
+}
+
+pub struct VillageOption {
+    pub href: String,
+    pub name: String,
+    pub place: String,
+}
+
+#[derive(Template)]
+#[template(path = "complaint_village.html")]
+struct VillagePage {
+    page: Layout,
+    query: String,
+    options: Vec<VillageOption>,
+    searched: bool,
+}
+
+/// Most villages offered for one search.
+const VILLAGE_OPTIONS: usize = 30;
+
+pub async fn choose_village(
+    site: Site,
+    query: web::Query<VillageQuery>,
+    index: web::Data<SearchIndex>,
+) -> Result<HttpResponse, PageError> {
+    let text = query.q.as_deref().map(str::trim).unwrap_or("").to_owned();
+    let options = if text.is_empty() {
+        Vec::new()
+    } else {
+        index
+            .current()
+            .search(&Query {
+                text: &text,
+                within: None,
+                limit: 100,
+            })
+            .hits
+            .into_iter()
+            .filter(|h| h.level == RegionLevel::Village)
+            .take(VILLAGE_OPTIONS)
+            .map(|h| VillageOption {
+                href: format!("/complaints/new?village={}", h.code),
+                place: [&h.county, &h.township]
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p.name.as_str())
+                    .collect(),
+                name: h.display_name,
+            })
+            .collect()
+    };
+    let page = VillagePage {
+        page: site
+            .layout(
+                "/complaints/new/village",
+                "选择被投诉的村",
+                "选择要反映问题的村（社区）。",
+            )
+            .with_crumbs(
+                vec![
+                    Crumb::new("首页", "/"),
+                    Crumb::new("投诉建议", "/complaints/new"),
+                ],
+                "选择村",
+            ),
+        searched: !text.is_empty(),
+        query: text,
+        options,
+    };
+    site.render_private(StatusCode::OK, &page)
+}
+
+#[allow(clippy::too_many_arguments, reason = "a handler's extractors")]
+pub async fn submit(
+    site: Site,
+    session: FollowerSession,
+    payload: Multipart,
+    pool: web::Data<PgPool>,
+    kv: web::Data<Kv>,
+    index: web::Data<SearchIndex>,
+    forms: web::Data<FormTokens>,
+    templates: web::Data<Templates>,
+) -> Result<HttpResponse, PageError> {
+    let openid = session.openid();
+    let form = upload::read(payload).await?;
+    let expired = || PageError::forbidden("页面已过期，请回到投诉页面重新填写。");
+    let form_key = Uuid::parse_str(form.field("form_key").trim()).map_err(|_| expired())?;
+    if !forms.verify(openid, &csrf_purpose(&form_key), form.field("csrf").trim()) {
+        return Err(expired());
+    }
+    let typed = Typed {
+        village: form.field("village"),
+        category: form.field("category"),
+        content: form.field("content"),
+        name: form.field("name"),
+        phone: form.field("phone"),
+        anonymous: form.field("identity") == "anonymous",
+        had_photos: !form.photos.is_empty(),
+    };
+    let categories: Vec<String> = storage::complaints::categories(&pool)
+        .await?
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let raw = RawSubmission {
+        village: typed.village.clone(),
+        category: typed.category.clone(),
+        content: typed.content.clone(),
+        name: typed.name.clone(),
+        phone: typed.phone.clone(),
+        anonymous: typed.anonymous,
+        photos: form.photos,
+    };
+    let again = |status, errors, banner: Option<&str>, typed| {
+        render_form(
+            &site,
+            status,
+            &pool,
+            &index,
+            &forms,
+            openid,
+            form_key,
+            typed,
+            errors,
+            banner.map(str::to_owned),
+        )
+    };
+    let new = match submission::parse(raw, &categories) {
+        Ok(new) => new,
+        Err(errors) => {
+            return again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                Some("请按提示修改后再提交。"),
+                typed,
+            )
+            .await;
+        }
+    };
+    let prefix = &site.settings().complaints.tracking_prefix;
+    match complaints::submit(
+        &pool,
+        &kv,
+        &templates,
+        prefix,
+        openid,
+        form_key,
+        &new,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(done) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                LOCATION,
+                format!("/complaints/{}/received", done.tracking_number),
+            ))
+            .insert_header(("Cache-Control", "no-store"))
+            .finish()),
+        Err(SubmitError::DailyLimit) => {
+            let banner = format!(
+                "每人每天最多提交{}次投诉建议，今天的次数已用完，请明天再提交。已提交的可在“我的投诉”中查看。",
+                complaints::DAILY_LIMIT
+            );
+            again(
+                StatusCode::TOO_MANY_REQUESTS,
+                FieldErrors::default(),
+                Some(&banner),
+                typed,
+            )
+            .await
+        }
+        Err(SubmitError::UnknownVillage(_)) => {
+            let mut errors = FieldErrors::default();
+            errors.add("village", "没有找到这个村，请重新选择");
+            again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, typed).await
+        }
+        Err(e) => Err(PageError::internal(e)),
+    }
+}

@@ -1,0 +1,115 @@
+//! 投诉建议 for followers: the form (`/complaints/new`), its village chooser, the
+//! submission, the confirmation, "my complaints" and each complaint's own page with its
+//! timeline, rating and review request. Every page here needs the follower's session
+//! and shows a complaint only to whoever filed it.
+
+pub mod detail;
+pub mod form;
+pub mod mine;
+pub mod upload;
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::date_time;
+use crate::domain::complaint::{ComplaintStatus, TrackingNumber};
+use crate::domain::{OpenId, RegionCode};
+use crate::region_index::SearchIndex;
+use crate::routes::page_error::PageError;
+use crate::storage;
+use crate::storage::complaints::ComplaintRow;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/complaints/new", super::get().to(form::new_form))
+        .route(
+            "/complaints/new/village",
+            super::get().to(form::choose_village),
+        )
+        .route("/complaints", web::post().to(form::submit))
+        .route("/complaints/mine", super::get().to(mine::mine))
+        .route("/complaints/{tracking}", super::get().to(detail::show))
+        .route(
+            "/complaints/{tracking}/received",
+            super::get().to(detail::received),
+        )
+        .route(
+            "/complaints/{tracking}/photos/{n}",
+            super::get().to(detail::photo),
+        )
+        .route("/complaints/{tracking}/rate", web::post().to(detail::rate))
+        .route(
+            "/complaints/{tracking}/review",
+            web::post().to(detail::review),
+        );
+}
+
+/// The complaint with this number, if `openid` filed it. Anyone else is refused: a
+/// complaint and its content are the complainant's (《信访工作条例》 art. 30).
+pub async fn owned(pool: &PgPool, raw: &str, openid: &OpenId) -> Result<ComplaintRow, PageError> {
+    let tracking = TrackingNumber::parse(raw).map_err(|_| {
+        PageError::not_found(format!(
+            "“{raw}”不是受理编号。受理编号形如 XY-20261128-0042。"
+        ))
+    })?;
+    let row = storage::complaints::find_by_tracking_number(pool, &tracking)
+        .await?
+        .ok_or_else(|| PageError::not_found(format!("没有受理编号为{tracking}的投诉。")))?;
+    if row.openid != openid.as_str() {
+        return Err(PageError::forbidden(
+            "这条投诉只有提交人本人可以查看。如是您本人提交，请在提交时使用的微信中打开。",
+        ));
+    }
+    Ok(row)
+}
+
+/// "平桥区王岗乡王岗村" for a village code, or the code when the index lacks it.
+pub fn village_name(index: &SearchIndex, code: &str) -> String {
+    RegionCode::parse(code)
+        .ok()
+        .and_then(|c| index.current().get(&c))
+        .map_or_else(|| code.to_owned(), |h| h.full_name())
+}
+
+/// A complaint in a list.
+pub struct ComplaintLine {
+    pub href: String,
+    pub tracking_number: String,
+    pub village: String,
+    pub category: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub received: String,
+}
+
+pub fn status_label(raw: &str) -> &'static str {
+    ComplaintStatus::parse(raw).map_or("处理中", ComplaintStatus::label)
+}
+
+/// A CSS class per status family: waiting, in hand, answered, closed.
+pub fn status_class(raw: &str) -> &'static str {
+    match ComplaintStatus::parse(raw) {
+        Some(ComplaintStatus::Pending) => "status--waiting",
+        Some(
+            ComplaintStatus::Accepted | ComplaintStatus::Assigned | ComplaintStatus::UnderReview,
+        ) => "status--working",
+        Some(ComplaintStatus::Concluded) => "status--answered",
+        Some(ComplaintStatus::Rated | ComplaintStatus::Rejected) | None => "status--closed",
+    }
+}
+
+pub fn line(row: &ComplaintRow, index: &SearchIndex) -> ComplaintLine {
+    ComplaintLine {
+        href: format!("/complaints/{}", row.tracking_number),
+        tracking_number: row.tracking_number.clone(),
+        village: village_name(index, &row.village_code),
+        category: row.category_name.clone(),
+        status: status_label(&row.status),
+        status_class: status_class(&row.status),
+        received: when(row.received_at),
+    }
+}
+
+pub fn when(t: DateTime<Utc>) -> String {
+    date_time(t)
+}
