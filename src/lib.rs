@@ -12,7 +12,8 @@
 //! - `kv`: Redis, or an in-process stand-in for a single instance.
 //! - `region_import`: checking and loading division-code files.
 //! - `region_index`: the in-memory search behind "find my village".
-//! - `routes`: HTTP handlers (health, JSON API).
+//! - `routes`: HTTP handlers (health, JSON API, the WeChat webhook).
+//! - `wechat`: the webhook's protocol, de-duplication, routing and message log.
 
 pub mod cli;
 pub mod configuration;
@@ -25,3 +26,4 @@ pub mod shutdown;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod wechat;
