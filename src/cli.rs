@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
-use crate::configuration::Settings;
+use crate::configuration::{Settings, WechatMode};
 use crate::region_import::{self, ImportError, Scope};
 use crate::startup::Application;
+use crate::wechat::simulate::{self, Simulated};
 use crate::{shutdown, storage};
 
 /// 阳光村务: the WeChat Official Account backend through which villagers watch how
@@ -40,6 +41,46 @@ pub enum Command {
     /// when any row is bad, each is reported with its file and line and nothing is
     /// imported. Re-running the same data changes nothing.
     ImportRegions(ImportRegionsArgs),
+    /// Play WeChat: send a correctly signed message (encrypted in safe and compatible
+    /// mode, with the configured token, EncodingAESKey and AppID) to a running server
+    /// and print its decoded reply. E.g. `simulate --text 王岗`,
+    /// `simulate --event subscribe --scene 411503209202`, `simulate --event CLICK --key HELP`.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).args(["text", "voice", "event"])))]
+pub struct SimulateArgs {
+    /// Send a text message with this content.
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Send a voice message whose recognised speech is this.
+    #[arg(long)]
+    pub voice: Option<String>,
+    /// Send an event: subscribe, unsubscribe, SCAN, CLICK, VIEW, LOCATION,
+    /// scancode_waitmsg, TEMPLATESENDJOBFINISH, …
+    #[arg(long)]
+    pub event: Option<String>,
+    /// The event's EventKey: a menu key for CLICK, a URL for VIEW, the scanned text for
+    /// scancode_push and scancode_waitmsg.
+    #[arg(long, conflicts_with = "scene")]
+    pub key: Option<String>,
+    /// A QR scene (a village code): subscribe gets EventKey qrscene_<SCENE>, SCAN gets
+    /// <SCENE>.
+    #[arg(long)]
+    pub scene: Option<String>,
+    /// The follower's openid.
+    #[arg(long, default_value = "oSimulatedFollower0000000000")]
+    pub openid: String,
+    /// The webhook's URL [default: http://<server.bind>/wechat].
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Message encryption [default: wechat.mode].
+    #[arg(long, value_parser = ["plain", "compatible", "safe"])]
+    pub mode: Option<String>,
+    /// Also print the message sent and the reply document as XML.
+    #[arg(long)]
+    pub xml: bool,
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +107,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ImportRegions(args) => import_regions(settings, args).await,
+        Command::Simulate(args) => simulate_message(settings, args).await,
     }
 }
 
@@ -99,6 +141,45 @@ async fn import_regions(settings: Settings, args: ImportRegionsArgs) -> anyhow::
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn simulate_message(settings: Settings, args: SimulateArgs) -> anyhow::Result<()> {
+    let what = if let Some(text) = args.text {
+        Simulated::Text(text)
+    } else if let Some(words) = args.voice {
+        Simulated::Voice(words)
+    } else {
+        let name = args.event.unwrap_or_default();
+        let key = match (&args.scene, name.to_ascii_lowercase().as_str()) {
+            (Some(scene), "subscribe") => Some(format!("qrscene_{scene}")),
+            (Some(scene), _) => Some(scene.clone()),
+            (None, _) => args.key,
+        };
+        Simulated::Event { name, key }
+    };
+    let mode = match args.mode.as_deref() {
+        Some("plain") => WechatMode::Plain,
+        Some("compatible") => WechatMode::Compatible,
+        Some("safe") => WechatMode::Safe,
+        _ => settings.wechat.mode,
+    };
+    let options = simulate::Options {
+        url: args
+            .url
+            .unwrap_or_else(|| simulate::default_url(&settings.server.bind)),
+        mode,
+        openid: args.openid,
+        what,
+    };
+    let outcome = simulate::run(&settings, &options).await?;
+    if args.xml {
+        println!("→ sent ({mode:?} mode)\n{}\n", outcome.sent_xml);
+        if let Some(xml) = &outcome.reply_xml {
+            println!("← reply document\n{xml}\n");
+        }
+    }
+    println!("{}", simulate::describe(outcome.reply_xml.as_deref()));
+    Ok(())
 }
 
 #[cfg(test)]

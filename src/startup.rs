@@ -21,6 +21,7 @@ use crate::region_index::SearchIndex;
 use crate::routes;
 use crate::shutdown::Background;
 use crate::storage;
+use crate::wechat::{self, Webhook};
 
 /// How often each instance checks whether the region table changed.
 const INDEX_REFRESH_EVERY: Duration = Duration::from_secs(60);
@@ -34,6 +35,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub kv: Kv,
     pub regions: SearchIndex,
+    pub webhook: Arc<Webhook>,
 }
 
 /// The service, bound and ready to run.
@@ -80,11 +82,26 @@ impl Application {
             &background.tracker,
         );
 
+        let settings = Arc::new(settings);
+        let (message_log, batcher) = wechat::message_log::channel(pool.clone(), &settings.webhook);
+        background
+            .tracker
+            .spawn(batcher.run(background.stop.clone()));
+        let webhook = Webhook::new(
+            Arc::clone(&settings),
+            pool.clone(),
+            kv.clone(),
+            regions.clone(),
+            message_log,
+        )
+        .context("wechat.encoding_aes_key")?;
+
         let state = AppState {
-            settings: Arc::new(settings),
+            settings,
             pool,
             kv,
             regions,
+            webhook: Arc::new(webhook),
         };
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot bind {bind} (server.bind)"))?;
@@ -138,6 +155,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let pool = web::Data::new(state.pool.clone());
     let kv = web::Data::new(state.kv.clone());
     let regions = web::Data::new(state.regions.clone());
+    let webhook = web::Data::from(Arc::clone(&state.webhook));
     let server = HttpServer::new(move || {
         App::new()
             .wrap(Compress::default())
@@ -147,6 +165,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(pool.clone())
             .app_data(kv.clone())
             .app_data(regions.clone())
+            .app_data(webhook.clone())
             .configure(routes::configure)
     })
     .workers(workers)

@@ -2,6 +2,8 @@
 //! transaction, return domain types, and hold all of the service's SQL.
 
 pub mod database;
+pub mod followers;
+pub mod inbound_messages;
 pub mod regions;
 
 /// A transaction on the service's database.

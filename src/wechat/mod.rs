@@ -7,12 +7,25 @@
 //! - `xml`: the safe XML reader (no DOCTYPE, no entities, bounded).
 //! - `inbound`: XML → [`inbound::Inbound`], a variant per message and event kind.
 //! - `reply`: [`reply::Reply`] → XML, `]]>` split inside CDATA.
+//! - `dedup`: SET NX claims and stored replies for WeChat's retries.
+//! - `router`: the ordered rule table; `handlers`: what each rule does.
+//! - `message_log`: inbound texts batched to Postgres off the reply's path.
+//! - `webhook`: the pipeline from request to response.
+//! - `simulate`: a signed (and encrypted) message to a running server, from the CLI.
 
 pub mod crypto;
+pub mod dedup;
+pub mod handlers;
 pub mod inbound;
+pub mod message_log;
 pub mod reply;
+pub mod router;
 pub mod signature;
+pub mod simulate;
+pub mod webhook;
 pub mod xml;
+
+pub use webhook::{MAX_BODY_BYTES, Params, Response, Webhook, WebhookError};
 
 #[cfg(test)]
 pub(crate) mod test_vectors {

@@ -83,6 +83,24 @@ impl TestApp {
         (status, body)
     }
 
+    /// Stops the server the way SIGTERM would and waits for it, keeping the database
+    /// for inspection (through [`TestApp::reconnect`]).
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("clean shutdown");
+        }
+    }
+
+    /// A new pool on this test's database (the app's own closes when it stops).
+    pub async fn reconnect(&self) -> PgPool {
+        PgPool::connect(&format!("{}/{}", *PG_BASE, self.db_name))
+            .await
+            .expect("the test database accepts connections")
+    }
+
     /// Stops the server the way SIGTERM would, and waits for it.
     pub async fn shut_down(mut self) {
         if let Some(stop) = self.stop.take() {
