@@ -28,6 +28,9 @@ pub mod xml;
 pub use webhook::{MAX_BODY_BYTES, Params, Response, Webhook, WebhookError};
 
 #[cfg(test)]
+mod fuzz;
+
+#[cfg(test)]
 pub(crate) mod test_vectors {
     //! The byte-exact peer vectors under `tests/data/wechat-vectors/`.
 
