@@ -372,6 +372,9 @@ mod tests {
             ("APP__PUBLIC_BASE_URL", "cunwu", "public_base_url"),
             ("APP__DATABASE__URL", "mysql://x", "database.url"),
             ("APP__WECHAT__TOKEN", "", "wechat.token"),
+            ("APP__WEBHOOK__RETRY_WAIT_MS", "6000", "retry_wait_ms"),
+            ("APP__WEBHOOK__DEDUP_TTL_S", "0", "webhook.dedup_ttl_s"),
+            ("APP__WEBHOOK__LOG_BATCH_SIZE", "0", "log_batch_size"),
         ] {
             let result = Settings::load_with_env(None, env(&[(key, value)]));
             assert!(result.is_err(), "{key}={value} was accepted");
