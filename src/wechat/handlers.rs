@@ -125,8 +125,9 @@ impl Handler {
             Handler::TemplateDelivered => {
                 if let Some(Event::TemplateSendJobFinish { msg_id, status }) = message.kind.event()
                 {
-                    // The outbox (issue 4) marks the delivery here:
-                    // storage::outbox::mark_delivery(ctx.pool, *msg_id, status).
+                    // MERGE (issue 4's outbox): record the outcome here with
+                    // storage::outbox::mark_delivery(ctx.pool, i64::try_from(*msg_id)?,
+                    // TemplateJobStatus::parse(status)).
                     tracing::info!(
                         template.msg_id = msg_id,
                         template.status = %status,
