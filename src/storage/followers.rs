@@ -160,3 +160,10 @@ pub async fn find(pool: &PgPool, openid: &OpenId) -> Result<Option<Follower>, sq
         last_seen_at: row.last_seen_at,
     }))
 }
+
+/// How many follow the account now (for the home page's headline figures).
+pub async fn count_subscribed(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM followers WHERE subscribed"#)
+        .fetch_one(pool)
+        .await
+}

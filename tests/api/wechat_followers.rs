@@ -103,8 +103,11 @@ async fn scanning_another_village_code_rebinds_and_unsubscribing_keeps_the_histo
     assert!(f.unsubscribed_at.is_some());
     assert_eq!(f.village.as_ref().unwrap().as_str(), "411521106200");
 
+    assert_eq!(followers::count_subscribed(&app.pool).await.unwrap(), 0);
+
     // Coming back without a code keeps the village.
     app.wechat(&event("oMover", "subscribe", None)).await;
+    assert_eq!(followers::count_subscribed(&app.pool).await.unwrap(), 1);
     let f = followers::find(&app.pool, &openid).await.unwrap().unwrap();
     assert!(f.subscribed);
     assert_eq!(f.village.unwrap().as_str(), "411521106200");
