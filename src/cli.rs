@@ -3,14 +3,15 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
-use crate::configuration::Settings;
+use crate::configuration::{Settings, WechatMode};
 use crate::domain::menu::HandledKeys;
 use crate::domain::{RegionCode, RegionLevel};
 use crate::kv::Kv;
 use crate::region_import::{self, ImportError, Scope};
 use crate::startup::Application;
+use crate::wechat::simulate::{self, Simulated};
 use crate::wechat_api::menu::{self as wechat_menu, MenuFileError, PushError};
 use crate::wechat_api::{WechatApi, qrcode};
 use crate::{outbox_worker, shutdown, storage};
@@ -69,6 +70,11 @@ pub enum Command {
         /// A power-list file; default: the built-in list.
         file: Option<PathBuf>,
     },
+    /// Play WeChat: send a correctly signed message (encrypted in safe and compatible
+    /// mode, with the configured token, EncodingAESKey and AppID) to a running server
+    /// and print its decoded reply. E.g. `simulate --text 王岗`,
+    /// `simulate --event subscribe --scene 411503209202`, `simulate --event CLICK --key HELP`.
+    Simulate(SimulateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +119,41 @@ pub struct QrcodeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).args(["text", "voice", "event"])))]
+pub struct SimulateArgs {
+    /// Send a text message with this content.
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Send a voice message whose recognised speech is this.
+    #[arg(long)]
+    pub voice: Option<String>,
+    /// Send an event: subscribe, unsubscribe, SCAN, CLICK, VIEW, LOCATION,
+    /// scancode_waitmsg, TEMPLATESENDJOBFINISH, …
+    #[arg(long)]
+    pub event: Option<String>,
+    /// The event's EventKey: a menu key for CLICK, a URL for VIEW, the scanned text for
+    /// scancode_push and scancode_waitmsg.
+    #[arg(long, conflicts_with = "scene")]
+    pub key: Option<String>,
+    /// A QR scene (a village code): subscribe gets EventKey qrscene_<SCENE>, SCAN gets
+    /// <SCENE>.
+    #[arg(long)]
+    pub scene: Option<String>,
+    /// The follower's openid.
+    #[arg(long, default_value = "oSimulatedFollower0000000000")]
+    pub openid: String,
+    /// The webhook's URL [default: http://<server.bind>/wechat].
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Message encryption [default: wechat.mode].
+    #[arg(long, value_parser = ["plain", "compatible", "safe"])]
+    pub mode: Option<String>,
+    /// Also print the message sent and the reply document as XML.
+    #[arg(long)]
+    pub xml: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ImportRegionsArgs {
     /// Directory holding the files, e.g. data/regions/china.
     pub dir: PathBuf,
@@ -148,12 +189,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::LoadPowerList { file } => load_power_list(settings, file).await,
+        Command::Simulate(args) => simulate_message(settings, args).await,
     }
 }
 
 /// The click keys the webhook's router answers, for `menu check` and `menu push`.
 fn router_click_keys() -> HandledKeys {
-    HandledKeys::NotWired // MERGE: HandledKeys::new(crate::wechat::router::click_keys())
+    HandledKeys::new(crate::wechat::router::click_keys())
 }
 
 fn wechat_client(settings: &Settings) -> anyhow::Result<WechatApi> {
@@ -361,6 +403,45 @@ async fn staff_token(settings: Settings, args: StaffTokenArgs) -> anyhow::Result
         "staff token for {name} ({}): keep it secret; it is not shown again",
         role.as_str()
     );
+    Ok(())
+}
+
+async fn simulate_message(settings: Settings, args: SimulateArgs) -> anyhow::Result<()> {
+    let what = if let Some(text) = args.text {
+        Simulated::Text(text)
+    } else if let Some(words) = args.voice {
+        Simulated::Voice(words)
+    } else {
+        let name = args.event.unwrap_or_default();
+        let key = match (&args.scene, name.to_ascii_lowercase().as_str()) {
+            (Some(scene), "subscribe") => Some(format!("qrscene_{scene}")),
+            (Some(scene), _) => Some(scene.clone()),
+            (None, _) => args.key,
+        };
+        Simulated::Event { name, key }
+    };
+    let mode = match args.mode.as_deref() {
+        Some("plain") => WechatMode::Plain,
+        Some("compatible") => WechatMode::Compatible,
+        Some("safe") => WechatMode::Safe,
+        _ => settings.wechat.mode,
+    };
+    let options = simulate::Options {
+        url: args
+            .url
+            .unwrap_or_else(|| simulate::default_url(&settings.server.bind)),
+        mode,
+        openid: args.openid,
+        what,
+    };
+    let outcome = simulate::run(&settings, &options).await?;
+    if args.xml {
+        println!("→ sent ({mode:?} mode)\n{}\n", outcome.sent_xml);
+        if let Some(xml) = &outcome.reply_xml {
+            println!("← reply document\n{xml}\n");
+        }
+    }
+    println!("{}", simulate::describe(outcome.reply_xml.as_deref()));
     Ok(())
 }
 

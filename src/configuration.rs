@@ -29,6 +29,7 @@ pub struct Settings {
     pub wechat: WechatSettings,
     pub session: SessionSettings,
     pub outbox: OutboxSettings,
+    pub webhook: WebhookSettings,
     pub log: LogSettings,
     pub pages: PageSettings,
     pub complaints: ComplaintSettings,
@@ -170,6 +171,52 @@ pub enum WechatMode {
     Safe,
 }
 
+/// How the `/wechat` webhook guards against replays and retries, and how it batches
+/// the inbound message log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// A signed request whose timestamp is further than this from our clock is refused
+    /// as a replay; 0 turns the check off.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub replay_window_s: u64,
+    /// How long a message's de-duplication key, and the reply stored with it, live.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub dedup_ttl_s: u64,
+    /// How long a retry that arrives while the first delivery is still being answered
+    /// waits for that answer before it gets `success`.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub retry_wait_ms: u64,
+    /// Inbound texts written per insert.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub log_batch_size: usize,
+    /// The longest an inbound text waits before it is written.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub log_flush_ms: u64,
+}
+
+impl WebhookSettings {
+    fn validate(&self) -> Result<(), SettingsError> {
+        if self.dedup_ttl_s == 0 {
+            return Err(invalid("webhook.dedup_ttl_s", "must be at least 1"));
+        }
+        // WeChat gives up on an answer after 5 s.
+        if self.retry_wait_ms >= 5_000 {
+            return Err(invalid(
+                "webhook.retry_wait_ms",
+                "must stay below WeChat's 5000 ms budget",
+            ));
+        }
+        if self.log_batch_size == 0 || self.log_batch_size > 10_000 {
+            return Err(invalid("webhook.log_batch_size", "must be 1 to 10000"));
+        }
+        if self.log_flush_ms == 0 {
+            return Err(invalid("webhook.log_flush_ms", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
@@ -276,6 +323,7 @@ impl Settings {
                 "must be 2 to 6 capital letters",
             ));
         }
+        self.webhook.validate()?;
         self.validate_complaint_templates()?;
         Ok(())
     }
@@ -543,6 +591,9 @@ mod tests {
             ("APP__PUBLIC_BASE_URL", "cunwu", "public_base_url"),
             ("APP__DATABASE__URL", "mysql://x", "database.url"),
             ("APP__WECHAT__TOKEN", "", "wechat.token"),
+            ("APP__WEBHOOK__RETRY_WAIT_MS", "6000", "retry_wait_ms"),
+            ("APP__WEBHOOK__DEDUP_TTL_S", "0", "webhook.dedup_ttl_s"),
+            ("APP__WEBHOOK__LOG_BATCH_SIZE", "0", "log_batch_size"),
         ] {
             let result = Settings::load_with_env(None, env(&[(key, value)]));
             assert!(result.is_err(), "{key}={value} was accepted");

@@ -14,13 +14,14 @@
 //! - `kv`: Redis, or an in-process stand-in for a single instance.
 //! - `region_import`: checking and loading division-code files.
 //! - `region_index`: the in-memory search behind "find my village".
-//! - `routes`: HTTP handlers (health, JSON API, OAuth callback).
+//! - `routes`: HTTP handlers (health, JSON API, staff API, OAuth callback, the WeChat
+//!   webhook, the followers' H5 pages and assets).
 //! - `wechat_api`: the client of WeChat's API (token, menu, templates, OAuth, JS-SDK, QR).
 //! - `session`: follower sessions on pages (OAuth2 snsapi_base, signed cookie).
 //! - `outbox_worker`: delivers the template-message outbox.
-//! - `routes`: HTTP handlers (health, JSON API, the followers' H5 pages and assets).
 //! - `view_counter`: page views counted in memory and written in batches.
 //! - `demo_data`: sample content for a new installation (`sunvillage demo-data`).
+//! - `wechat`: the webhook's protocol, de-duplication, routing and message log.
 
 pub mod cli;
 pub mod complaints;
@@ -39,4 +40,5 @@ pub mod startup;
 pub mod storage;
 pub mod telemetry;
 pub mod view_counter;
+pub mod wechat;
 pub mod wechat_api;

@@ -25,6 +25,7 @@ use crate::session::Sessions;
 use crate::shutdown::Background;
 use crate::storage;
 use crate::view_counter::ViewCounter;
+use crate::wechat::{self, Webhook};
 use crate::wechat_api::WechatApi;
 use crate::wechat_api::template::Templates;
 
@@ -50,6 +51,7 @@ pub struct AppState {
     pub forms: FormTokens,
     /// Disclosure page views, written in batches by a background task.
     pub views: ViewCounter,
+    pub webhook: Arc<Webhook>,
 }
 
 /// The service, bound and ready to run.
@@ -133,9 +135,22 @@ impl Application {
             background.stop.clone(),
             &background.tracker,
         );
+        let settings = Arc::new(settings);
+        let (message_log, batcher) = wechat::message_log::channel(pool.clone(), &settings.webhook);
+        background
+            .tracker
+            .spawn(batcher.run(background.stop.clone()));
+        let webhook = Webhook::new(
+            Arc::clone(&settings),
+            pool.clone(),
+            kv.clone(),
+            regions.clone(),
+            message_log,
+        )
+        .context("wechat.encoding_aes_key")?;
 
         let state = AppState {
-            settings: Arc::new(settings),
+            settings,
             pool,
             kv,
             regions,
@@ -144,6 +159,7 @@ impl Application {
             sessions,
             forms,
             views,
+            webhook: Arc::new(webhook),
         };
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot bind {bind} (server.bind)"))?;
@@ -202,6 +218,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let sessions = web::Data::new(state.sessions.clone());
     let forms = web::Data::new(state.forms.clone());
     let views = web::Data::new(state.views.clone());
+    let webhook = web::Data::from(Arc::clone(&state.webhook));
     let server = HttpServer::new(move || {
         App::new()
             .wrap(Compress::default())
@@ -216,6 +233,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(sessions.clone())
             .app_data(forms.clone())
             .app_data(views.clone())
+            .app_data(webhook.clone())
             .configure(routes::configure)
     })
     .workers(workers)

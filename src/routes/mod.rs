@@ -1,4 +1,4 @@
-//! HTTP handlers, one module per audience. Handlers extract, call one domain or storage
+//! HTTP handlers, one module per audience (health, the JSON API, the WeChat webhook). Handlers extract, call one domain or storage
 //! function, and map the result; no SQL here.
 
 pub mod api;
@@ -9,6 +9,7 @@ pub mod oauth;
 pub mod page_error;
 pub mod pages;
 pub mod staff;
+pub mod wechat;
 
 use actix_web::web;
 
@@ -29,4 +30,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .error_handler(|_, _| page_error::PageError::bad_request("网址有误。").into()),
     )
     .default_service(web::to(pages::not_found));
+    wechat::configure(cfg);
 }

@@ -4,6 +4,8 @@
 pub mod complaints;
 pub mod database;
 pub mod disclosures;
+pub mod followers;
+pub mod inbound_messages;
 pub mod outbox;
 pub mod people;
 pub mod power;

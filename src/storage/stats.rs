@@ -13,8 +13,7 @@ pub struct Headline {
     pub disclosures: i64,
     /// Complaints answered (办结, whether or not rated since).
     pub complaints_handled: i64,
-    /// Followers of the Official Account. The followers table belongs to another part
-    /// of the service; until it is merged this reads 0.
+    /// Followers of the Official Account who are still subscribed.
     pub followers: i64,
 }
 
@@ -29,7 +28,6 @@ pub async fn headline(pool: &PgPool) -> Result<Headline, sqlx::Error> {
         villages,
         disclosures: disclosures::count_public(pool).await?,
         complaints_handled: super::complaints::count_answered(pool).await?,
-        // Extend when the followers table is merged (the webhook issue).
-        followers: 0,
+        followers: super::followers::count_subscribed(pool).await?,
     })
 }

@@ -153,7 +153,7 @@ async fn menu_check_names_each_violation_by_its_path() {
 }
 
 #[tokio::test]
-async fn menu_check_fails_until_the_router_keys_are_wired() {
+async fn menu_check_accepts_click_keys_the_router_handles_and_names_one_it_lacks() {
     let file = fixture("valid.json");
     let out = sunvillage(
         &["menu", "check", "--file", file.to_str().unwrap()],
@@ -161,8 +161,33 @@ async fn menu_check_fails_until_the_router_keys_are_wired() {
     )
     .await;
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
-    assert!(stderr.contains("router keys not wired"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+    let file = fixture("unhandled_click_key.json");
+    let out = sunvillage(
+        &["menu", "check", "--file", file.to_str().unwrap()],
+        "http://127.0.0.1:9",
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("LOTTERY"), "{stderr}");
+}
+
+#[tokio::test]
+async fn the_accounts_menu_json_passes_the_check() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("menu.json");
+    let out = sunvillage(
+        &["menu", "check", "--file", file.to_str().unwrap()],
+        "http://127.0.0.1:9",
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("all handled"), "{stdout}");
 }
 
 #[tokio::test]

@@ -1,0 +1,149 @@
+//! The inbound message log, off the reply's path: handlers hand each sighting of a
+//! follower (with their words, for texts and recognised voice) to a channel without
+//! waiting, and one background task writes them to Postgres in batches — when a batch
+//! fills, when `log_flush_ms` has passed, and a last time when the service stops.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::configuration::WebhookSettings;
+use crate::storage::inbound_messages::{self, Sighting};
+
+/// Sightings waiting in memory at most; beyond it (Postgres has been down for a
+/// while) new ones are dropped and counted rather than growing without bound.
+const CHANNEL_CAPACITY: usize = 100_000;
+/// Attempts of the final write on shutdown.
+const FINAL_ATTEMPTS: u32 = 3;
+
+/// Where handlers record sightings; cheap to clone.
+#[derive(Clone)]
+pub struct MessageLog {
+    tx: mpsc::Sender<Sighting>,
+    dropped: Arc<AtomicU64>,
+}
+
+/// The task that writes the log.
+pub struct Batcher {
+    rx: mpsc::Receiver<Sighting>,
+    pool: PgPool,
+    batch_size: usize,
+    flush_every: Duration,
+    dropped: Arc<AtomicU64>,
+}
+
+/// A log and the task that writes it; spawn [`Batcher::run`] on the background tracker.
+pub fn channel(pool: PgPool, settings: &WebhookSettings) -> (MessageLog, Batcher) {
+    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let dropped = Arc::new(AtomicU64::new(0));
+    (
+        MessageLog {
+            tx,
+            dropped: Arc::clone(&dropped),
+        },
+        Batcher {
+            rx,
+            pool,
+            batch_size: settings.log_batch_size,
+            flush_every: Duration::from_millis(settings.log_flush_ms),
+            dropped,
+        },
+    )
+}
+
+impl MessageLog {
+    /// Queues a sighting; never waits.
+    pub fn record(&self, sighting: Sighting) {
+        if let Err(e) = self.tx.try_send(sighting) {
+            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            // Logged at 1, 2, 4, 8, … so that an outage does not flood the log.
+            if n.is_power_of_two() {
+                tracing::error!(dropped_total = n, reason = %e, "inbound message log is full; dropping");
+            }
+        }
+    }
+}
+
+impl Batcher {
+    /// Writes batches until `stop`, then drains the channel and writes what is left.
+    pub async fn run(mut self, stop: CancellationToken) {
+        let mut buffer: Vec<Sighting> = Vec::with_capacity(self.batch_size);
+        let mut tick = tokio::time::interval(self.flush_every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                () = stop.cancelled() => break,
+                received = self.rx.recv() => match received {
+                    Some(s) => {
+                        buffer.push(s);
+                        if buffer.len() >= self.batch_size {
+                            self.flush(&mut buffer).await;
+                        }
+                    }
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    if !buffer.is_empty() {
+                        self.flush(&mut buffer).await;
+                    }
+                }
+            }
+        }
+        // Requests have stopped by now; take whatever they queued.
+        self.rx.close();
+        while let Some(s) = self.rx.recv().await {
+            buffer.push(s);
+        }
+        for attempt in 1..=FINAL_ATTEMPTS {
+            self.flush(&mut buffer).await;
+            if buffer.is_empty() {
+                break;
+            }
+            if attempt < FINAL_ATTEMPTS {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        if !buffer.is_empty() {
+            tracing::error!(
+                lost = buffer.len(),
+                "could not write the inbound message log before stopping"
+            );
+        }
+        let dropped = self.dropped.load(Ordering::Relaxed);
+        if dropped > 0 {
+            tracing::warn!(
+                dropped_total = dropped,
+                "inbound sightings were dropped while the log was full"
+            );
+        }
+    }
+
+    /// Writes the buffer in batches; what fails stays buffered for the next attempt.
+    async fn flush(&self, buffer: &mut Vec<Sighting>) {
+        while !buffer.is_empty() {
+            let n = buffer.len().min(self.batch_size);
+            match inbound_messages::store_batch(&self.pool, &buffer[..n]).await {
+                Ok(inserted) => {
+                    tracing::debug!(sightings = n, texts = inserted, "wrote inbound message log");
+                    buffer.drain(..n);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, waiting = buffer.len(), "could not write the inbound message log; will retry");
+                    // Bound what a long outage can hold: the channel is full long before.
+                    let cap = self.batch_size * 100;
+                    if buffer.len() > cap {
+                        let lost = buffer.len() - cap;
+                        buffer.drain(..lost);
+                        tracing::error!(lost, "inbound message log buffer overflowed");
+                    }
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! The webhook's pipeline, free of HTTP: verify the URL signature and the timestamp,
+//! open the body (decrypting in safe and compatible mode), de-duplicate, log, route,
+//! run the handler, and seal the reply (encrypting it when the request was encrypted).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use sqlx::PgPool;
+
+use super::crypto::{Cipher, CryptoError};
+use super::dedup::{Answer, Claim, Dedup, DedupKey};
+use super::handlers::{Context, SORRY, time_of};
+use super::inbound::{self, InboundError, InboundMessage};
+use super::message_log::MessageLog;
+use super::reply::Reply;
+use super::xml::{self, XmlError};
+use super::{router, signature};
+use crate::configuration::{Settings, WechatMode};
+use crate::kv::Kv;
+use crate::region_index::SearchIndex;
+use crate::storage::inbound_messages::{Sighting, TextKind};
+use crate::telemetry::hashed;
+
+/// Largest body accepted: WeChat's messages are a few KiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The query string WeChat adds to `/wechat`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Params {
+    pub signature: Option<String>,
+    pub timestamp: Option<String>,
+    pub nonce: Option<String>,
+    pub echostr: Option<String>,
+    pub encrypt_type: Option<String>,
+    pub msg_signature: Option<String>,
+    pub openid: Option<String>,
+}
+
+/// Why a request was refused. The message is short and safe to send back.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("the body is larger than {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+    #[error("the body could not be read")]
+    Unreadable,
+    #[error("the body is not UTF-8")]
+    NotUtf8,
+    #[error("missing query parameter {0}")]
+    MissingParam(&'static str),
+    #[error("invalid signature")]
+    BadSignature,
+    #[error("invalid msg_signature")]
+    BadMsgSignature,
+    #[error("timestamp outside the accepted window")]
+    Stale,
+    #[error("this account accepts only encrypted messages")]
+    EncryptionRequired,
+    #[error("encrypted messages are not configured")]
+    EncryptionNotConfigured,
+    #[error("{0}")]
+    Xml(#[from] XmlError),
+    #[error("{0}")]
+    Message(#[from] InboundError),
+    #[error("decryption failed: {0}")]
+    Decrypt(#[from] CryptoError),
+}
+
+/// What to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// `success`: nothing to say.
+    Success,
+    /// A reply document (encrypted envelope in safe mode).
+    Xml(String),
+}
+
+/// A request after verification and decryption.
+#[derive(Debug)]
+pub struct Opened {
+    pub message: InboundMessage,
+    /// Whether the request came encrypted (so the reply is encrypted too).
+    pub encrypted: bool,
+}
+
+/// Everything the webhook needs; one per process, shared by every request.
+pub struct Webhook {
+    settings: Arc<Settings>,
+    cipher: Option<Cipher>,
+    replay_window: Option<Duration>,
+    dedup: Dedup,
+    log: MessageLog,
+    pool: PgPool,
+    regions: SearchIndex,
+}
+
+impl Webhook {
+    /// Fails only on an EncodingAESKey that does not decode (in plain mode a bad key is
+    /// tolerated: encrypted requests are then refused).
+    pub fn new(
+        settings: Arc<Settings>,
+        pool: PgPool,
+        kv: Kv,
+        regions: SearchIndex,
+        log: MessageLog,
+    ) -> Result<Webhook, CryptoError> {
+        let wechat = &settings.wechat;
+        let cipher = match Cipher::new(wechat.encoding_aes_key.expose_secret(), &wechat.app_id) {
+            Ok(c) => Some(c),
+            Err(e) if wechat.mode != WechatMode::Plain => return Err(e),
+            Err(_) => None,
+        };
+        let hook = &settings.webhook;
+        let replay_window =
+            (hook.replay_window_s > 0).then(|| Duration::from_secs(hook.replay_window_s));
+        let dedup = Dedup::new(
+            kv,
+            Duration::from_secs(hook.dedup_ttl_s),
+            Duration::from_millis(hook.retry_wait_ms),
+        );
+        Ok(Webhook {
+            settings,
+            cipher,
+            replay_window,
+            dedup,
+            log,
+            pool,
+            regions,
+        })
+    }
+
+    fn token(&self) -> &SecretString {
+        &self.settings.wechat.token
+    }
+
+    /// `GET /wechat`: the echostr to answer, when the signature is right.
+    pub fn verify_url(&self, params: &Params) -> Result<String, WebhookError> {
+        self.verify_signature(params)?;
+        params
+            .echostr
+            .clone()
+            .ok_or(WebhookError::MissingParam("echostr"))
+    }
+
+    /// Checks `signature` (sha1 of token, timestamp, nonce) and the timestamp's age.
+    fn verify_signature(&self, params: &Params) -> Result<(), WebhookError> {
+        let signature = param(&params.signature, "signature")?;
+        let timestamp = param(&params.timestamp, "timestamp")?;
+        let nonce = param(&params.nonce, "nonce")?;
+        if !signature::verify(signature, &[self.token().expose_secret(), timestamp, nonce]) {
+            return Err(WebhookError::BadSignature);
+        }
+        // Checked after the signature, so that a forged request learns nothing about
+        // our clock.
+        if let Some(window) = self.replay_window {
+            let sent: i64 = timestamp.trim().parse().map_err(|_| WebhookError::Stale)?;
+            let now = chrono::Utc::now().timestamp();
+            let window = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
+            if now.abs_diff(sent) > window.unsigned_abs() {
+                return Err(WebhookError::Stale);
+            }
+        }
+        Ok(())
+    }
+
+    /// Verifies, decrypts and parses a `POST /wechat` body.
+    pub fn open(&self, params: &Params, body: &[u8]) -> Result<Opened, WebhookError> {
+        self.verify_signature(params)?;
+        let body = std::str::from_utf8(body).map_err(|_| WebhookError::NotUtf8)?;
+        let outer = xml::parse(body)?;
+        let encrypted = params
+            .encrypt_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("aes"));
+        if !encrypted {
+            if self.settings.wechat.mode == WechatMode::Safe {
+                return Err(WebhookError::EncryptionRequired);
+            }
+            return Ok(Opened {
+                message: inbound::from_fields(&outer)?,
+                encrypted: false,
+            });
+        }
+        let cipher = self
+            .cipher
+            .as_ref()
+            .ok_or(WebhookError::EncryptionNotConfigured)?;
+        let msg_signature = param(&params.msg_signature, "msg_signature")?;
+        let encrypt = outer
+            .get("Encrypt")
+            .ok_or(InboundError::Missing("Encrypt"))?;
+        let timestamp = param(&params.timestamp, "timestamp")?;
+        let nonce = param(&params.nonce, "nonce")?;
+        if !signature::verify(
+            msg_signature,
+            &[self.token().expose_secret(), timestamp, nonce, encrypt],
+        ) {
+            return Err(WebhookError::BadMsgSignature);
+        }
+        let inner = cipher.decrypt(encrypt)?;
+        Ok(Opened {
+            message: inbound::parse(&inner)?,
+            encrypted: true,
+        })
+    }
+
+    /// Answers an opened message: from the de-duplication store for a retry, else by
+    /// running the routed handler.
+    pub async fn answer(&self, message: &InboundMessage) -> Answer {
+        let key = DedupKey::of(message);
+        let ticket = match self.dedup.claim(key).await {
+            Claim::First(ticket) => ticket,
+            Claim::Answered(answer) => {
+                tracing::info!(follower = %hashed(message.from.as_str()), "a retry answered from the de-duplication store");
+                return answer;
+            }
+            Claim::StillWorking => {
+                tracing::info!(follower = %hashed(message.from.as_str()), "a retry arrived while the first delivery is still working; answered success");
+                return Answer::Nothing;
+            }
+        };
+        if let Some(s) = sighting(message) {
+            self.log.record(s);
+        }
+        let handler = router::route(message);
+        let ctx = Context {
+            settings: &self.settings,
+            pool: &self.pool,
+            regions: &self.regions,
+        };
+        let now = chrono::Utc::now().timestamp();
+        let to = message.from.as_str();
+        match handler.run(&ctx, message).await {
+            Ok(reply) => {
+                tracing::info!(
+                    follower = %hashed(to),
+                    kind = message.kind.type_name(),
+                    handler = ?handler,
+                    "answered a message"
+                );
+                let answer = match reply.render(to, &message.to, now) {
+                    Some(xml) => Answer::Xml(xml),
+                    None => Answer::Nothing,
+                };
+                self.dedup.complete(ticket, &answer).await;
+                answer
+            }
+            Err(e) => {
+                tracing::error!(error.cause_chain = ?e, handler = ?handler, "a webhook handler failed");
+                // Let a retry try again.
+                self.dedup.release(ticket).await;
+                Reply::Text(SORRY.to_owned())
+                    .render(to, &message.to, now)
+                    .map_or(Answer::Nothing, Answer::Xml)
+            }
+        }
+    }
+
+    /// The response body for an answer: encrypted and signed when the request was.
+    pub fn seal(&self, answer: Answer, encrypted: bool) -> Result<Response, WebhookError> {
+        let Answer::Xml(xml) = answer else {
+            return Ok(Response::Success);
+        };
+        if !encrypted {
+            return Ok(Response::Xml(xml));
+        }
+        let cipher = self
+            .cipher
+            .as_ref()
+            .ok_or(WebhookError::EncryptionNotConfigured)?;
+        let sealed = cipher.seal(
+            self.token().expose_secret(),
+            &xml,
+            chrono::Utc::now().timestamp(),
+        )?;
+        Ok(Response::Xml(sealed.to_xml()))
+    }
+
+    /// The whole `POST /wechat`.
+    pub async fn receive(&self, params: &Params, body: &[u8]) -> Result<Response, WebhookError> {
+        let opened = self.open(params, body)?;
+        let answer = self.answer(&opened.message).await;
+        self.seal(answer, opened.encrypted)
+    }
+}
+
+fn param<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, WebhookError> {
+    value
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .ok_or(WebhookError::MissingParam(name))
+}
+
+/// What the message log keeps of a message: who, when, and their words if any. Job
+/// reports are WeChat's, not the follower's doing, and are not sightings.
+fn sighting(message: &InboundMessage) -> Option<Sighting> {
+    if let inbound::Inbound::Event(
+        inbound::Event::TemplateSendJobFinish { .. } | inbound::Event::MassSendJobFinish { .. },
+    ) = &message.kind
+    {
+        return None;
+    }
+    let text = match &message.kind {
+        inbound::Inbound::Text { msg_id, content } => {
+            Some((*msg_id, TextKind::Text, content.clone()))
+        }
+        inbound::Inbound::Voice {
+            msg_id,
+            recognition: Some(words),
+            ..
+        } => Some((*msg_id, TextKind::Voice, words.clone())),
+        _ => None,
+    };
+    Some(Sighting {
+        openid: message.from.clone(),
+        at: time_of(message),
+        text,
+    })
+}

@@ -1,0 +1,100 @@
+//! The inbound message log: texts and recognised speech reach Postgres in batches, off
+//! the reply's path, and none is lost on a clean shutdown.
+
+use std::time::Duration;
+
+use sunvillage::configuration::WechatMode;
+use sunvillage::domain::OpenId;
+use sunvillage::storage::followers;
+use sunvillage::storage::inbound_messages::{self, TextKind};
+use sunvillage::wechat::dedup::DedupKey;
+use sunvillage::wechat::inbound;
+use sunvillage::wechat::simulate::{self, Simulated};
+
+use crate::helpers::spawn_app_with;
+use crate::wechat_support::{event, fresh_msg_id, now, text};
+
+#[tokio::test]
+async fn texts_wait_for_their_batch_and_are_written_on_a_clean_shutdown() {
+    // Nothing would be written for an hour: only the shutdown flush can store them.
+    let mut app = spawn_app_with(|s| {
+        s.webhook.log_flush_ms = 3_600_000;
+        s.webhook.log_batch_size = 1_000;
+    })
+    .await;
+    for i in 0..5 {
+        let (status, _) = app
+            .send_wechat(WechatMode::Plain, &text("oLogged", &format!("第{i}条留言")))
+            .await;
+        assert_eq!(status, 200);
+    }
+    let voice = simulate::message_xml(
+        "oLogged",
+        &Simulated::Voice("村里的账什么时候公开".into()),
+        now(),
+        fresh_msg_id(),
+    );
+    app.send_wechat(WechatMode::Plain, &voice).await;
+    app.send_wechat(WechatMode::Plain, &event("oLogged", "CLICK", Some("HELP")))
+        .await;
+    // Answered, but not yet written.
+    assert_eq!(inbound_messages::count(&app.pool).await.unwrap(), 0);
+
+    app.stop_server().await;
+    let pool = app.fresh_pool().await;
+    let openid = OpenId::parse("oLogged").unwrap();
+    let texts = inbound_messages::for_follower(&pool, &openid)
+        .await
+        .unwrap();
+    let contents: Vec<&str> = texts.iter().map(|t| t.content.as_str()).collect();
+    assert_eq!(texts.len(), 6, "{contents:?}");
+    for i in 0..5 {
+        assert!(contents.contains(&format!("第{i}条留言").as_str()));
+    }
+    let voice = texts.iter().find(|t| t.kind == TextKind::Voice).unwrap();
+    assert_eq!(voice.content, "村里的账什么时候公开");
+    // Writing to the account makes one a known follower.
+    let f = followers::find(&pool, &openid).await.unwrap().unwrap();
+    assert!(f.subscribed);
+}
+
+#[tokio::test]
+async fn a_full_batch_is_written_without_waiting_for_the_timer() {
+    let app = spawn_app_with(|s| {
+        s.webhook.log_flush_ms = 3_600_000;
+        s.webhook.log_batch_size = 3;
+    })
+    .await;
+    for i in 0..3 {
+        app.send_wechat(WechatMode::Plain, &text("oBatch", &format!("消息{i}")))
+            .await;
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while inbound_messages::count(&app.pool).await.unwrap() < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the full batch was not written"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_message_delivered_again_after_its_key_expired_is_stored_once() {
+    let mut app = spawn_app_with(|s| s.webhook.log_flush_ms = 20).await;
+    let message = text("oTwice", "同一条消息");
+    app.send_wechat(WechatMode::Plain, &message).await;
+    let key = DedupKey::of(&inbound::parse(&message).unwrap());
+    app.kv.delete(key.as_str()).await.unwrap();
+    app.send_wechat(WechatMode::Plain, &message).await;
+    app.stop_server().await;
+    let pool = app.fresh_pool().await;
+    let openid = OpenId::parse("oTwice").unwrap();
+    assert_eq!(
+        inbound_messages::for_follower(&pool, &openid)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
