@@ -1,0 +1,616 @@
+//! Complaints through the real pages: a follower signs in through (a fake of) WeChat's
+//! OAuth, files a complaint with a photo, and gets a push at every step while staff act
+//! through their API; and everything the pages refuse.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sunvillage::configuration::{Settings, TemplateSettings};
+use sunvillage::domain::complaint::Event;
+use sunvillage::domain::staff::StaffRole;
+
+use crate::complaints_staff::{WANGGANG, staff_token};
+use crate::fake_wechat::FakeWechat;
+use crate::helpers::{TestApp, spawn_app_with_wechat};
+
+const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1];
+
+/// Templates for every complaint push: `tpl_<kind>`, the same three keywords.
+pub fn complaint_templates(s: &mut Settings) {
+    for event in Event::NOTIFIED {
+        s.wechat.templates.insert(
+            event.as_str().to_owned(),
+            TemplateSettings {
+                template_id: format!("tpl_{}", event.as_str()),
+                fields: BTreeMap::from([
+                    ("tracking_number".into(), "character_string1".into()),
+                    ("status".into(), "phrase2".into()),
+                    ("time".into(), "time3".into()),
+                ]),
+            },
+        );
+    }
+    s.outbox.poll_interval_ms = 50;
+}
+
+/// A phone's browser: keeps cookies, does not follow redirects.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    pub openid: String,
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The `value` of the hidden input `name` (the first one) in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let (_, rest) = html
+        .split_once(&marker)
+        .unwrap_or_else(|| panic!("no {name} in the page"));
+    rest.split('"').next().unwrap().to_owned()
+}
+
+impl<'a> Browser<'a> {
+    /// Signs in as `openid` the way WeChat would: the page sends the browser to the
+    /// authorize URL, WeChat comes back to our callback with a code.
+    pub async fn signed_in(app: &'a TestApp, fake: &FakeWechat, openid: &str) -> Browser<'a> {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = client
+            .get(app.url("/complaints/mine"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 302);
+        let to = location(&r);
+        assert!(
+            to.starts_with("https://open.weixin.qq.com/connect/oauth2/authorize"),
+            "{to}"
+        );
+        let state = url::Url::parse(&to)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .unwrap()
+            .1
+            .into_owned();
+        let code = format!("code-{openid}");
+        fake.oauth_code(&code, openid);
+        let r = client
+            .get(app.url(&format!("/oauth/callback?code={code}&state={state}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 302, "{}", r.text().await.unwrap());
+        Browser {
+            app,
+            client,
+            openid: openid.to_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self.client.get(self.app.url(path)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Opens the form for `village` and submits it with `fields` (and a photo when
+    /// `photo`); returns the status, the Location and the body.
+    pub async fn submit(
+        &self,
+        village: &str,
+        fields: &[(&str, &str)],
+        photo: bool,
+    ) -> (u16, String, String) {
+        let (status, form) = self
+            .get(&format!("/complaints/new?village={village}"))
+            .await;
+        assert_eq!(status, 200, "{form}");
+        self.post_form(
+            &hidden(&form, "form_key"),
+            &hidden(&form, "csrf"),
+            village,
+            fields,
+            photo,
+        )
+        .await
+    }
+
+    pub async fn post_form(
+        &self,
+        form_key: &str,
+        csrf: &str,
+        village: &str,
+        fields: &[(&str, &str)],
+        photo: bool,
+    ) -> (u16, String, String) {
+        let mut form = reqwest::multipart::Form::new()
+            .text("form_key", form_key.to_owned())
+            .text("csrf", csrf.to_owned())
+            .text("village", village.to_owned());
+        for (k, v) in fields {
+            form = form.text((*k).to_owned(), (*v).to_owned());
+        }
+        if photo {
+            let part = reqwest::multipart::Part::bytes(JPEG.to_vec())
+                .file_name("photo.jpg")
+                .mime_str("image/jpeg")
+                .unwrap();
+            form = form.part("photos", part);
+        }
+        let r = self
+            .client
+            .post(self.app.url("/complaints"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let to = location(&r);
+        (status, to, r.text().await.unwrap())
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let r = self
+            .client
+            .post(self.app.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let to = location(&r);
+        let body = r.text().await.unwrap();
+        (status, if to.is_empty() { body } else { to })
+    }
+}
+
+pub const GOOD: &[(&str, &str)] = &[
+    ("category", "sanzi"),
+    (
+        "content",
+        "村里鱼塘承包费三年没有公开，去向不明，请纪委核查。",
+    ),
+    ("identity", "named"),
+    ("name", "张三"),
+    ("phone", "13812345678"),
+];
+
+fn tracking_of(location: &str) -> String {
+    location
+        .trim_start_matches("/complaints/")
+        .trim_end_matches("/received")
+        .to_owned()
+}
+
+async fn wait_for_pushes(fake: &FakeWechat, n: usize) {
+    let started = Instant::now();
+    while fake.delivered().len() < n {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "only {} of {n} pushes arrived",
+            fake.delivered().len()
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn staff_act(app: &TestApp, token: &str, id: i64, body: Value) {
+    let r = app
+        .client
+        .post(app.url(&format!("/api/staff/complaints/{id}/actions")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{body}: {}", r.text().await.unwrap());
+}
+
+async fn complaint_id(app: &TestApp, tracking: &str) -> i64 {
+    sqlx::query_scalar("SELECT complaint_id FROM complaints WHERE tracking_number = $1")
+        .bind(tracking)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_complaint_filed_on_the_page_is_pushed_at_every_step_until_rated() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oFollowerZhangSan00000000001").await;
+
+    // Submit through the real form, with a photo.
+    let (status, to, body) = follower.submit(WANGGANG, GOOD, true).await;
+    assert_eq!(status, 303, "{body}");
+    let tracking = tracking_of(&to);
+    assert!(tracking.starts_with("XY-"), "{to}");
+    let (status, page) = follower.get(&to).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("提交成功") && page.contains(&tracking));
+    assert!(page.contains(&format!("/complaints/{tracking}/photos/1")));
+    let photo = follower
+        .client
+        .get(app.url(&format!("/complaints/{tracking}/photos/1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.headers()["content-type"], "image/jpeg");
+    assert_eq!(photo.bytes().await.unwrap().as_ref(), JPEG);
+    wait_for_pushes(&fake, 1).await;
+
+    // Staff accept, assign and conclude; each push arrives before the next step.
+    let id = complaint_id(&app, &tracking).await;
+    let token = staff_token(&app, "李四", StaffRole::Handler).await;
+    staff_act(&app, &token, id, json!({"action": "accept"})).await;
+    wait_for_pushes(&fake, 2).await;
+    staff_act(
+        &app,
+        &token,
+        id,
+        json!({"action": "assign", "unit": "王岗乡纪委", "note": "十日内核实"}),
+    )
+    .await;
+    wait_for_pushes(&fake, 3).await;
+    staff_act(
+        &app,
+        &token,
+        id,
+        json!({"action": "conclude", "reply": "承包费已入账并公示。"}),
+    )
+    .await;
+    wait_for_pushes(&fake, 4).await;
+
+    // The follower sees the answer and rates it on the page.
+    let (_, page) = follower.get(&format!("/complaints/{tracking}")).await;
+    assert!(page.contains("已办结") && page.contains("承包费已入账并公示。"));
+    assert!(
+        !page.contains("十日内核实"),
+        "internal notes never reach the complainant"
+    );
+    assert!(page.contains("请评价办理结果"));
+    let csrf = hidden(&page, "csrf");
+    let (status, to) = follower
+        .post(
+            &format!("/complaints/{tracking}/rate"),
+            &[("satisfaction", "satisfied"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (303, format!("/complaints/{tracking}?done=rated").as_str())
+    );
+    let (_, page) = follower.get(&format!("/complaints/{tracking}")).await;
+    assert!(page.contains("您的评价：满意"));
+
+    // Exactly the expected pushes, in order, to this follower, with fields and link.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pushes = fake.delivered();
+    let expected = [
+        ("complaint_received", "已收到"),
+        ("complaint_accepted", "已受理"),
+        ("complaint_assigned", "已转办"),
+        ("complaint_concluded", "已办结"),
+    ];
+    assert_eq!(
+        pushes.len(),
+        expected.len(),
+        "the rating is not pushed back"
+    );
+    for (push, (kind, status)) in pushes.iter().zip(expected) {
+        assert_eq!(push.touser, follower.openid);
+        assert_eq!(push.template_id, format!("tpl_{kind}"));
+        assert_eq!(
+            push.url.as_deref(),
+            Some(format!("http://cunwu.test/complaints/{tracking}").as_str())
+        );
+        assert_eq!(push.data["character_string1"]["value"], tracking);
+        assert_eq!(push.data["phrase2"]["value"], status);
+        let time = push.data["time3"]["value"].as_str().unwrap();
+        assert_eq!(time.len(), 16, "{time}");
+    }
+
+    // The timeline holds every step.
+    let r = app
+        .client
+        .get(app.url(&format!("/api/staff/complaints/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let detail: Value = r.json().await.unwrap();
+    let events: Vec<&str> = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "complaint_received",
+            "complaint_accepted",
+            "complaint_assigned",
+            "complaint_concluded",
+            "complaint_rated"
+        ]
+    );
+    assert_eq!(detail["complaint"]["complainant"]["name"], "张三");
+    assert_eq!(detail["photos"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn another_follower_is_refused_the_complaint_page_and_its_photos() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let owner = Browser::signed_in(&app, &fake, "oOwner000000000000000000001").await;
+    let (_, to, _) = owner.submit(WANGGANG, GOOD, true).await;
+    let tracking = tracking_of(&to);
+    let other = Browser::signed_in(&app, &fake, "oOther000000000000000000001").await;
+    for path in [
+        format!("/complaints/{tracking}"),
+        format!("/complaints/{tracking}/received"),
+        format!("/complaints/{tracking}/photos/1"),
+    ] {
+        let (status, body) = other.get(&path).await;
+        assert_eq!(status, 403, "{path}");
+        assert!(!body.contains("鱼塘"), "{path} shows the content");
+    }
+    let (_, mine) = other.get("/complaints/mine").await;
+    assert!(!mine.contains(&tracking));
+    let (_, mine) = owner.get("/complaints/mine").await;
+    assert!(mine.contains(&tracking));
+    // Without any session the page sends the browser to WeChat's login.
+    let r = app
+        .client
+        .get(app.url(&format!("/complaints/{tracking}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+}
+
+#[tokio::test]
+async fn each_bad_field_is_shown_next_to_it_and_what_was_typed_is_kept() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oTypist000000000000000000001").await;
+    let (status, _, page) = follower
+        .submit(
+            WANGGANG,
+            &[
+                ("category", ""),
+                ("content", "太短了"),
+                ("identity", "named"),
+                ("name", "李四"),
+                ("phone", "12345"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(status, 422);
+    for message in ["请选择问题类别", "至少10个字", "请填写11位手机号码"] {
+        assert!(page.contains(message), "{message}");
+    }
+    assert!(page.contains(">太短了</textarea>"), "the text is kept");
+    assert!(page.contains("value=\"李四\"") && page.contains("value=\"12345\""));
+    assert!(page.contains("平桥区王岗乡王岗村"), "the village is kept");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM complaints")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+    // Anonymous with a name: refused, with the reason next to the choice.
+    let (status, _, page) = follower
+        .submit(
+            WANGGANG,
+            &[
+                ("category", "sanzi"),
+                ("content", GOOD[1].1),
+                ("identity", "anonymous"),
+                ("name", "王五"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("选择匿名时请不要填写姓名和电话"));
+}
+
+#[tokio::test]
+async fn a_double_tap_stores_one_complaint() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oDoubleTap00000000000000001").await;
+    let (_, form) = follower
+        .get(&format!("/complaints/new?village={WANGGANG}"))
+        .await;
+    let (key, csrf) = (hidden(&form, "form_key"), hidden(&form, "csrf"));
+    let (a, b) = tokio::join!(
+        follower.post_form(&key, &csrf, WANGGANG, GOOD, false),
+        follower.post_form(&key, &csrf, WANGGANG, GOOD, false),
+    );
+    assert_eq!((a.0, b.0), (303, 303));
+    assert_eq!(a.1, b.1, "both taps land on the same complaint");
+    let (again, _, _) = follower.post_form(&key, &csrf, WANGGANG, GOOD, false).await;
+    assert_eq!(again, 303);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM complaints")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    wait_for_pushes(&fake, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fake.delivered().len(), 1, "one received push");
+}
+
+#[tokio::test]
+async fn the_sixth_submission_of_a_day_is_refused_on_the_page() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oBusyFollower000000000000001").await;
+    for _ in 0..5 {
+        let (status, _, body) = follower.submit(WANGGANG, GOOD, false).await;
+        assert_eq!(status, 303, "{body}");
+    }
+    let (status, _, page) = follower.submit(WANGGANG, GOOD, false).await;
+    assert_eq!(status, 429);
+    assert!(page.contains("每人每天最多提交5次"));
+    assert!(page.contains(GOOD[1].1), "what was typed is kept");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM complaints")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 5);
+}
+
+#[tokio::test]
+async fn a_form_without_its_token_or_from_another_follower_is_refused() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let alice = Browser::signed_in(&app, &fake, "oAlice000000000000000000001").await;
+    let mallory = Browser::signed_in(&app, &fake, "oMallory00000000000000000001").await;
+    let (_, form) = alice
+        .get(&format!("/complaints/new?village={WANGGANG}"))
+        .await;
+    let (key, csrf) = (hidden(&form, "form_key"), hidden(&form, "csrf"));
+    let (status, _, _) = alice
+        .post_form(&key, "0".repeat(64).as_str(), WANGGANG, GOOD, false)
+        .await;
+    assert_eq!(status, 403);
+    let (status, _, _) = mallory.post_form(&key, &csrf, WANGGANG, GOOD, false).await;
+    assert_eq!(
+        status, 403,
+        "a token is bound to the follower who opened the form"
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM complaints")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn a_not_satisfied_rating_opens_a_review_once() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oUnhappy0000000000000000001").await;
+    let (_, to, _) = follower.submit(WANGGANG, GOOD, false).await;
+    let tracking = tracking_of(&to);
+    let id = complaint_id(&app, &tracking).await;
+    let token = staff_token(&app, "李四", StaffRole::Handler).await;
+    staff_act(&app, &token, id, json!({"action": "accept"})).await;
+    staff_act(
+        &app,
+        &token,
+        id,
+        json!({"action": "conclude", "reply": "已核实。"}),
+    )
+    .await;
+    let (_, page) = follower.get(&format!("/complaints/{tracking}")).await;
+    let rate_csrf = hidden(&page, "csrf");
+    follower
+        .post(
+            &format!("/complaints/{tracking}/rate"),
+            &[("satisfaction", "not_satisfied"), ("csrf", &rate_csrf)],
+        )
+        .await;
+    let (_, page) = follower.get(&format!("/complaints/{tracking}")).await;
+    assert!(page.contains("申请复查"));
+    let csrf = hidden(&page, "csrf");
+    let (status, to) = follower
+        .post(
+            &format!("/complaints/{tracking}/review"),
+            &[("reason", "鱼塘账目仍未公开"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 303, "{to}");
+    let (_, page) = follower.get(&format!("/complaints/{tracking}")).await;
+    assert!(page.contains("复查中"));
+    assert!(!page.contains("请评价办理结果"));
+    // Rating again while under review (an old form, resent) is refused on the page,
+    // and so is a second review.
+    let (status, page) = follower
+        .post(
+            &format!("/complaints/{tracking}/rate"),
+            &[("satisfaction", "satisfied"), ("csrf", &rate_csrf)],
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("当前状态下不能进行这个操作"));
+    let (status, page) = follower
+        .post(
+            &format!("/complaints/{tracking}/review"),
+            &[("reason", "再查一次"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("当前状态下不能进行这个操作"), "{page}");
+}
+
+#[tokio::test]
+async fn the_webhook_answers_a_tracking_number_only_to_whoever_filed_it() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oAsker00000000000000000001").await;
+    let (_, to, _) = follower.submit(WANGGANG, GOOD, false).await;
+    let tracking = tracking_of(&to);
+    let owner_reply = crate::wechat_support::text_of(
+        app.wechat(&crate::wechat_support::text(&follower.openid, &tracking))
+            .await,
+    );
+    assert!(owner_reply.contains("当前状态：待受理"), "{owner_reply}");
+    assert!(owner_reply.contains(&format!("/complaints/{tracking}")));
+    let progress = crate::wechat_support::text_of(
+        app.wechat(&crate::wechat_support::text(&follower.openid, "进度"))
+            .await,
+    );
+    assert!(
+        progress.contains(&tracking) && progress.contains("待受理"),
+        "{progress}"
+    );
+    let stranger = crate::wechat_support::text_of(
+        app.wechat(&crate::wechat_support::text(
+            "oStranger0000000000000000001",
+            &tracking,
+        ))
+        .await,
+    );
+    assert!(stranger.contains("没有找到您提交的"), "{stranger}");
+    assert!(!stranger.contains("待受理"));
+}
+
+#[tokio::test]
+async fn the_village_page_counts_complaints_by_month_and_names_nobody() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oCounted000000000000000001").await;
+    follower.submit(WANGGANG, GOOD, false).await;
+    follower.submit(WANGGANG, GOOD, false).await;
+    let (status, page) = follower.get(&format!("/v/{WANGGANG}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("投诉建议办理情况"));
+    let this_month = chrono::Utc::now()
+        .with_timezone(&sunvillage::domain::complaint::deadline::shanghai())
+        .format("%Y年%-m月")
+        .to_string();
+    assert!(
+        page.contains(&format!(
+            "<tr><td>{this_month}</td><td>2</td><td>0</td></tr>"
+        )),
+        "{page}"
+    );
+    assert!(!page.contains("张三") && !page.contains("鱼塘"));
+}
