@@ -8,6 +8,7 @@
 )]
 
 mod browser;
+mod complaint_load;
 mod complaint_pages;
 mod complaints_staff;
 mod fake_wechat;

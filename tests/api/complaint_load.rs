@@ -1,0 +1,106 @@
+//! Load: 10,000 followers submit a complaint each through the real form, at once (256
+//! in flight). Every one acknowledged must be stored, with its "received" push in the
+//! outbox. The time is printed for docs/benchmarks.md, never asserted.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use sunvillage::domain::OpenId;
+use sunvillage::session::{SESSION_COOKIE, Sessions};
+use sunvillage::wechat_api::WechatApi;
+use tokio::sync::Semaphore;
+
+use crate::complaint_pages::{GOOD, complaint_templates, hidden};
+use crate::complaints_staff::WANGGANG;
+use crate::fake_wechat::FakeWechat;
+use crate::helpers::spawn_app_with_wechat;
+
+const COMPLAINTS: usize = 10_000;
+const IN_FLIGHT: usize = 256;
+
+/// The session cookie a follower would get from the OAuth callback.
+fn session_cookie(sessions: &Sessions, openid: &str) -> String {
+    let response = sessions.signed_in(&OpenId::parse(openid).unwrap(), "/");
+    let cookie = response
+        .cookies()
+        .find(|c| c.name() == SESSION_COOKIE)
+        .unwrap();
+    format!("{}={}", cookie.name(), cookie.value())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_complaints_submitted_at_once_are_all_stored_with_their_pushes() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, |s| {
+        complaint_templates(s);
+        // The pushes stay in the outbox to be counted.
+        s.outbox.worker_in_serve = false;
+        s.database.max_connections = 20;
+    })
+    .await;
+    let api = WechatApi::from_settings(&app.settings.wechat, &app.kv).unwrap();
+    let sessions = Arc::new(Sessions::from_settings(&app.settings, api).unwrap());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(IN_FLIGHT)
+        .build()
+        .unwrap();
+    let gate = Arc::new(Semaphore::new(IN_FLIGHT));
+    let base = app.address.clone();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..COMPLAINTS)
+        .map(|i| {
+            let (client, gate, sessions, base) =
+                (client.clone(), gate.clone(), sessions.clone(), base.clone());
+            tokio::spawn(async move {
+                let _permit = gate.acquire().await.unwrap();
+                let cookie = session_cookie(&sessions, &format!("oLoadFollower{i:015}"));
+                let form = client
+                    .get(format!("{base}/complaints/new?village={WANGGANG}"))
+                    .header("cookie", &cookie)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                let mut body = reqwest::multipart::Form::new()
+                    .text("form_key", hidden(&form, "form_key"))
+                    .text("csrf", hidden(&form, "csrf"))
+                    .text("village", WANGGANG);
+                for (k, v) in GOOD {
+                    body = body.text(*k, *v);
+                }
+                let r = client
+                    .post(format!("{base}/complaints"))
+                    .header("cookie", &cookie)
+                    .multipart(body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    eprintln!(
+        "{COMPLAINTS} complaints through the form ({IN_FLIGHT} in flight) in {:.1} s: {:.0} per second",
+        elapsed.as_secs_f64(),
+        COMPLAINTS as f64 / elapsed.as_secs_f64()
+    );
+
+    let (complaints, numbers, pushes): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM complaints),
+                (SELECT count(DISTINCT tracking_number) FROM complaints),
+                (SELECT count(*) FROM outbox WHERE kind = 'complaint_received')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(complaints, COMPLAINTS as i64);
+    assert_eq!(numbers, COMPLAINTS as i64);
+    assert_eq!(pushes, COMPLAINTS as i64);
+}
