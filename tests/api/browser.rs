@@ -1,7 +1,8 @@
 //! A walk through the pages in real headless Chromium (Debian's `chromium` and
 //! `chromium-driver`, installed by `scripts/ensure-services --browser`), driven over
 //! WebDriver at a phone's 375×667 viewport: home → county → township → village → module
-//! → disclosure, a ledger, power list → item, and the 404 page's search. Each page is checked for what it must show, for
+//! → disclosure, a ledger, power list → item, the 404 page's search, and a complaint
+//! from the form to its rating. Each page is checked for what it must show, for
 //! not being wider than the screen, and for loading nothing from another host; a
 //! full-page screenshot of each goes to target/screenshots/.
 
@@ -365,6 +366,112 @@ async fn a_follower_walks_from_the_map_to_a_disclosure_and_through_the_power_lis
         .unwrap();
     follow(&c, &origin, ".search__button", "/v/411503209204").await;
     check_page(&c, &origin, "王岗乡上马石村", "上马石村").await;
+
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_follower_files_a_complaint_on_a_phone_and_rates_the_answer() {
+    // The development stand-in for WeChat's login: this browser is one follower.
+    let follower = "oBrowserFollower000000000001";
+    let app = crate::helpers::spawn_app_with(|s| s.session.dev_openid = follower.to_owned()).await;
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = open_browser(&driver, profile.path()).await;
+    let origin = app.address.clone();
+
+    // From the village page to the form.
+    c.goto(&app.url("/v/411503209202")).await.unwrap();
+    follow(
+        &c,
+        &origin,
+        r#".actions a[href="/complaints/new?village=411503209202"]"#,
+        "/complaints/new?village=411503209202",
+    )
+    .await;
+    check_page(&c, &origin, "投诉建议", "投诉建议").await;
+    assert_eq!(text_of(&c, ".field__value").await, "平桥区王岗乡王岗村");
+    screenshot(&c, "11-complaint-form").await;
+
+    // Too short, no category: each field says what is wrong, the text stays.
+    c.find(Locator::Css("#content"))
+        .await
+        .unwrap()
+        .send_keys("路没修")
+        .await
+        .unwrap();
+    follow(&c, &origin, ".form__submit", "/complaints").await;
+    check_page(&c, &origin, "投诉建议", "投诉建议").await;
+    assert_eq!(
+        c.find_all(Locator::Css(".field__error"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    screenshot(&c, "12-complaint-form-errors").await;
+
+    // Fixed and sent.
+    click(&c, r#"input[name="category"][value="project"]"#).await;
+    c.find(Locator::Css("#content"))
+        .await
+        .unwrap()
+        .send_keys("，村东头到小学的水泥路修了一半就停工半年了。")
+        .await
+        .unwrap();
+    click(&c, ".form__submit").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".done__number"))
+        .await
+        .expect("the confirmation");
+    check_page(&c, &origin, "投诉 XY-", "提交成功").await;
+    let tracking = text_of(&c, ".done__number").await;
+    screenshot(&c, "13-complaint-received").await;
+
+    // Staff accept and answer; the follower rates the answer.
+    let id: i64 =
+        sqlx::query_scalar("SELECT complaint_id FROM complaints WHERE tracking_number = $1")
+            .bind(&tracking)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let token = crate::complaints_staff::staff_token(
+        &app,
+        "李四",
+        sunvillage::domain::staff::StaffRole::Handler,
+    )
+    .await;
+    for body in [
+        json!({"action": "accept"}),
+        json!({"action": "conclude", "reply": "已联系施工方，下月15日前复工，工程款已拨付到位。"}),
+    ] {
+        let r = app
+            .client
+            .post(app.url(&format!("/api/staff/complaints/{id}/actions")))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    c.goto(&app.url("/complaints/mine")).await.unwrap();
+    check_page(&c, &origin, "我的投诉", "我的投诉").await;
+    screenshot(&c, "14-my-complaints").await;
+    follow(&c, &origin, "a.row", &format!("/complaints/{tracking}")).await;
+    check_page(&c, &origin, &tracking, &format!("受理编号 {tracking}")).await;
+    screenshot(&c, "15-complaint-answered").await;
+    click(&c, r#"input[name="satisfaction"][value="satisfied"]"#).await;
+    follow(
+        &c,
+        &origin,
+        ".form__submit",
+        &format!("/complaints/{tracking}?done=rated"),
+    )
+    .await;
+    assert!(text_of(&c, ".status").await.contains("已评价"));
+    screenshot(&c, "16-complaint-rated").await;
 
     c.close().await.unwrap();
 }
