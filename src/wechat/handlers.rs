@@ -569,32 +569,7 @@ fn nothing_found(index: &RegionIndex, links: &Links<'_>, shown: &str) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Region, RegionCode, display_name};
-
-    fn region(code: &str, name: &str) -> Region {
-        let code = RegionCode::parse(code).unwrap();
-        Region {
-            display_name: display_name(name, code.level()),
-            name: name.to_owned(),
-            parent_code: code.parent(),
-            code,
-        }
-    }
-
-    fn index() -> RegionIndex {
-        RegionIndex::build(&[
-            region("4115", "信阳市"),
-            region("411503", "平桥区"),
-            region("411524", "商城县"),
-            region("411503209", "王岗乡"),
-            region("411503105", "青山镇"),
-            region("411524107", "鄢岗镇"),
-            region("411503209202", "王岗村民委员会"),
-            region("411503105201", "王岗村民委员会"),
-            region("411524107205", "霸王岗村民委员会"),
-            region("411524107206", "王岗岭村民委员会"),
-        ])
-    }
+    use crate::region_index::sample::sample as index;
 
     fn find(words: &str) -> Reply {
         find_village(&index(), &Links::new("https://cunwu.test"), words)
@@ -605,8 +580,8 @@ mod tests {
         let Reply::News(article) = find("青山镇王岗") else {
             panic!("expected news");
         };
-        assert_eq!(article.title, "平桥区青山镇王岗村");
-        assert_eq!(article.url, "https://cunwu.test/v/411503105201");
+        assert_eq!(article.title, "罗山县青山镇王岗村");
+        assert_eq!(article.url, "https://cunwu.test/v/411521106200");
         let Reply::News(article) = find("411503209202") else {
             panic!("expected news");
         };
@@ -620,7 +595,7 @@ mod tests {
         };
         assert!(text.starts_with("找到 3 个“王岗村”"), "{text}");
         assert!(
-            text.contains("<a href=\"https://cunwu.test/v/411503105201\">平桥区青山镇王岗村</a>"),
+            text.contains("<a href=\"https://cunwu.test/v/411521106200\">罗山县青山镇王岗村</a>"),
             "{text}"
         );
         assert!(

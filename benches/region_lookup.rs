@@ -1,6 +1,7 @@
-//! The webhook's "find my village" over all of China (665,276 regions, 620,573
-//! villages): the whole answer to a follower's words — search, choosing the reply,
-//! writing it — and the reply rendered as XML. Run: `cargo bench --bench village_lookup`.
+//! Finding a village over all of China (665,276 regions, 620,573 villages), in one run:
+//! `region_search_china` times the in-memory index alone, `webhook_village_reply_china`
+//! the webhook's whole answer to a follower's words (search, choosing the reply, writing
+//! it as XML). Run: `cargo bench --bench region_lookup`.
 
 #![allow(
     clippy::expect_used,
@@ -13,7 +14,7 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use sunvillage::domain::Region;
 use sunvillage::region_import::{Scope, open_dir, rows::Checker};
-use sunvillage::region_index::RegionIndex;
+use sunvillage::region_index::{Query, RegionIndex};
 use sunvillage::wechat::handlers::village_reply;
 
 fn china() -> Vec<Region> {
@@ -48,6 +49,31 @@ fn bench(c: &mut Criterion) {
         index.heap_bytes() >> 20
     );
     drop(regions);
+    let mut group = c.benchmark_group("region_search_china");
+    for (label, text) in [
+        ("name 王岗", "王岗"),
+        ("name 王岗村", "王岗村"),
+        ("county+name 平桥区王岗", "平桥区王岗"),
+        ("township+name 青山镇王岗", "青山镇王岗"),
+        ("common 张庄", "张庄"),
+        ("code 411503209202", "411503209202"),
+        ("no match 王岗刚刚", "王岗刚刚"),
+    ] {
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                index.search(black_box(&Query {
+                    text,
+                    within: None,
+                    limit: 10,
+                }))
+            })
+        });
+    }
+    group.bench_function("suggest 王刚", |b| {
+        b.iter(|| index.suggest(black_box("王刚"), 5))
+    });
+    group.finish();
+
     let base = "https://cunwu.example.gov.cn";
     let mut group = c.benchmark_group("webhook_village_reply_china");
     for (label, words) in [
