@@ -10,7 +10,7 @@ use crate::domain::menu::HandledKeys;
 use crate::domain::{RegionCode, RegionLevel};
 use crate::kv::Kv;
 use crate::region_import::{self, ImportError, Scope};
-use crate::startup::Application;
+use crate::startup::{Application, prepare_database};
 use crate::wechat::simulate::{self, Simulated};
 use crate::wechat_api::menu::{self as wechat_menu, MenuFileError, PushError};
 use crate::wechat_api::{WechatApi, qrcode};
@@ -182,8 +182,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Menu(command) => menu(settings, command).await,
         Command::Qrcode(args) => qrcodes(settings, args).await,
         Command::DemoData => {
-            let pool = storage::database::connect_and_migrate(&settings.database).await?;
-            region_import::import_builtin_if_empty(&pool).await?;
+            let pool = prepare_database(&settings.database).await?;
             let report = crate::demo_data::load(&pool, crate::demo_data::DEMO_TOML).await?;
             println!("{report}");
             Ok(())
@@ -291,20 +290,10 @@ async fn menu(settings: Settings, command: MenuCommand) -> anyhow::Result<()> {
 async fn qrcodes(settings: Settings, args: QrcodeArgs) -> anyhow::Result<()> {
     let readings = RegionCode::interpretations(args.code.trim())
         .map_err(|e| anyhow::anyhow!("`{}` is not a region code: {e}", args.code))?;
-    let pool = storage::database::connect_and_migrate(&settings.database)
-        .await
-        .context("cannot prepare the database (database.url)")?;
-    region_import::import_builtin_if_empty(&pool)
-        .await
-        .context("cannot import the built-in 信阳市 divisions")?;
-    let mut found = None;
-    for code in readings {
-        if let Some(region) = storage::regions::find(&pool, &code).await? {
-            found = Some(region);
-            break;
-        }
-    }
-    let region = found.with_context(|| format!("no region has code {}", args.code))?;
+    let pool = prepare_database(&settings.database).await?;
+    let region = storage::regions::find_first(&pool, &readings)
+        .await?
+        .with_context(|| format!("no region has code {}", args.code))?;
     if region.level() < RegionLevel::County {
         anyhow::bail!(
             "{} is a {}; give a county, township or village code",

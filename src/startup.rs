@@ -14,7 +14,7 @@ use anyhow::Context;
 use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
 
-use crate::configuration::Settings;
+use crate::configuration::{DatabaseSettings, Settings};
 use crate::form_token::FormTokens;
 use crate::kv::Kv;
 use crate::outbox_worker;
@@ -54,6 +54,18 @@ pub struct AppState {
     pub webhook: Arc<Webhook>,
 }
 
+/// The database as every command needs it: created when missing, migrated, and holding
+/// at least the built-in 信阳市 divisions.
+pub async fn prepare_database(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
+    let pool = storage::database::connect_and_migrate(settings)
+        .await
+        .context("cannot prepare the database (database.url)")?;
+    region_import::import_builtin_if_empty(&pool)
+        .await
+        .context("cannot import the built-in 信阳市 divisions")?;
+    Ok(pool)
+}
+
 /// The service, bound and ready to run.
 pub struct Application {
     port: u16,
@@ -66,12 +78,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let bind = settings.bind_address()?;
         tracing::info!(database = %settings.database.describe(), "connecting to Postgres");
-        let pool = storage::database::connect_and_migrate(&settings.database)
-            .await
-            .context("cannot prepare the database (database.url)")?;
-        region_import::import_builtin_if_empty(&pool)
-            .await
-            .context("cannot import the built-in 信阳市 divisions")?;
+        let pool = prepare_database(&settings.database).await?;
 
         let power_list = crate::domain::PowerList::parse(crate::domain::power::BUILTIN_POWER_LIST)
             .context("the built-in power list (data/power/power-list.toml)")?;

@@ -251,6 +251,16 @@ impl Notification {
         self.data.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// The fields as message/template/send takes them: `{"keyword": {"value": "…"}}`
+    /// (no colours: ignored since 2023).
+    pub fn template_data(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.data()
+                .map(|(k, v)| (k.to_owned(), serde_json::json!({ "value": v })))
+                .collect(),
+        )
+    }
+
     pub fn link(&self) -> Option<&str> {
         self.link.as_deref()
     }

@@ -34,16 +34,6 @@ impl fmt::Display for OutboxId {
     }
 }
 
-/// `{"keyword": {"value": "…"}}`, the shape message/template/send takes.
-fn data_json(notification: &Notification) -> Value {
-    Value::Object(
-        notification
-            .data()
-            .map(|(k, v)| (k.to_owned(), serde_json::json!({ "value": v })))
-            .collect(),
-    )
-}
-
 /// Adds a notification to the outbox inside the caller's transaction: it is sent if and
 /// only if that transaction commits. Idle workers are woken on commit.
 pub async fn enqueue(
@@ -56,7 +46,7 @@ pub async fn enqueue(
         notification.kind().as_str(),
         notification.openid().as_str(),
         notification.template_id(),
-        data_json(notification),
+        notification.template_data(),
         notification.link(),
     )
     .fetch_one(&mut **tx)

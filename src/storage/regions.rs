@@ -33,6 +33,19 @@ pub async fn find(pool: &PgPool, code: &RegionCode) -> Result<Option<Region>, sq
     .transpose()
 }
 
+/// The first of `readings` (a typed code's interpretations, most specific first,
+/// see `RegionCode::interpretations`) that names a stored region.
+pub async fn find_first(
+    pool: &PgPool,
+    readings: &[RegionCode],
+) -> Result<Option<Region>, sqlx::Error> {
+    let found = find_many(pool, readings).await?;
+    Ok(readings
+        .iter()
+        .find_map(|code| found.iter().find(|r| &r.code == code))
+        .cloned())
+}
+
 /// The regions with these codes, top level first; absent codes are skipped.
 pub async fn find_many(pool: &PgPool, codes: &[RegionCode]) -> Result<Vec<Region>, sqlx::Error> {
     let codes: Vec<String> = codes.iter().map(|c| c.as_str().to_owned()).collect();

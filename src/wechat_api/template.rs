@@ -87,15 +87,6 @@ pub struct TemplateMessage<'a> {
     pub data: &'a Value,
 }
 
-/// `{"keyword": {"value": "…"}}` for a notification's fields.
-pub fn data_json(notification: &Notification) -> Value {
-    let map: serde_json::Map<String, Value> = notification
-        .data()
-        .map(|(k, v)| (k.to_owned(), serde_json::json!({ "value": v })))
-        .collect();
-    Value::Object(map)
-}
-
 impl WechatApi {
     /// `POST /cgi-bin/message/template/send`; WeChat's msgid on success.
     pub async fn send_template(&self, message: &TemplateMessage<'_>) -> Result<i64, ApiError> {

@@ -56,14 +56,9 @@ struct RegionDetail {
 async fn show(path: web::Path<String>, pool: web::Data<PgPool>) -> Result<HttpResponse, JsonError> {
     let readings = RegionCode::interpretations(&path)
         .map_err(|e| JsonError::bad_request(format!("`{path}` is not a region code: {e}")))?;
-    let mut found = None;
-    for code in readings {
-        if let Some(region) = storage::regions::find(&pool, &code).await? {
-            found = Some(region);
-            break;
-        }
-    }
-    let region = found.ok_or_else(|| JsonError::not_found(format!("no region has code {path}")))?;
+    let region = storage::regions::find_first(&pool, &readings)
+        .await?
+        .ok_or_else(|| JsonError::not_found(format!("no region has code {path}")))?;
     let ancestors = storage::regions::find_many(&pool, &region.code.ancestors()).await?;
     let children = storage::regions::children_with_counts(&pool, &region.code).await?;
     Ok(HttpResponse::Ok().json(RegionDetail {
