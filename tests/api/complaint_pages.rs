@@ -614,3 +614,34 @@ async fn the_village_page_counts_complaints_by_month_and_names_nobody() {
     );
     assert!(!page.contains("张三") && !page.contains("鱼塘"));
 }
+
+#[tokio::test]
+async fn wechats_delivery_report_marks_the_push_it_names() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oReported00000000000000000001").await;
+    follower.submit(WANGGANG, GOOD, false).await;
+    wait_for_pushes(&fake, 1).await;
+    let msgid = fake.delivered()[0].msgid;
+    // TEMPLATESENDJOBFINISH as WeChat posts it to the webhook, some seconds later.
+    let report = format!(
+        "<xml><ToUserName><![CDATA[gh_7f083739789a]]></ToUserName>\
+         <FromUserName><![CDATA[{}]]></FromUserName>\
+         <CreateTime>{}</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+         <Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>{msgid}</MsgID>\
+         <Status><![CDATA[failed:user block]]></Status></xml>",
+        follower.openid,
+        crate::wechat_support::now()
+    );
+    let (status, body) = app
+        .send_wechat(sunvillage::configuration::WechatMode::Plain, &report)
+        .await;
+    assert_eq!((status, body.as_str()), (200, "success"));
+    let delivery: Option<String> =
+        sqlx::query_scalar("SELECT delivery_status FROM outbox WHERE msgid = $1")
+            .bind(msgid)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(delivery.as_deref(), Some("user_block"));
+}
