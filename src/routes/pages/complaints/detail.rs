@@ -9,20 +9,16 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
-use sqlx::PgPool;
 
-use super::{owned, status_class, status_label, village_name, when};
+use super::{Services, owned, status_class, status_label, village_name, when};
 use crate::complaints::{self, ActError, ActingAs};
 use crate::domain::complaint::{
     Action, ComplaintStatus, DeadlineState, Event, Satisfaction, TransitionError,
 };
-use crate::form_token::FormTokens;
-use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
-use crate::routes::pages::{Crumb, Layout, Site, date, paragraphs};
+use crate::routes::pages::{Crumb, Layout, date, paragraphs};
 use crate::session::FollowerSession;
 use crate::storage;
-use crate::wechat_api::template::Templates;
 
 pub struct Step {
     pub when: String,
@@ -72,18 +68,25 @@ fn purpose(action: &str, tracking: &str) -> String {
     format!("{action}:{tracking}")
 }
 
-#[allow(clippy::too_many_arguments, reason = "one page's inputs")]
-async fn render(
-    site: &Site,
+/// How the page is shown: after what, with which message.
+struct Shown {
     status: StatusCode,
-    pool: &PgPool,
-    index: &SearchIndex,
-    forms: &FormTokens,
-    session: &FollowerSession,
-    raw: &str,
     banner: Option<String>,
     just_submitted: bool,
+}
+
+async fn render(
+    s: &Services,
+    session: &FollowerSession,
+    raw: &str,
+    shown: Shown,
 ) -> Result<HttpResponse, PageError> {
+    let Shown {
+        status,
+        banner,
+        just_submitted,
+    } = shown;
+    let (site, pool, index, forms) = (&s.site, &**s.pool, &s.index, &s.forms);
     let row = owned(pool, raw, session.openid()).await?;
     let state = storage::complaints::state(pool, row.complaint_id)
         .await?
@@ -157,64 +160,46 @@ async fn render(
 }
 
 pub async fn show(
-    site: Site,
+    s: Services,
     session: FollowerSession,
     path: web::Path<String>,
     query: web::Query<DetailQuery>,
-    pool: web::Data<PgPool>,
-    index: web::Data<SearchIndex>,
-    forms: web::Data<FormTokens>,
 ) -> Result<HttpResponse, PageError> {
     let banner = match query.done.as_deref() {
         Some("rated") => Some("感谢您的评价。".to_owned()),
         Some("review") => Some("复查申请已收到，我们会在30日内答复。".to_owned()),
         _ => None,
     };
-    render(
-        &site,
-        StatusCode::OK,
-        &pool,
-        &index,
-        &forms,
-        &session,
-        &path,
+    let shown = Shown {
+        status: StatusCode::OK,
         banner,
-        false,
-    )
-    .await
+        just_submitted: false,
+    };
+    render(&s, &session, &path, shown).await
 }
 
 /// The confirmation after submitting: the same page, with the tracking number first.
 pub async fn received(
-    site: Site,
+    s: Services,
     session: FollowerSession,
     path: web::Path<String>,
-    pool: web::Data<PgPool>,
-    index: web::Data<SearchIndex>,
-    forms: web::Data<FormTokens>,
 ) -> Result<HttpResponse, PageError> {
-    render(
-        &site,
-        StatusCode::OK,
-        &pool,
-        &index,
-        &forms,
-        &session,
-        &path,
-        None,
-        true,
-    )
-    .await
+    let shown = Shown {
+        status: StatusCode::OK,
+        banner: None,
+        just_submitted: true,
+    };
+    render(&s, &session, &path, shown).await
 }
 
 pub async fn photo(
+    s: Services,
     session: FollowerSession,
     path: web::Path<(String, i16)>,
-    pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, PageError> {
     let (raw, n) = path.into_inner();
-    let row = owned(&pool, &raw, session.openid()).await?;
-    let (content_type, bytes) = storage::complaints::photo(&pool, row.complaint_id, n)
+    let row = owned(&s.pool, &raw, session.openid()).await?;
+    let (content_type, bytes) = storage::complaints::photo(&s.pool, row.complaint_id, n)
         .await?
         .ok_or_else(|| PageError::not_found("没有这张照片。"))?;
     Ok(HttpResponse::Ok()
@@ -246,56 +231,51 @@ fn refusal(e: &TransitionError) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments, reason = "a handler's extractors")]
+/// A follower's action on their complaint: checked against the form's token, applied by
+/// the workflow, answered with the page again.
 async fn act(
-    site: Site,
+    s: Services,
     session: FollowerSession,
     raw: String,
     csrf: &str,
     action: Action,
     done: &str,
-    pool: web::Data<PgPool>,
-    index: web::Data<SearchIndex>,
-    forms: web::Data<FormTokens>,
-    templates: web::Data<Templates>,
 ) -> Result<HttpResponse, PageError> {
-    let row = owned(&pool, &raw, session.openid()).await?;
+    let row = owned(&s.pool, &raw, session.openid()).await?;
     let tracking = row.tracking_number.clone();
     let kind = if matches!(action, Action::Rate(_)) {
         "rate"
     } else {
         "review"
     };
-    if !forms.verify(session.openid(), &purpose(kind, &tracking), csrf.trim()) {
+    if !s
+        .forms
+        .verify(session.openid(), &purpose(kind, &tracking), csrf.trim())
+    {
         return Err(PageError::forbidden("页面已过期，请刷新后再试。"));
     }
-    let result = complaints::act(
-        &pool,
-        &templates,
+    let acting = ActingAs::Complainant(session.openid());
+    match complaints::act(
+        &s.pool,
+        &s.templates,
         row.complaint_id,
-        ActingAs::Complainant(session.openid()),
+        acting,
         &action,
         "",
         Utc::now(),
     )
-    .await;
-    match result {
+    .await
+    {
         Ok(_) => Ok(HttpResponse::SeeOther()
             .insert_header((LOCATION, format!("/complaints/{tracking}?done={done}")))
             .finish()),
         Err(ActError::Refused(e)) => {
-            render(
-                &site,
-                StatusCode::CONFLICT,
-                &pool,
-                &index,
-                &forms,
-                &session,
-                &tracking,
-                Some(refusal(&e)),
-                false,
-            )
-            .await
+            let shown = Shown {
+                status: StatusCode::CONFLICT,
+                banner: Some(refusal(&e)),
+                just_submitted: false,
+            };
+            render(&s, &session, &tracking, shown).await
         }
         Err(ActError::NotFound | ActError::Forbidden) => {
             Err(PageError::not_found("没有这条投诉。"))
@@ -304,59 +284,33 @@ async fn act(
     }
 }
 
-#[allow(clippy::too_many_arguments, reason = "a handler's extractors")]
 pub async fn rate(
-    site: Site,
+    s: Services,
     session: FollowerSession,
     path: web::Path<String>,
     form: web::Form<RateForm>,
-    pool: web::Data<PgPool>,
-    index: web::Data<SearchIndex>,
-    forms: web::Data<FormTokens>,
-    templates: web::Data<Templates>,
 ) -> Result<HttpResponse, PageError> {
     let satisfaction = Satisfaction::parse(&form.satisfaction)
         .ok_or_else(|| PageError::bad_request("请选择满意、基本满意或不满意。"))?;
     act(
-        site,
+        s,
         session,
         path.into_inner(),
         &form.csrf,
         Action::Rate(satisfaction),
         "rated",
-        pool,
-        index,
-        forms,
-        templates,
     )
     .await
 }
 
-#[allow(clippy::too_many_arguments, reason = "a handler's extractors")]
 pub async fn review(
-    site: Site,
+    s: Services,
     session: FollowerSession,
     path: web::Path<String>,
     form: web::Form<ReviewForm>,
-    pool: web::Data<PgPool>,
-    index: web::Data<SearchIndex>,
-    forms: web::Data<FormTokens>,
-    templates: web::Data<Templates>,
 ) -> Result<HttpResponse, PageError> {
     let action = Action::RequestReview {
         reason: form.reason.clone(),
     };
-    act(
-        site,
-        session,
-        path.into_inner(),
-        &form.csrf,
-        action,
-        "review",
-        pool,
-        index,
-        forms,
-        templates,
-    )
-    .await
+    act(s, session, path.into_inner(), &form.csrf, action, "review").await
 }

@@ -10,21 +10,17 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
-use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::upload;
+use super::{Services, upload};
 use crate::complaints::{self, SubmitError};
 use crate::domain::complaint::submission::{self, FieldErrors, RawSubmission};
 use crate::domain::{OpenId, RegionCode, RegionLevel};
-use crate::form_token::FormTokens;
-use crate::kv::Kv;
 use crate::region_index::{Query, SearchIndex};
 use crate::routes::page_error::PageError;
-use crate::routes::pages::{Crumb, Layout, Site};
+use crate::routes::pages::{Crumb, Layout};
 use crate::session::FollowerSession;
 use crate::storage;
-use crate::wechat_api::template::Templates;
 
 #[derive(Deserialize)]
 pub struct NewQuery {
@@ -83,20 +79,28 @@ fn village_choice(index: &SearchIndex, raw: &str) -> Option<VillageChoice> {
     })
 }
 
-#[allow(clippy::too_many_arguments, reason = "one page's inputs")]
-async fn render_form(
-    site: &Site,
+/// The form again after a failed submission, or a new one.
+struct Shown {
     status: StatusCode,
-    pool: &PgPool,
-    index: &SearchIndex,
-    forms: &FormTokens,
-    openid: &OpenId,
     form_key: Uuid,
     typed: Typed,
     errors: FieldErrors,
     banner: Option<String>,
+}
+
+async fn render_form(
+    s: &Services,
+    openid: &OpenId,
+    shown: Shown,
 ) -> Result<HttpResponse, PageError> {
-    let categories = storage::complaints::categories(pool)
+    let Shown {
+        status,
+        form_key,
+        typed,
+        errors,
+        banner,
+    } = shown;
+    let categories = storage::complaints::categories(&s.pool)
         .await?
         .into_iter()
         .map(|c| CategoryChoice {
@@ -105,9 +109,10 @@ async fn render_form(
             name: c.name,
         })
         .collect();
-    let village = village_choice(index, &typed.village);
+    let village = village_choice(&s.index, &typed.village);
     let page = FormPage {
-        page: site
+        page: s
+            .site
             .layout(
                 "/complaints/new",
                 "投诉建议",
@@ -123,19 +128,16 @@ async fn render_form(
         photos_lost: typed.had_photos && !errors.is_empty(),
         errors,
         banner,
-        csrf: forms.issue(openid, &csrf_purpose(&form_key)),
+        csrf: s.forms.issue(openid, &csrf_purpose(&form_key)),
         form_key: form_key.to_string(),
     };
-    site.render_private(status, &page)
+    s.site.render_private(status, &page)
 }
 
 pub async fn new_form(
-    site: Site,
+    s: Services,
     session: FollowerSession,
     query: web::Query<NewQuery>,
-    pool: web::Data<PgPool>,
-    index: web::Data<SearchIndex>,
-    forms: web::Data<FormTokens>,
 ) -> Result<HttpResponse, PageError> {
     let typed = Typed {
         village: query.village.clone().unwrap_or_default(),
@@ -146,19 +148,14 @@ pub async fn new_form(
         anonymous: false,
         had_photos: false,
     };
-    render_form(
-        &site,
-        StatusCode::OK,
-        &pool,
-        &index,
-        &forms,
-        session.openid(),
-        Uuid::new_v4(),
+    let shown = Shown {
+        status: StatusCode::OK,
+        form_key: Uuid::new_v4(),
         typed,
-        FieldErrors::default(),
-        None,
-    )
-    .await
+        errors: FieldErrors::default(),
+        banner: None,
+    };
+    render_form(&s, session.openid(), shown).await
 }
 
 #[derive(Deserialize)]
@@ -185,10 +182,10 @@ struct VillagePage {
 const VILLAGE_OPTIONS: usize = 30;
 
 pub async fn choose_village(
-    site: Site,
+    s: Services,
     query: web::Query<VillageQuery>,
-    index: web::Data<SearchIndex>,
 ) -> Result<HttpResponse, PageError> {
+    let (site, index) = (&s.site, &s.index);
     let text = query.q.as_deref().map(str::trim).unwrap_or("").to_owned();
     let options = if text.is_empty() {
         Vec::new()
@@ -236,22 +233,19 @@ pub async fn choose_village(
     site.render_private(StatusCode::OK, &page)
 }
 
-#[allow(clippy::too_many_arguments, reason = "a handler's extractors")]
 pub async fn submit(
-    site: Site,
+    s: Services,
     session: FollowerSession,
     payload: Multipart,
-    pool: web::Data<PgPool>,
-    kv: web::Data<Kv>,
-    index: web::Data<SearchIndex>,
-    forms: web::Data<FormTokens>,
-    templates: web::Data<Templates>,
 ) -> Result<HttpResponse, PageError> {
     let openid = session.openid();
     let form = upload::read(payload).await?;
     let expired = || PageError::forbidden("页面已过期，请回到投诉页面重新填写。");
     let form_key = Uuid::parse_str(form.field("form_key").trim()).map_err(|_| expired())?;
-    if !forms.verify(openid, &csrf_purpose(&form_key), form.field("csrf").trim()) {
+    if !s
+        .forms
+        .verify(openid, &csrf_purpose(&form_key), form.field("csrf").trim())
+    {
         return Err(expired());
     }
     let typed = Typed {
@@ -263,7 +257,7 @@ pub async fn submit(
         anonymous: form.field("identity") == "anonymous",
         had_photos: !form.photos.is_empty(),
     };
-    let categories: Vec<String> = storage::complaints::categories(&pool)
+    let categories: Vec<String> = storage::complaints::categories(&s.pool)
         .await?
         .into_iter()
         .map(|c| c.code)
@@ -277,37 +271,31 @@ pub async fn submit(
         anonymous: typed.anonymous,
         photos: form.photos,
     };
-    let again = |status, errors, banner: Option<&str>, typed| {
+    let again = |status, errors, banner: Option<String>, typed| {
         render_form(
-            &site,
-            status,
-            &pool,
-            &index,
-            &forms,
+            &s,
             openid,
-            form_key,
-            typed,
-            errors,
-            banner.map(str::to_owned),
+            Shown {
+                status,
+                form_key,
+                typed,
+                errors,
+                banner,
+            },
         )
     };
     let new = match submission::parse(raw, &categories) {
         Ok(new) => new,
         Err(errors) => {
-            return again(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-                Some("请按提示修改后再提交。"),
-                typed,
-            )
-            .await;
+            let banner = Some("请按提示修改后再提交。".to_owned());
+            return again(StatusCode::UNPROCESSABLE_ENTITY, errors, banner, typed).await;
         }
     };
-    let prefix = &site.settings().complaints.tracking_prefix;
+    let prefix = &s.site.settings().complaints.tracking_prefix;
     match complaints::submit(
-        &pool,
-        &kv,
-        &templates,
+        &s.pool,
+        &s.kv,
+        &s.templates,
         prefix,
         openid,
         form_key,
@@ -331,7 +319,7 @@ pub async fn submit(
             again(
                 StatusCode::TOO_MANY_REQUESTS,
                 FieldErrors::default(),
-                Some(&banner),
+                Some(banner),
                 typed,
             )
             .await

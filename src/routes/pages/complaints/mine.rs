@@ -1,14 +1,12 @@
 //! `GET /complaints/mine`: the follower's own complaints, newest first.
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
 use askama::Template;
-use sqlx::PgPool;
 
-use super::{ComplaintLine, line};
-use crate::region_index::SearchIndex;
+use super::{ComplaintLine, Services, line};
 use crate::routes::page_error::PageError;
-use crate::routes::pages::{Crumb, Layout, Site};
+use crate::routes::pages::{Crumb, Layout};
 use crate::session::FollowerSession;
 use crate::storage;
 
@@ -22,14 +20,10 @@ struct MinePage {
     lines: Vec<ComplaintLine>,
 }
 
-pub async fn mine(
-    site: Site,
-    session: FollowerSession,
-    pool: web::Data<PgPool>,
-    index: web::Data<SearchIndex>,
-) -> Result<HttpResponse, PageError> {
+pub async fn mine(s: Services, session: FollowerSession) -> Result<HttpResponse, PageError> {
+    let (site, index) = (&s.site, &s.index);
     let rows =
-        storage::complaints::list_for_openid(&pool, session.openid().as_str(), SHOWN).await?;
+        storage::complaints::list_for_openid(&s.pool, session.openid().as_str(), SHOWN).await?;
     let page = MinePage {
         page: site
             .layout(
@@ -38,7 +32,7 @@ pub async fn mine(
                 "查看您提交的投诉建议和办理进展。",
             )
             .with_crumbs(vec![Crumb::new("首页", "/")], "我的投诉"),
-        lines: rows.iter().map(|r| line(r, &index)).collect(),
+        lines: rows.iter().map(|r| line(r, index)).collect(),
     };
     site.render_private(StatusCode::OK, &page)
 }

@@ -8,17 +8,23 @@ pub mod form;
 pub mod mine;
 pub mod upload;
 
-use actix_web::web;
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::date_time;
+use super::{Site, date_time};
 use crate::domain::complaint::{ComplaintStatus, TrackingNumber};
 use crate::domain::{OpenId, RegionCode};
+use crate::form_token::FormTokens;
+use crate::kv::Kv;
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
 use crate::storage;
 use crate::storage::complaints::ComplaintRow;
+use crate::wechat_api::template::Templates;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/complaints/new", super::get().to(form::new_form))
@@ -42,6 +48,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/complaints/{tracking}/review",
             web::post().to(detail::review),
         );
+}
+
+/// What the complaint pages use, taken from the app in one extractor.
+pub struct Services {
+    pub site: Site,
+    pub pool: web::Data<PgPool>,
+    pub kv: web::Data<Kv>,
+    pub index: web::Data<SearchIndex>,
+    pub forms: web::Data<FormTokens>,
+    pub templates: web::Data<Templates>,
+}
+
+fn data<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, PageError> {
+    req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
+        PageError::internal(anyhow::anyhow!(
+            "{} is not registered",
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
+impl FromRequest for Services {
+    type Error = PageError;
+    type Future = Ready<Result<Services, PageError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let site = Site::from_request(req, payload).into_inner();
+        ready(site.and_then(|site| {
+            Ok(Services {
+                site,
+                pool: data(req)?,
+                kv: data(req)?,
+                index: data(req)?,
+                forms: data(req)?,
+                templates: data(req)?,
+            })
+        }))
+    }
 }
 
 /// The complaint with this number, if `openid` filed it. Anyone else is refused: a
