@@ -8,12 +8,12 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::OpenId;
 use crate::domain::complaint::{
     self, Action, Actor, ComplaintState, Effect, Event, NewComplaint, TransitionError,
 };
 use crate::domain::notification::NotificationError;
 use crate::domain::staff::Staff;
+use crate::domain::{OpenId, china_time};
 use crate::kv::{Kv, KvError};
 use crate::storage::{self, PgTransaction, complaints::NewEvent};
 use crate::wechat_api::template::Templates;
@@ -37,10 +37,7 @@ async fn notify(
     if !event.notifies_complainant() {
         return Ok(());
     }
-    let time = at
-        .with_timezone(&complaint::deadline::shanghai())
-        .format("%Y-%m-%d %H:%M")
-        .to_string();
+    let time = china_time::local(at).format("%Y-%m-%d %H:%M").to_string();
     let values = [
         ("tracking_number", tracking_number),
         ("status", event.label()),
@@ -119,9 +116,7 @@ pub async fn submit(
     if storage::regions::find(pool, village).await?.is_none() {
         return Err(SubmitError::UnknownVillage(village.to_string()));
     }
-    let day = now
-        .with_timezone(&complaint::deadline::shanghai())
-        .date_naive();
+    let day = china_time::day(now);
     let quota_key = format!(
         "complaints:daily:{}:{}",
         day.format("%Y%m%d"),
@@ -149,9 +144,7 @@ async fn store(
     now: DateTime<Utc>,
 ) -> Result<Submitted, SubmitError> {
     let mut tx = pool.begin().await?;
-    let day = now
-        .with_timezone(&complaint::deadline::shanghai())
-        .date_naive();
+    let day = china_time::day(now);
     let tracking = storage::complaints::next_tracking_number(&mut tx, tracking_prefix, day).await?;
     let state = ComplaintState::received(now);
     let id = match storage::complaints::insert(

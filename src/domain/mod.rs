@@ -1,6 +1,7 @@
 //! Types that can only hold valid values, and the rules about them. No I/O here:
 //! nothing in `domain` touches sqlx, actix, reqwest or redis.
 
+pub mod china_time;
 pub mod complaint;
 pub mod disclosure;
 pub mod menu;

@@ -602,8 +602,7 @@ async fn the_village_page_counts_complaints_by_month_and_names_nobody() {
     let (status, page) = follower.get(&format!("/v/{WANGGANG}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("投诉建议办理情况"));
-    let this_month = chrono::Utc::now()
-        .with_timezone(&sunvillage::domain::complaint::deadline::shanghai())
+    let this_month = sunvillage::domain::china_time::local(chrono::Utc::now())
         .format("%Y年%-m月")
         .to_string();
     assert!(

@@ -360,9 +360,7 @@ async fn staff_lists_filter_by_status_region_category_overdue_and_date() {
     assert!(ids(&body).is_empty());
     let (_, body) = get(&app, &token, "/api/staff/complaints?category=other").await;
     assert!(ids(&body).is_empty());
-    let today = Utc::now()
-        .with_timezone(&sunvillage::domain::complaint::deadline::shanghai())
-        .date_naive();
+    let today = sunvillage::domain::china_time::day(Utc::now());
     let (_, body) = get(
         &app,
         &token,

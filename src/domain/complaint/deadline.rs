@@ -8,7 +8,9 @@
 //! - art. 35: a review (复查) concluded within 30 days of its request, which must come
 //!   within 30 days of the reply.
 
-use chrono::{DateTime, Days, FixedOffset, NaiveTime, Offset, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveTime, TimeDelta, TimeZone, Utc};
+
+use crate::domain::china_time;
 
 /// 15 days to accept or refuse (art. 23).
 pub const ACCEPT_WITHIN_DAYS: u64 = 15;
@@ -23,22 +25,16 @@ pub const REVIEW_REQUEST_WITHIN_DAYS: u64 = 30;
 /// Staff see 即将超期 this many days before a deadline.
 pub const DUE_SOON_DAYS: i64 = 3;
 
-/// China Standard Time. Fixed: China has kept UTC+8 without daylight saving since 1991,
-/// so no time-zone database is needed.
-pub fn shanghai() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
-}
-
 /// The last instant of the calendar day `days` after the local day of `start`
 /// (a complaint received on 1 March at 23:50 is due to be accepted by the end of 16 March).
 pub fn days_after(start: DateTime<Utc>, days: u64) -> DateTime<Utc> {
-    let tz = shanghai();
-    let local_day = start.with_timezone(&tz).date_naive();
+    let local_day = china_time::day(start);
     let due_day = local_day
         .checked_add_days(Days::new(days))
         .unwrap_or(local_day);
     let end_of_day = NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap_or(NaiveTime::MIN);
-    tz.from_local_datetime(&due_day.and_time(end_of_day))
+    china_time::zone()
+        .from_local_datetime(&due_day.and_time(end_of_day))
         .single()
         .map_or(start, |t| t.with_timezone(&Utc))
 }

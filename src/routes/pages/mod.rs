@@ -22,11 +22,12 @@ use actix_web::http::header::{
 };
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Route, guard, web};
 use askama::Template;
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::assets;
 use super::page_error::PageError;
 use crate::configuration::Settings;
+use crate::domain::china_time;
 
 /// Every page route: GET, and HEAD for link checkers.
 pub fn get() -> Route {
@@ -262,22 +263,16 @@ impl Site {
     }
 }
 
-/// China has one time zone and no daylight saving.
-fn beijing(t: DateTime<Utc>) -> DateTime<FixedOffset> {
-    match FixedOffset::east_opt(8 * 3600) {
-        Some(offset) => t.with_timezone(&offset),
-        None => t.fixed_offset(),
-    }
-}
-
 /// `2026年11月29日`.
 pub fn date(t: DateTime<Utc>) -> String {
-    beijing(t).format("%Y年%-m月%-d日").to_string()
+    china_time::local(t).format("%Y年%-m月%-d日").to_string()
 }
 
 /// `2026年11月29日 14:05`.
 pub fn date_time(t: DateTime<Utc>) -> String {
-    beijing(t).format("%Y年%-m月%-d日 %H:%M").to_string()
+    china_time::local(t)
+        .format("%Y年%-m月%-d日 %H:%M")
+        .to_string()
 }
 
 /// `2026年11月29日` for a calendar date.

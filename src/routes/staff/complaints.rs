@@ -7,7 +7,8 @@ use sqlx::PgPool;
 
 use crate::complaints::{self, ActError, ActingAs};
 use crate::domain::RegionCode;
-use crate::domain::complaint::deadline::{DeadlineState, shanghai};
+use crate::domain::china_time;
+use crate::domain::complaint::deadline::DeadlineState;
 use crate::domain::complaint::{Action, ComplaintStatus};
 use crate::domain::staff::{IdentityView, Staff};
 use crate::region_index::SearchIndex;
@@ -134,7 +135,7 @@ fn day_start(s: &str, what: &str) -> Result<DateTime<Utc>, JsonError> {
     let day = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| JsonError::bad_request(format!("{what} is a date like 2026-11-28")))?;
     day.and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(shanghai()).single())
+        .and_then(|t| t.and_local_timezone(china_time::zone()).single())
         .map(|t| t.with_timezone(&Utc))
         .ok_or_else(|| JsonError::bad_request(format!("{what} is not a valid date")))
 }
