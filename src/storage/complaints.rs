@@ -298,19 +298,32 @@ pub struct ComplaintRow {
     pub concluded_at: Option<DateTime<Utc>>,
 }
 
+/// `query_as!` into [`ComplaintRow`]: the columns and the join are written here once,
+/// each caller adds its `WHERE …` (sqlx's macros take `"…" + "…"` literals, not
+/// constants, so a `macro_rules!` is how the text is shared and still checked).
+macro_rules! select_complaints {
+    ($tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            ComplaintRow,
+            r#"SELECT c.complaint_id, c.tracking_number, c.village_code, c.category_code,
+                      k.name AS category_name, c.content, c.openid, c.anonymous,
+                      c.complainant_name, c.complainant_phone, c.status, c.received_at,
+                      c.current_due, c.conclude_due, c.extended, c.satisfaction,
+                      c.assigned_unit, c.concluded_at
+               FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
+               "# + $tail
+            $(, $arg)*
+        )
+    };
+}
+
 pub async fn list_for_staff(
     pool: &PgPool,
     f: &StaffFilter,
 ) -> Result<Vec<ComplaintRow>, sqlx::Error> {
     let prefix = f.region_prefix.as_ref().map(|p| format!("{p}%"));
-    sqlx::query_as!(
-        ComplaintRow,
-        r#"SELECT c.complaint_id, c.tracking_number, c.village_code, c.category_code,
-                  k.name AS category_name, c.content, c.openid, c.anonymous, c.complainant_name,
-                  c.complainant_phone, c.status, c.received_at, c.current_due, c.conclude_due,
-                  c.extended, c.satisfaction, c.assigned_unit, c.concluded_at
-           FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
-           WHERE ($1::text IS NULL OR c.status = $1)
+    select_complaints!(
+        r#"WHERE ($1::text IS NULL OR c.status = $1)
              AND ($2::text IS NULL OR c.village_code LIKE $2)
              AND ($3::text IS NULL OR c.category_code = $3)
              AND ($4::timestamptz IS NULL OR c.current_due < $4)
@@ -333,36 +346,18 @@ pub async fn list_for_staff(
 }
 
 pub async fn find(pool: &PgPool, complaint_id: i64) -> Result<Option<ComplaintRow>, sqlx::Error> {
-    sqlx::query_as!(
-        ComplaintRow,
-        r#"SELECT c.complaint_id, c.tracking_number, c.village_code, c.category_code,
-                  k.name AS category_name, c.content, c.openid, c.anonymous, c.complainant_name,
-                  c.complainant_phone, c.status, c.received_at, c.current_due, c.conclude_due,
-                  c.extended, c.satisfaction, c.assigned_unit, c.concluded_at
-           FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
-           WHERE c.complaint_id = $1"#,
-        complaint_id
-    )
-    .fetch_optional(pool)
-    .await
+    select_complaints!("WHERE c.complaint_id = $1", complaint_id)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn find_by_tracking_number(
     pool: &PgPool,
     tracking: &TrackingNumber,
 ) -> Result<Option<ComplaintRow>, sqlx::Error> {
-    sqlx::query_as!(
-        ComplaintRow,
-        r#"SELECT c.complaint_id, c.tracking_number, c.village_code, c.category_code,
-                  k.name AS category_name, c.content, c.openid, c.anonymous, c.complainant_name,
-                  c.complainant_phone, c.status, c.received_at, c.current_due, c.conclude_due,
-                  c.extended, c.satisfaction, c.assigned_unit, c.concluded_at
-           FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
-           WHERE c.tracking_number = $1"#,
-        tracking.as_str()
-    )
-    .fetch_optional(pool)
-    .await
+    select_complaints!("WHERE c.tracking_number = $1", tracking.as_str())
+        .fetch_optional(pool)
+        .await
 }
 
 /// A follower's own complaints, newest first.
@@ -371,14 +366,8 @@ pub async fn list_for_openid(
     openid: &str,
     limit: i64,
 ) -> Result<Vec<ComplaintRow>, sqlx::Error> {
-    sqlx::query_as!(
-        ComplaintRow,
-        r#"SELECT c.complaint_id, c.tracking_number, c.village_code, c.category_code,
-                  k.name AS category_name, c.content, c.openid, c.anonymous, c.complainant_name,
-                  c.complainant_phone, c.status, c.received_at, c.current_due, c.conclude_due,
-                  c.extended, c.satisfaction, c.assigned_unit, c.concluded_at
-           FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
-           WHERE c.openid = $1
+    select_complaints!(
+        r#"WHERE c.openid = $1
            ORDER BY c.complaint_id DESC
            LIMIT $2"#,
         openid,
