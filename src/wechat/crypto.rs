@@ -226,6 +226,16 @@ mod tests {
         v[k].as_str().unwrap().to_owned()
     }
 
+    /// The `Encrypt` field of a vector's request, once its msg_signature is checked.
+    fn signed_encrypt(p: &serde_json::Value, request: &str) -> String {
+        let encrypt = encrypt_field(request);
+        assert!(signature::verify(
+            &s(p, "msg_signature"),
+            &[&s(p, "token"), &s(p, "timestamp"), &s(p, "nonce"), &encrypt]
+        ));
+        encrypt
+    }
+
     fn params(file: &str) -> impl Fn(&str) -> String + use<> {
         let body = text(file);
         move |k: &str| {
@@ -260,16 +270,7 @@ mod tests {
     fn the_official_python_sample_decrypts_in_compatible_layout() {
         let dir = "crypto/official_tencent_python_sample";
         let p = json(&format!("{dir}/params.json"));
-        let encrypt = encrypt_field(&format!("{dir}/from_xml.xml"));
-        assert!(signature::verify(
-            &s(&p, "msg_signature"),
-            &[
-                &s(&p, "token"),
-                &s(&p, "timestamp"),
-                &s(&p, "nonce"),
-                &encrypt
-            ]
-        ));
+        let encrypt = signed_encrypt(&p, &format!("{dir}/from_xml.xml"));
         let cipher = Cipher::new(&s(&p, "encodingAESKey"), &s(&p, "appid")).unwrap();
         assert_eq!(
             cipher.decrypt(&encrypt).unwrap(),
@@ -281,16 +282,7 @@ mod tests {
     fn the_official_csharp_sample_with_a_30_byte_pad_decrypts() {
         let dir = "crypto/official_tencent_csharp_sample";
         let p = json(&format!("{dir}/params.json"));
-        let encrypt = encrypt_field(&format!("{dir}/request.xml"));
-        assert!(signature::verify(
-            &s(&p, "msg_signature"),
-            &[
-                &s(&p, "token"),
-                &s(&p, "timestamp"),
-                &s(&p, "nonce"),
-                &encrypt
-            ]
-        ));
+        let encrypt = signed_encrypt(&p, &format!("{dir}/request.xml"));
         let cipher = Cipher::new(&s(&p, "encodingAESKey"), &s(&p, "appid")).unwrap();
         assert_eq!(
             cipher.decrypt(&encrypt).unwrap(),
@@ -399,16 +391,7 @@ mod tests {
         // easywechat: right AppID opens it, a wrong one is refused.
         let dir = "crypto/easywechat_EncryptorTest";
         let p = json(&format!("{dir}/params.json"));
-        let encrypt = encrypt_field(&format!("{dir}/encrypted.xml"));
-        assert!(signature::verify(
-            &s(&p, "msg_signature"),
-            &[
-                &s(&p, "token"),
-                &s(&p, "timestamp"),
-                &s(&p, "nonce"),
-                &encrypt
-            ]
-        ));
+        let encrypt = signed_encrypt(&p, &format!("{dir}/encrypted.xml"));
         let right = Cipher::new(&s(&p, "encodingAESKey"), &s(&p, "appId")).unwrap();
         assert_eq!(
             right.decrypt(&encrypt).unwrap(),
