@@ -94,6 +94,22 @@ impl TestApp {
         }
     }
 
+    /// The `sunvillage` binary, pointed at this app's database, Redis prefix and WeChat
+    /// API base (the fake's, when the test started one), logging warnings only.
+    pub fn command(&self) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sunvillage"));
+        command
+            .env(
+                "APP__DATABASE__URL",
+                format!("{}/{}", *PG_BASE, self.db_name),
+            )
+            .env("APP__REDIS__URL", &*REDIS_URL)
+            .env("APP__REDIS__KEY_PREFIX", &self.settings.redis.key_prefix)
+            .env("APP__WECHAT__API_BASE", &self.settings.wechat.api_base)
+            .env("APP__LOG__FILTER", "warn");
+        command
+    }
+
     /// A new pool on the test's database (the app's closes when it stops).
     pub async fn fresh_pool(&self) -> PgPool {
         PgPool::connect(&format!("{}/{}", *PG_BASE, self.db_name))

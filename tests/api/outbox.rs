@@ -591,16 +591,9 @@ async fn the_worker_command_delivers_and_stops_on_sigterm() {
     let app = app(&fake).await;
     enqueue(&app, FOLLOWER, 5).await;
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sunvillage"))
+    let mut child = app
+        .command()
         .arg("worker")
-        .env(
-            "APP__DATABASE__URL",
-            format!("{}/{}", *PG_BASE, app.db_name),
-        )
-        .env("APP__WECHAT__API_BASE", &fake.base)
-        .env("APP__REDIS__URL", &*crate::helpers::REDIS_URL)
-        .env("APP__REDIS__KEY_PREFIX", &app.settings.redis.key_prefix)
-        .env("APP__LOG__FILTER", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -7,20 +7,12 @@ use sunvillage::domain::RegionCode;
 use sunvillage::storage;
 
 use crate::fake_wechat::FakeWechat;
-use crate::helpers::{PG_BASE, TestApp, spawn_app_with_wechat};
+use crate::helpers::{TestApp, spawn_app_with_wechat};
 
-async fn qrcode(app: &TestApp, fake: &FakeWechat, args: &[&str]) -> std::process::Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_sunvillage"))
+async fn qrcode(app: &TestApp, args: &[&str]) -> std::process::Output {
+    app.command()
         .arg("qrcode")
         .args(args)
-        .env(
-            "APP__DATABASE__URL",
-            format!("{}/{}", *PG_BASE, app.db_name),
-        )
-        .env("APP__WECHAT__API_BASE", &fake.base)
-        .env("APP__REDIS__URL", &*crate::helpers::REDIS_URL)
-        .env("APP__REDIS__KEY_PREFIX", &app.settings.redis.key_prefix)
-        .env("APP__LOG__FILTER", "warn")
         .output()
         .await
         .unwrap()
@@ -38,12 +30,7 @@ async fn every_village_of_a_township_gets_a_permanent_code_in_the_csv() {
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("codes.csv");
 
-    let out = qrcode(
-        &app,
-        &fake,
-        &["411503209", "--out", out_path.to_str().unwrap()],
-    )
-    .await;
+    let out = qrcode(&app, &["411503209", "--out", out_path.to_str().unwrap()]).await;
 
     assert!(
         out.status.success(),
@@ -82,13 +69,8 @@ async fn one_village_gets_one_code_and_a_city_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("one.csv");
 
-    let one = qrcode(
-        &app,
-        &fake,
-        &["411503209202", "--out", out_path.to_str().unwrap()],
-    )
-    .await;
-    let city = qrcode(&app, &fake, &["4115", "--out", out_path.to_str().unwrap()]).await;
+    let one = qrcode(&app, &["411503209202", "--out", out_path.to_str().unwrap()]).await;
+    let city = qrcode(&app, &["4115", "--out", out_path.to_str().unwrap()]).await;
 
     assert!(
         one.status.success(),

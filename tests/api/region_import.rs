@@ -102,15 +102,13 @@ async fn the_cli_reports_bad_rows_and_exits_non_zero() {
         "villages.csv",
         "code,name,streetCode,provinceCode,cityCode,areaCode\n4115032092,\"短\",411503209,41,4115,411503\n",
     )]);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sunvillage"))
+    let out = app
+        .command()
         .args(["import-regions", "--quiet"])
         .arg(dir.path())
-        .env(
-            "APP__DATABASE__URL",
-            app.settings.database.url.expose_secret(),
-        )
         .env("APP__LOG__FILTER", "error")
         .output()
+        .await
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -124,15 +122,13 @@ async fn the_cli_reports_bad_rows_and_exits_non_zero() {
 #[tokio::test]
 async fn the_cli_imports_and_says_what_changed() {
     let app = spawn_app().await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sunvillage"))
+    let out = app
+        .command()
         .args(["import-regions", "--quiet"])
         .arg(repo("data/regions/xinyang"))
-        .env(
-            "APP__DATABASE__URL",
-            app.settings.database.url.expose_secret(),
-        )
         .env("APP__LOG__FILTER", "error")
         .output()
+        .await
         .unwrap();
     assert!(
         out.status.success(),
@@ -145,5 +141,3 @@ async fn the_cli_imports_and_says_what_changed() {
         "{stdout}"
     );
 }
-
-use secrecy::ExposeSecret;

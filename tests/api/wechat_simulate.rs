@@ -6,12 +6,12 @@ use sunvillage::configuration::WechatMode;
 use crate::helpers::{TestApp, spawn_app_with};
 
 async fn simulate(app: &TestApp, args: &[&str]) -> String {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_sunvillage"))
+    let out = app
+        .command()
         .arg("simulate")
         .args(args)
         .arg("--url")
         .arg(app.url("/wechat"))
-        .env("APP__LOG__FILTER", "warn")
         .output()
         .await
         .expect("the sunvillage binary runs");
