@@ -31,6 +31,17 @@ fn handled() -> HandledKeys {
     HandledKeys::new(["FIND_VILLAGE", "HELP"])
 }
 
+/// Pushes a menu file that must be refused, checks WeChat heard nothing, and returns
+/// the refusal.
+async fn refused_before_any_call(name: &str) -> PushError {
+    let fake = FakeWechat::start().await;
+    let err = menu::push(&client(&fake), &fixture(name), BASE, &handled())
+        .await
+        .unwrap_err();
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    err
+}
+
 #[tokio::test]
 async fn a_valid_menu_is_pushed_with_absolute_urls() {
     let fake = FakeWechat::start().await;
@@ -58,12 +69,7 @@ async fn a_valid_menu_is_pushed_with_absolute_urls() {
 
 #[tokio::test]
 async fn a_menu_with_four_top_level_buttons_is_refused_before_any_call() {
-    let fake = FakeWechat::start().await;
-    let api = client(&fake);
-
-    let err = menu::push(&api, &fixture("four_top_level.json"), BASE, &handled())
-        .await
-        .unwrap_err();
+    let err = refused_before_any_call("four_top_level.json").await;
 
     let PushError::File(MenuFileError::Invalid { violations, .. }) = err else {
         panic!("expected an invalid menu, got {err:?}");
@@ -72,17 +78,11 @@ async fn a_menu_with_four_top_level_buttons_is_refused_before_any_call() {
         violations[0].to_string(),
         "button: has 4 top-level buttons; WeChat allows at most 3"
     );
-    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
 }
 
 #[tokio::test]
 async fn a_20_byte_top_level_name_is_refused_before_any_call() {
-    let fake = FakeWechat::start().await;
-    let api = client(&fake);
-
-    let err = menu::push(&api, &fixture("long_top_level_name.json"), BASE, &handled())
-        .await
-        .unwrap_err();
+    let err = refused_before_any_call("long_top_level_name.json").await;
 
     let PushError::File(MenuFileError::Invalid { violations, .. }) = err else {
         panic!("expected an invalid menu, got {err:?}");
@@ -91,23 +91,16 @@ async fn a_20_byte_top_level_name_is_refused_before_any_call() {
         violations[0].to_string(),
         "button[0].name: \"Village affairs here\" is 20 bytes; a top-level name is at most 16 bytes"
     );
-    assert!(fake.requests().is_empty());
 }
 
 #[tokio::test]
 async fn a_click_key_without_a_router_handler_is_refused_before_any_call() {
-    let fake = FakeWechat::start().await;
-    let api = client(&fake);
-
-    let err = menu::push(&api, &fixture("unhandled_click_key.json"), BASE, &handled())
-        .await
-        .unwrap_err();
+    let err = refused_before_any_call("unhandled_click_key.json").await;
 
     assert!(
         format!("{err:?}").contains("click key `LOTTERY` has no handler"),
         "{err:?}"
     );
-    assert!(fake.requests().is_empty());
 }
 
 #[tokio::test]
