@@ -3,7 +3,6 @@
 //! in with a signed HttpOnly cookie.
 
 use actix_web::{App, HttpResponse, test, web};
-use sunvillage::configuration::Settings;
 use sunvillage::session::{FollowerSession, Sessions};
 use sunvillage::wechat_api::WechatApi;
 
@@ -17,9 +16,9 @@ async fn my_page(session: FollowerSession) -> HttpResponse {
     HttpResponse::Ok().body(session.openid().as_str().to_owned())
 }
 
-fn sessions(settings: &Settings, app: &TestApp) -> Sessions {
-    let api = WechatApi::from_settings(&settings.wechat, &app.kv).unwrap();
-    Sessions::from_settings(settings, api).unwrap()
+fn sessions(app: &TestApp) -> Sessions {
+    let api = WechatApi::from_settings(&app.settings.wechat, &app.kv).unwrap();
+    Sessions::from_settings(&app.settings, api).unwrap()
 }
 
 /// `name=value` of a Set-Cookie header of `name`.
@@ -59,7 +58,7 @@ async fn a_follower_without_a_session_signs_in_through_wechat_and_returns_to_the
     let app = spawn_app_with_wechat(&fake, |_| {}).await;
     let page = test::init_service(
         App::new()
-            .app_data(web::Data::new(sessions(&app.settings, &app)))
+            .app_data(web::Data::new(sessions(&app)))
             .route("/village/{code}", web::get().to(my_page)),
     )
     .await;
@@ -140,7 +139,7 @@ async fn a_callback_with_another_browsers_state_is_refused_without_using_the_cod
     let app = spawn_app_with_wechat(&fake, |_| {}).await;
     let page = test::init_service(
         App::new()
-            .app_data(web::Data::new(sessions(&app.settings, &app)))
+            .app_data(web::Data::new(sessions(&app)))
             .route("/p", web::get().to(my_page)),
     )
     .await;
@@ -174,7 +173,7 @@ async fn wechat_opening_the_callback_twice_exchanges_the_code_once() {
     let app = spawn_app_with_wechat(&fake, |_| {}).await;
     let page = test::init_service(
         App::new()
-            .app_data(web::Data::new(sessions(&app.settings, &app)))
+            .app_data(web::Data::new(sessions(&app)))
             .route("/p", web::get().to(my_page)),
     )
     .await;
@@ -213,7 +212,7 @@ async fn a_development_openid_stands_in_for_a_missing_session() {
     .await;
     let page = test::init_service(
         App::new()
-            .app_data(web::Data::new(sessions(&app.settings, &app)))
+            .app_data(web::Data::new(sessions(&app)))
             .route("/p", web::get().to(my_page)),
     )
     .await;
