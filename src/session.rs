@@ -75,15 +75,12 @@ fn safe_return_to(path: &str) -> String {
 /// Hex, because actix percent-decodes request cookies: a `%` in a signed value would
 /// change it and break its signature.
 fn encode(s: &str) -> String {
-    s.bytes().map(|b| format!("{b:02x}")).collect()
+    hex::encode(s)
 }
 
 fn decode(s: &str) -> String {
-    let bytes: Option<Vec<u8>> = (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect();
-    bytes
+    hex::decode(s)
+        .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .unwrap_or_default()
 }

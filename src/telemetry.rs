@@ -27,7 +27,7 @@ pub fn init(settings: &LogSettings) {
 pub fn hashed(value: &str) -> String {
     use sha1::{Digest, Sha1};
     let digest = Sha1::digest(format!("sunvillage-log:{value}").as_bytes());
-    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..6])
 }
 
 #[cfg(test)]

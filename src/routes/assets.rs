@@ -31,7 +31,7 @@ const SHARE_PNG: &[u8] = include_bytes!("../../assets/share.png");
 
 fn asset(name: &'static str, content_type: &'static str, bytes: &'static [u8]) -> Asset {
     let digest = Sha1::digest(bytes);
-    let fingerprint: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    let fingerprint = hex::encode(&digest[..5]);
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
     Asset {
         name,

@@ -14,7 +14,6 @@ use std::time::Duration;
 use sha1::{Digest, Sha1};
 
 use super::inbound::{Inbound, InboundMessage};
-use super::signature::hex;
 use crate::kv::Kv;
 
 /// What identifies one delivery across retries: MsgId + CreateTime + FromUserName for
@@ -52,7 +51,7 @@ impl DedupKey {
         // Hashed: event keys (VIEW URLs) can be long, and keys should not hold openids.
         DedupKey(format!(
             "wechat:dedup:{}",
-            hex(&Sha1::digest(raw.as_bytes()))
+            hex::encode(Sha1::digest(raw.as_bytes()))
         ))
     }
 

@@ -13,7 +13,7 @@ pub fn sign(parts: &[&str]) -> String {
     for part in sorted {
         hasher.update(part.as_bytes());
     }
-    hex(&hasher.finalize())
+    hex::encode(hasher.finalize())
 }
 
 /// Whether `claimed` is the signature of `parts`. Case-insensitive hex, compared in
@@ -23,17 +23,6 @@ pub fn verify(claimed: &str, parts: &[&str]) -> bool {
     let claimed = claimed.trim().to_ascii_lowercase();
     // Lengths are public (always 40), so an early return on a mismatch leaks nothing.
     claimed.len() == expected.len() && bool::from(claimed.as_bytes().ct_eq(expected.as_bytes()))
-}
-
-/// Lower-case hex of some bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    s
 }
 
 #[cfg(test)]

@@ -14,10 +14,7 @@ pub fn signature(jsapi_ticket: &str, noncestr: &str, timestamp: i64, url: &str) 
     let url = url.split('#').next().unwrap_or(url);
     let plain =
         format!("jsapi_ticket={jsapi_ticket}&noncestr={noncestr}&timestamp={timestamp}&url={url}");
-    Sha1::digest(plain.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha1::digest(plain.as_bytes()))
 }
 
 /// What a page passes to `wx.config`.

@@ -72,9 +72,7 @@ impl WechatApi {
 
 fn memory_key(code: &str) -> String {
     use sha1::{Digest, Sha1};
-    let digest = Sha1::digest(code.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("oauth:code:{hex}")
+    format!("oauth:code:{}", hex::encode(Sha1::digest(code.as_bytes())))
 }
 
 /// The openid for a callback code, exchanging it at most once per five minutes.

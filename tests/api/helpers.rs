@@ -181,7 +181,7 @@ async fn template_database() -> &'static str {
             }
             hasher.update(env!("CARGO_PKG_VERSION"));
             let digest = hasher.finalize();
-            let tag: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+            let tag = hex::encode(&digest[..6]);
             let name = format!("sv_tpl_{tag}");
 
             let mut conn = maintenance()

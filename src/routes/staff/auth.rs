@@ -21,7 +21,7 @@ pub fn token_digest(token: &str) -> [u8; 32] {
 /// A new random token: 32 bytes, hex.
 pub fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 impl FromRequest for Staff {
