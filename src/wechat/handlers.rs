@@ -482,14 +482,7 @@ fn find_village(index: &RegionIndex, links: &Links<'_>, words: &str) -> Reply {
             .collect();
         if !townships.is_empty() {
             let mut text = format!("“{shown}”是乡镇的名字：\n");
-            for (i, t) in townships.iter().enumerate() {
-                text.push_str(&format!(
-                    "{}. <a href=\"{}\">{}</a>\n",
-                    i + 1,
-                    links.region(t.code.as_str()),
-                    t.full_name()
-                ));
-            }
+            push_numbered_links(&mut text, townships.iter().copied(), |c| links.region(c));
             text.push_str(&format!(
                 "\n点开乡镇可以看到它的每个村；也可以回复乡镇名加村名，如“{}王岗村”。",
                 townships.first().map_or("", |t| t.display_name.as_str())
@@ -504,14 +497,9 @@ fn find_village(index: &RegionIndex, links: &Links<'_>, words: &str) -> Reply {
     } else {
         format!("找到 {} 个“{shown}”：\n", villages.len())
     };
-    for (i, v) in villages.iter().take(MAX_LISTED).enumerate() {
-        text.push_str(&format!(
-            "{}. <a href=\"{}\">{}</a>\n",
-            i + 1,
-            links.village(v.code.as_str()),
-            v.full_name()
-        ));
-    }
+    push_numbered_links(&mut text, villages.iter().copied().take(MAX_LISTED), |c| {
+        links.village(c)
+    });
     if villages.len() > MAX_LISTED {
         text.push_str(&format!(
             "……另有 {} 个未列出。\n",
@@ -535,6 +523,23 @@ fn find_village(index: &RegionIndex, links: &Links<'_>, words: &str) -> Reply {
     Reply::Text(text)
 }
 
+/// Appends `1. <a href="…">平桥区王岗乡王岗村</a>` lines, one per hit, `href` giving
+/// each hit's link from its code.
+fn push_numbered_links<'h>(
+    text: &mut String,
+    hits: impl IntoIterator<Item = &'h Hit>,
+    href: impl Fn(&str) -> String,
+) {
+    for (i, h) in hits.into_iter().enumerate() {
+        text.push_str(&format!(
+            "{}. <a href=\"{}\">{}</a>\n",
+            i + 1,
+            href(h.code.as_str()),
+            h.full_name()
+        ));
+    }
+}
+
 fn nothing_found(index: &RegionIndex, links: &Links<'_>, shown: &str) -> String {
     if shown.chars().all(|c| c.is_ascii_digit()) {
         return format!(
@@ -554,14 +559,7 @@ fn nothing_found(index: &RegionIndex, links: &Links<'_>, shown: &str) -> String 
         );
     }
     let mut text = format!("没有找到“{shown}”。您要找的是不是：\n");
-    for (i, h) in near.iter().enumerate() {
-        text.push_str(&format!(
-            "{}. <a href=\"{}\">{}</a>\n",
-            i + 1,
-            links.village(h.code.as_str()),
-            h.full_name()
-        ));
-    }
+    push_numbered_links(&mut text, &near, |c| links.village(c));
     text.push_str("\n都不是？请检查村名，或在村名前加上乡镇再试。");
     text
 }
