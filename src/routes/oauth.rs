@@ -28,14 +28,27 @@ enum CallbackError {
     State(#[from] StateError),
     #[error("未获得微信授权，请回到公众号重新打开页面")]
     NoCode,
+    #[error("这个登录链接已经用过，请回到公众号重新打开页面")]
+    Used,
     #[error("微信登录暂时失败，请稍后再试")]
-    Wechat(#[from] OAuthError),
+    Wechat(OAuthError),
+}
+
+impl From<OAuthError> for CallbackError {
+    fn from(e: OAuthError) -> CallbackError {
+        match e {
+            OAuthError::Used => CallbackError::Used,
+            other => CallbackError::Wechat(other),
+        }
+    }
 }
 
 impl ResponseError for CallbackError {
     fn status_code(&self) -> StatusCode {
         match self {
-            CallbackError::State(_) | CallbackError::NoCode => StatusCode::BAD_REQUEST,
+            CallbackError::State(_) | CallbackError::NoCode | CallbackError::Used => {
+                StatusCode::BAD_REQUEST
+            }
             CallbackError::Wechat(OAuthError::BadCode) => StatusCode::BAD_REQUEST,
             CallbackError::Wechat(_) => StatusCode::BAD_GATEWAY,
         }
@@ -59,8 +72,9 @@ async fn callback(
     api: web::Data<WechatApi>,
     kv: web::Data<Kv>,
 ) -> Result<HttpResponse, CallbackError> {
-    let return_to = sessions.check_state(&req, params.state.as_deref().unwrap_or_default())?;
+    let state = params.state.as_deref().unwrap_or_default();
+    let return_to = sessions.check_state(&req, state)?;
     let code = params.code.as_deref().ok_or(CallbackError::NoCode)?;
-    let openid = oauth::exchange_code(&api, &kv, code).await?;
+    let openid = oauth::exchange_code(&api, &kv, code, state).await?;
     Ok(sessions.signed_in(&openid, &return_to))
 }

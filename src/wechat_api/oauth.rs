@@ -1,7 +1,8 @@
 //! OAuth2 for pages, scope `snsapi_base` (silent; yields only the openid): the authorize
 //! URL a page redirects to, and the code → openid exchange. A code is single-use and
 //! WeChat sometimes opens the callback twice, so each exchange is remembered for five
-//! minutes and the second visit gets the same openid instead of error 40163.
+//! minutes, bound to the login's `state`: the same login's second visit gets the same
+//! openid instead of error 40163, and no other login can use the code at all.
 
 use std::time::Duration;
 
@@ -30,6 +31,8 @@ pub enum OAuthError {
     Api(#[from] ApiError),
     #[error("WeChat answered with an openid that does not parse")]
     BadOpenId,
+    #[error("the code was already used for another login")]
+    Used,
 }
 
 /// A `code` as WeChat puts it on the callback URL: short, URL-safe characters.
@@ -70,41 +73,97 @@ impl WechatApi {
     }
 }
 
+/// The store's key for a code: a digest, so the store never holds a usable code.
 fn memory_key(code: &str) -> String {
-    use sha1::{Digest, Sha1};
-    format!("oauth:code:{}", hex::encode(Sha1::digest(code.as_bytes())))
+    use sha2::{Digest, Sha256};
+    format!(
+        "oauth:code:{}",
+        hex::encode(Sha256::digest(code.as_bytes()))
+    )
 }
 
-/// The openid for a callback code, exchanging it at most once per five minutes.
-pub async fn exchange_code(api: &WechatApi, kv: &Kv, code: &str) -> Result<OpenId, OAuthError> {
-    if !code_ok(code) {
+/// What ties a code to the login it was issued for: a digest of that login's `state`,
+/// which only the browser holding the matching signed cookie can present.
+fn binding(state: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(state.as_bytes())[..16])
+}
+
+/// How long a second visit of the same login waits for the first one's exchange.
+const SECOND_VISIT_WAIT: Duration = Duration::from_secs(3);
+const SECOND_VISIT_POLL: Duration = Duration::from_millis(50);
+
+/// The openid for a callback code. A code is used once, for the login (`state`) it
+/// came with: the first visit claims it and exchanges it; a second visit of the same
+/// login (WeChat sometimes opens the callback twice) gets the same openid; a visit with
+/// any other state is refused, so a code seen in a log or a shared link is worth nothing.
+pub async fn exchange_code(
+    api: &WechatApi,
+    kv: &Kv,
+    code: &str,
+    state: &str,
+) -> Result<OpenId, OAuthError> {
+    if !code_ok(code) || state.is_empty() {
         return Err(OAuthError::BadCode);
     }
     let key = memory_key(code);
-    let remembered = |v: Option<String>| v.and_then(|v| OpenId::parse(&v).ok());
-    match kv.get(&key).await {
-        Ok(found) => {
-            if let Some(openid) = remembered(found) {
-                return Ok(openid);
-            }
-        }
+    let bound = binding(state);
+    match kv.set_if_absent(&key, &bound, CODE_MEMORY).await {
+        Ok(true) => {}
+        Ok(false) => return same_login_again(kv, &key, &bound).await,
         Err(e) => {
-            tracing::warn!(error = %e, "cannot read exchanged OAuth codes; exchanging anyway")
+            // Nothing can be remembered, so nothing can be replayed either: WeChat
+            // itself refuses a code the second time.
+            tracing::warn!(error = %e, "cannot claim the OAuth code; exchanging without memory");
+            return parse_openid(api.openid_for_code(code).await?);
         }
     }
-    let openid = match api.openid_for_code(code).await {
-        Ok(openid) => openid,
-        Err(e) => {
-            // A concurrent visit with the same code may have just exchanged it.
-            if let Some(openid) = remembered(kv.get(&key).await.ok().flatten()) {
-                return Ok(openid);
+    match api.openid_for_code(code).await {
+        Ok(openid) => {
+            let openid = parse_openid(openid)?;
+            let value = format!("{bound}|{}", openid.as_str());
+            if let Err(e) = kv.set(&key, &value, CODE_MEMORY).await {
+                tracing::warn!(error = %e, "cannot remember an exchanged OAuth code");
             }
-            return Err(e.into());
+            Ok(openid)
         }
-    };
-    let openid = OpenId::parse(&openid).map_err(|_| OAuthError::BadOpenId)?;
-    if let Err(e) = kv.set(&key, openid.as_str(), CODE_MEMORY).await {
-        tracing::warn!(error = %e, "cannot remember an exchanged OAuth code");
+        Err(e) => {
+            // A network failure leaves the code unused at WeChat: let the same login
+            // try again. A code WeChat refused stays claimed.
+            if e.is_busy_or_unreachable() {
+                let _ = kv.delete_if_equal(&key, &bound).await;
+            }
+            Err(e.into())
+        }
     }
-    Ok(openid)
+}
+
+fn parse_openid(raw: String) -> Result<OpenId, OAuthError> {
+    OpenId::parse(&raw).map_err(|_| OAuthError::BadOpenId)
+}
+
+/// A code already claimed: the same login's second visit waits for the first one's
+/// openid; anyone else is refused.
+async fn same_login_again(kv: &Kv, key: &str, bound: &str) -> Result<OpenId, OAuthError> {
+    let deadline = tokio::time::Instant::now() + SECOND_VISIT_WAIT;
+    loop {
+        let value = kv.get(key).await.map_err(|_| OAuthError::Used)?;
+        let Some(value) = value else {
+            return Err(OAuthError::Used);
+        };
+        let (owner, openid) = match value.split_once('|') {
+            Some((owner, openid)) => (owner, Some(openid)),
+            None => (value.as_str(), None),
+        };
+        if owner != bound {
+            return Err(OAuthError::Used);
+        }
+        if let Some(openid) = openid {
+            return parse_openid(openid.to_owned());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(OAuthError::Used);
+        }
+        tokio::time::sleep(SECOND_VISIT_POLL).await;
+    }
 }

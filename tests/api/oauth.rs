@@ -223,3 +223,62 @@ async fn a_development_openid_stands_in_for_a_missing_session() {
         "oDevFollower0000000000000001".as_bytes()
     );
 }
+
+/// The state and state cookie of the login a page response started.
+fn login_of<B>(response: &actix_web::dev::ServiceResponse<B>) -> (String, String) {
+    let location = response
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (
+        query_param(&location, "state"),
+        pair(&set_cookie(response.headers(), "sv_oauth").unwrap()),
+    )
+}
+
+#[tokio::test]
+async fn a_code_used_by_one_login_cannot_sign_in_another_browser() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, |_| {}).await;
+    let page = test::init_service(
+        App::new()
+            .app_data(web::Data::new(sessions(&app)))
+            .route("/p", web::get().to(my_page)),
+    )
+    .await;
+    let (victim_state, victim_cookie) =
+        login_of(&test::call_service(&page, test::TestRequest::get().uri("/p").to_request()).await);
+    let (attacker_state, attacker_cookie) =
+        login_of(&test::call_service(&page, test::TestRequest::get().uri("/p").to_request()).await);
+    fake.oauth_code("CODE_SEEN_IN_A_LOG", FOLLOWER);
+
+    let victim = app
+        .client
+        .get(app.url(&format!(
+            "/oauth/callback?code=CODE_SEEN_IN_A_LOG&state={victim_state}"
+        )))
+        .header("cookie", &victim_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(victim.status(), 302);
+    assert!(reqwest_set_cookie(&victim, "sv_session").is_some());
+
+    // The attacker completes their own login with the victim's code.
+    let replay = app
+        .client
+        .get(app.url(&format!(
+            "/oauth/callback?code=CODE_SEEN_IN_A_LOG&state={attacker_state}"
+        )))
+        .header("cookie", &attacker_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 400);
+    assert!(reqwest_set_cookie(&replay, "sv_session").is_none());
+    assert!(replay.text().await.unwrap().contains("重新打开页面"));
+    assert_eq!(fake.code_exchanges(), 1);
+}
