@@ -87,6 +87,10 @@ pub struct StaffTokenArgs {
     /// filed every complaint).
     #[arg(long, value_parser = ["handler", "unit", "auditor"])]
     pub role: String,
+    /// For --role unit: the unit it acts for, exactly as complaints are assigned to it
+    /// (e.g. 王岗乡纪委). It sees and concludes only complaints assigned to that unit.
+    #[arg(long)]
+    pub unit: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -384,9 +388,27 @@ async fn staff_token(settings: Settings, args: StaffTokenArgs) -> anyhow::Result
         !name.is_empty() && name.chars().count() <= 50,
         "--name has 1 to 50 characters"
     );
+    let unit = args
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    match (role, unit) {
+        (StaffRole::Unit, None) => anyhow::bail!("--role unit needs --unit (the unit it acts for)"),
+        (StaffRole::Unit, Some(u)) => {
+            anyhow::ensure!(u.chars().count() <= 50, "--unit has 1 to 50 characters")
+        }
+        (_, Some(_)) => anyhow::bail!("--unit is only for --role unit"),
+        (_, None) => {}
+    }
+    let staff = crate::domain::staff::Staff {
+        name: name.to_owned(),
+        role,
+        unit: unit.map(str::to_owned),
+    };
     let pool = storage::database::connect_and_migrate(&settings.database).await?;
     let token = new_token();
-    storage::staff_tokens::insert(&pool, name, role, &token_digest(&token)).await?;
+    storage::staff_tokens::insert(&pool, &staff, &token_digest(&token)).await?;
     println!("{token}");
     eprintln!(
         "staff token for {name} ({}): keep it secret; it is not shown again",

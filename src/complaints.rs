@@ -2,8 +2,6 @@
 //! should know) its notification are written in one transaction, so an acknowledged
 //! complaint or step is never half-stored.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -14,7 +12,6 @@ use crate::domain::complaint::{
 use crate::domain::notification::NotificationError;
 use crate::domain::staff::Staff;
 use crate::domain::{OpenId, china_time};
-use crate::kv::{Kv, KvError};
 use crate::storage::{self, PgTransaction, complaints::NewEvent};
 use crate::wechat_api::template::Templates;
 
@@ -78,20 +75,46 @@ pub enum SubmitError {
     DailyLimit,
     #[error("no village has code {0}")]
     UnknownVillage(String),
-    #[error("rate limit store: {0}")]
-    Kv(#[from] KvError),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }
 
-/// Stores a complaint and its "received" notification, once per form key.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "each is a separate input of one submission"
-)]
+/// The complaint already stored from this form, if any (a second tap).
+pub async fn already_submitted(
+    pool: &PgPool,
+    openid: &OpenId,
+    form_key: Uuid,
+) -> Result<Option<Submitted>, sqlx::Error> {
+    let found =
+        storage::complaints::find_by_idempotency_key(pool, openid.as_str(), form_key).await?;
+    Ok(found.map(|(complaint_id, tracking_number)| Submitted {
+        complaint_id,
+        tracking_number,
+        repeated: true,
+    }))
+}
+
+/// Whether `openid` may still file a complaint today: the form asks before it reads a
+/// byte of the photos, so that a follower past the limit uploads nothing.
+pub async fn within_daily_limit(
+    pool: &PgPool,
+    openid: &OpenId,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let filed = storage::complaints::count_filed_since(
+        pool,
+        openid.as_str(),
+        china_time::start_of_day(now),
+    )
+    .await?;
+    Ok(filed < DAILY_LIMIT)
+}
+
+/// Stores a complaint and its "received" notification, once per form key. Postgres
+/// alone decides: the follower's submissions are serialised in the transaction, so a
+/// double tap stores once and uses no quota, and an outage of Redis costs nothing.
 pub async fn submit(
     pool: &PgPool,
-    kv: &Kv,
     templates: &Templates,
     tracking_prefix: &str,
     openid: &OpenId,
@@ -99,10 +122,11 @@ pub async fn submit(
     new: &NewComplaint,
     now: DateTime<Utc>,
 ) -> Result<Submitted, SubmitError> {
-    // A repeat of an already stored form returns the first result and uses no quota.
     let mut tx = pool.begin().await?;
+    storage::complaints::lock_follower(&mut tx, openid.as_str()).await?;
+    // A repeat of an already stored form returns the first result and uses no quota.
     if let Some((id, tracking)) =
-        storage::complaints::find_by_idempotency_key(&mut tx, openid.as_str(), form_key).await?
+        storage::complaints::find_by_idempotency_key(&mut *tx, openid.as_str(), form_key).await?
     {
         return Ok(Submitted {
             complaint_id: id,
@@ -110,72 +134,26 @@ pub async fn submit(
             repeated: true,
         });
     }
-    tx.rollback().await?;
-
     let village = new.village.region_code();
-    if storage::regions::find(pool, village).await?.is_none() {
+    if storage::regions::find(&mut *tx, village).await?.is_none() {
         return Err(SubmitError::UnknownVillage(village.to_string()));
     }
-    let day = china_time::day(now);
-    let quota_key = format!(
-        "complaints:daily:{}:{}",
-        day.format("%Y%m%d"),
-        openid.as_str()
-    );
-    let used = kv
-        .increment(&quota_key, Duration::from_secs(26 * 3600))
-        .await?;
-    if used > DAILY_LIMIT {
+    let filed = storage::complaints::count_filed_since(
+        &mut *tx,
+        openid.as_str(),
+        china_time::start_of_day(now),
+    )
+    .await?;
+    if filed >= DAILY_LIMIT {
         return Err(SubmitError::DailyLimit);
     }
-
-    // A failed store keeps the quota it used: failures are rare, and handing quota
-    // back would let a burst of failing-then-retried submissions past the limit.
-    store(pool, templates, tracking_prefix, openid, form_key, new, now).await
-}
-
-async fn store(
-    pool: &PgPool,
-    templates: &Templates,
-    tracking_prefix: &str,
-    openid: &OpenId,
-    form_key: Uuid,
-    new: &NewComplaint,
-    now: DateTime<Utc>,
-) -> Result<Submitted, SubmitError> {
-    let mut tx = pool.begin().await?;
-    let day = china_time::day(now);
-    let tracking = storage::complaints::next_tracking_number(&mut tx, tracking_prefix, day).await?;
+    let tracking =
+        storage::complaints::next_tracking_number(&mut tx, tracking_prefix, china_time::day(now))
+            .await?;
     let state = ComplaintState::received(now);
-    let id = match storage::complaints::insert(
-        &mut tx,
-        new,
-        openid.as_str(),
-        form_key,
-        &tracking,
-        &state,
-    )
-    .await
-    {
-        Ok(id) => id,
-        // The same form raced itself (two taps at once): the first one stored it.
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            drop(tx);
-            let mut tx = pool.begin().await?;
-            if let Some((id, tracking)) =
-                storage::complaints::find_by_idempotency_key(&mut tx, openid.as_str(), form_key)
-                    .await?
-            {
-                return Ok(Submitted {
-                    complaint_id: id,
-                    tracking_number: tracking,
-                    repeated: true,
-                });
-            }
-            return Err(SubmitError::Database(sqlx::Error::Database(e)));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let id =
+        storage::complaints::insert(&mut tx, new, openid.as_str(), form_key, &tracking, &state)
+            .await?;
     storage::complaints::insert_event(
         &mut tx,
         id,
@@ -219,7 +197,7 @@ pub enum ActError {
     NotFound,
     #[error("{0}")]
     Refused(#[from] TransitionError),
-    #[error("this role may not change complaints")]
+    #[error("this role may not take this action")]
     Forbidden,
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -237,12 +215,21 @@ pub async fn act(
     now: DateTime<Utc>,
 ) -> Result<Effect, ActError> {
     let mut tx = pool.begin().await?;
-    let (state, owner, tracking) = storage::complaints::lock_state(&mut tx, complaint_id)
+    let storage::complaints::Locked {
+        state,
+        owner,
+        tracking_number: tracking,
+        assigned_unit: assigned_to,
+    } = storage::complaints::lock_state(&mut tx, complaint_id)
         .await?
         .ok_or(ActError::NotFound)?;
     let (actor, actor_label) = match acting {
         ActingAs::Staff(staff) => {
-            if !staff.role.may_act() {
+            // A complaint outside what this member may see does not exist for them.
+            if !staff.may_see(assigned_to.as_deref()) {
+                return Err(ActError::NotFound);
+            }
+            if !staff.role.may_take(action) {
                 return Err(ActError::Forbidden);
             }
             (Actor::Staff, format!("staff:{}", staff.name))
@@ -297,9 +284,16 @@ pub async fn add_internal_note(
         )));
     }
     let mut tx = pool.begin().await?;
-    let (state, _, _) = storage::complaints::lock_state(&mut tx, complaint_id)
+    let locked = storage::complaints::lock_state(&mut tx, complaint_id)
         .await?
         .ok_or(ActError::NotFound)?;
+    if !staff.may_see(locked.assigned_unit.as_deref()) {
+        return Err(ActError::NotFound);
+    }
+    if !staff.role.may_note() {
+        return Err(ActError::Forbidden);
+    }
+    let state = locked.state;
     storage::complaints::insert_event(
         &mut tx,
         complaint_id,

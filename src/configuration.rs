@@ -48,6 +48,9 @@ pub struct ServerSettings {
     pub bind: String,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub workers: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: addresses or networks,
+    /// separated by commas (`10.0.0.5, 10.1.0.0/16`). Empty: the peer is the client.
+    pub trusted_proxies: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -57,6 +60,10 @@ pub struct DatabaseSettings {
     pub url: SecretString,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub max_connections: u32,
+    /// Longest wait for a connection from the pool; a page or a reply that cannot get
+    /// one by then answers "busy" instead of making the follower (or WeChat) wait.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub acquire_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -81,6 +88,9 @@ pub struct WechatSettings {
     /// Template and field mapping per notification kind (`[wechat.templates.<kind>]`).
     #[serde(default)]
     pub templates: BTreeMap<String, TemplateSettings>,
+    /// Production refuses plain and compatible mode unless this is set: there the
+    /// signature does not cover the body, so only safe mode authenticates a message.
+    pub allow_unencrypted: bool,
 }
 
 /// The endpoint that issues access_tokens.
@@ -193,6 +203,16 @@ pub struct WebhookSettings {
     /// The longest an inbound text waits before it is written.
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub log_flush_ms: u64,
+    /// The longest a request may take to send its body (after its headers).
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub body_timeout_ms: u64,
+    /// Requests whose body is being read at once; more are answered 503 at once.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub max_body_readers: usize,
+    /// How long a reply may wait for the database before the follower gets a short
+    /// apology instead (WeChat gives up after 5 s and retries).
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub reply_budget_ms: u64,
 }
 
 impl WebhookSettings {
@@ -212,6 +232,15 @@ impl WebhookSettings {
         }
         if self.log_flush_ms == 0 {
             return Err(invalid("webhook.log_flush_ms", "must be at least 1"));
+        }
+        if !(1..5_000).contains(&self.body_timeout_ms) {
+            return Err(invalid("webhook.body_timeout_ms", "must be 1 to 4999"));
+        }
+        if self.max_body_readers == 0 {
+            return Err(invalid("webhook.max_body_readers", "must be at least 1"));
+        }
+        if !(1..5_000).contains(&self.reply_budget_ms) {
+            return Err(invalid("webhook.reply_budget_ms", "must be 1 to 4999"));
         }
         Ok(())
     }
@@ -283,6 +312,7 @@ impl Settings {
             ));
         }
         self.bind_address()?;
+        self.trusted_proxies()?;
         if self.database.url.expose_secret().is_empty() {
             return Err(invalid("database.url", "is empty"));
         }
@@ -290,12 +320,18 @@ impl Settings {
         if self.database.max_connections == 0 {
             return Err(invalid("database.max_connections", "must be at least 1"));
         }
+        if !(100..=60_000).contains(&self.database.acquire_timeout_ms) {
+            return Err(invalid(
+                "database.acquire_timeout_ms",
+                "must be 100 to 60000",
+            ));
+        }
         let redis_url = self.redis.url.expose_secret();
         if !redis_url.is_empty() && redis::Client::open(redis_url).is_err() {
             return Err(invalid("redis.url", "is not a redis:// URL"));
         }
-        self.wechat.validate()?;
         self.session.validate(self.environment)?;
+        self.wechat.validate(self.environment)?;
         self.outbox.validate()?;
         // Each delivery task holds a connection while it sends, and one more listens.
         let pool = usize::try_from(self.database.max_connections).unwrap_or(usize::MAX);
@@ -374,6 +410,26 @@ impl Settings {
         })
     }
 
+    /// The parsed `server.trusted_proxies`.
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, SettingsError> {
+        self.server
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        invalid(
+                            "server.trusted_proxies",
+                            format!("`{p}` is not an address or a network like 10.0.0.0/8"),
+                        )
+                    })
+            })
+            .collect()
+    }
+
     /// `public_base_url` without a trailing slash, ready to have paths appended.
     pub fn public_base(&self) -> &str {
         self.public_base_url.trim_end_matches('/')
@@ -412,8 +468,16 @@ impl RedisSettings {
     }
 }
 
+/// The development values of `config/default.toml`: public, so refused in production.
+const DEV_WECHAT_TOKEN: &str = "sunvillage-dev-token";
+const DEV_APP_SECRET: &str = "development-app-secret";
+const DEV_ENCODING_AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+
 impl WechatSettings {
-    fn validate(&self) -> Result<(), SettingsError> {
+    fn validate(&self, environment: AppEnvironment) -> Result<(), SettingsError> {
+        if environment == AppEnvironment::Production {
+            self.validate_for_production()?;
+        }
         if self.app_id.trim().is_empty() {
             return Err(invalid("wechat.app_id", "is empty"));
         }
@@ -450,6 +514,39 @@ impl WechatSettings {
             return Err(invalid("wechat.api_base", "must be an http(s) URL"));
         }
         self.validate_templates()?;
+        Ok(())
+    }
+
+    /// Production refuses the repository's public development secrets, and messages
+    /// whose body no signature covers unless that is explicitly allowed.
+    fn validate_for_production(&self) -> Result<(), SettingsError> {
+        let public = [
+            ("wechat.token", self.token.expose_secret(), DEV_WECHAT_TOKEN),
+            (
+                "wechat.app_secret",
+                self.app_secret.expose_secret(),
+                DEV_APP_SECRET,
+            ),
+            (
+                "wechat.encoding_aes_key",
+                self.encoding_aes_key.expose_secret(),
+                DEV_ENCODING_AES_KEY,
+            ),
+        ];
+        for (key, value, development) in public {
+            if value == development {
+                return Err(invalid(
+                    key,
+                    "is the public development value; set the account's own through the environment",
+                ));
+            }
+        }
+        if self.mode != WechatMode::Safe && !self.allow_unencrypted {
+            return Err(invalid(
+                "wechat.mode",
+                "only safe mode authenticates a message's body; use safe, or set wechat.allow_unencrypted = true knowingly",
+            ));
+        }
         Ok(())
     }
 
@@ -708,6 +805,50 @@ mod tests {
             env(&[("APP__ENVIRONMENT", "production")])
         ));
         assert!(err.to_string().contains("session.secret"), "{err}");
+    }
+
+    #[test]
+    fn production_refuses_the_public_development_secrets_and_unsigned_bodies() {
+        let defaults = assert_ok!(Settings::load_with_env(None, env(&[])));
+        let mut own = defaults.wechat.clone();
+        own.token = "OurOwnToken2026".to_owned().into();
+        own.app_secret = "our-own-app-secret".to_owned().into();
+        own.encoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+            .to_owned()
+            .into();
+        own.mode = WechatMode::Safe;
+        assert_ok!(own.validate(AppEnvironment::Production));
+        type MakePublic = fn(&mut WechatSettings);
+        let public: [(&str, MakePublic); 3] = [
+            ("wechat.token", |w| {
+                w.token = DEV_WECHAT_TOKEN.to_owned().into()
+            }),
+            ("wechat.app_secret", |w| {
+                w.app_secret = DEV_APP_SECRET.to_owned().into()
+            }),
+            ("wechat.encoding_aes_key", |w| {
+                w.encoding_aes_key = DEV_ENCODING_AES_KEY.to_owned().into()
+            }),
+        ];
+        for (key, set_public) in public {
+            let mut w = own.clone();
+            set_public(&mut w);
+            let err = assert_err!(w.validate(AppEnvironment::Production));
+            assert!(err.to_string().contains(key), "{err}");
+            assert!(
+                err.to_string().contains("public development value"),
+                "{err}"
+            );
+            assert_ok!(w.validate(AppEnvironment::Development));
+        }
+        for mode in [WechatMode::Plain, WechatMode::Compatible] {
+            let mut w = own.clone();
+            w.mode = mode;
+            let err = assert_err!(w.validate(AppEnvironment::Production));
+            assert!(err.to_string().contains("wechat.mode"), "{err}");
+            w.allow_unencrypted = true;
+            assert_ok!(w.validate(AppEnvironment::Production));
+        }
     }
 
     #[test]

@@ -6,14 +6,19 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use redis::AsyncConnectionConfig;
+use redis::aio::MultiplexedConnection;
 use secrecy::ExposeSecret;
-use tokio::sync::OnceCell;
 
 use crate::configuration::RedisSettings;
 
 /// Longest wait for one Redis command, so a stalled Redis cannot stall a webhook reply.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+/// Longest wait for a new connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum KvError {
@@ -21,6 +26,8 @@ pub enum KvError {
     Redis(#[from] redis::RedisError),
     #[error("redis did not answer within {0:?}")]
     Timeout(Duration),
+    #[error("redis cannot be reached")]
+    Unavailable,
 }
 
 /// The store; cheap to clone.
@@ -36,11 +43,19 @@ enum Backend {
     Memory(Arc<MemoryBackend>),
 }
 
+/// One multiplexed connection (concurrent commands share it and are pipelined on the
+/// wire), made on first use and made again by the first command after it breaks: no
+/// back-off to wait out, so the service is whole again as soon as Redis answers, and
+/// it starts (and reports itself unhealthy) while Redis is down.
 struct RedisBackend {
     client: redis::Client,
-    /// Connected on first use (and retried on the next use after a failure), so the
-    /// service starts, and reports itself unhealthy, while Redis is down.
-    manager: OnceCell<ConnectionManager>,
+    /// The connection and its generation, so that a failure forgets only the
+    /// connection it happened on, not a newer one.
+    current: RwLock<Option<(u64, MultiplexedConnection)>>,
+    /// One connection attempt at a time; those waiting share its outcome.
+    connecting: tokio::sync::Mutex<()>,
+    generation: AtomicU64,
+    failed_attempts: AtomicU64,
 }
 
 #[derive(Default)]
@@ -86,7 +101,10 @@ impl Kv {
             prefix: prefix.into(),
             backend: Backend::Redis(Arc::new(RedisBackend {
                 client: redis::Client::open(url)?,
-                manager: OnceCell::new(),
+                current: RwLock::new(None),
+                connecting: tokio::sync::Mutex::new(()),
+                generation: AtomicU64::new(0),
+                failed_attempts: AtomicU64::new(0),
             })),
         })
     }
@@ -307,29 +325,90 @@ fn ttl_ms(ttl: Duration) -> u64 {
 }
 
 impl RedisBackend {
-    async fn manager(&self) -> Result<ConnectionManager, KvError> {
-        let manager = tokio::time::timeout(
-            COMMAND_TIMEOUT,
-            self.manager.get_or_try_init(|| async {
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(COMMAND_TIMEOUT)
-                    .set_response_timeout(COMMAND_TIMEOUT)
-                    .set_number_of_retries(2);
-                ConnectionManager::new_with_config(self.client.clone(), config).await
-            }),
+    fn cached(&self) -> Option<(u64, MultiplexedConnection)> {
+        self.current.read().ok().and_then(|c| c.clone())
+    }
+
+    async fn connection(&self) -> Result<(u64, MultiplexedConnection), KvError> {
+        if let Some(found) = self.cached() {
+            return Ok(found);
+        }
+        let failures_before = self.failed_attempts.load(Ordering::Acquire);
+        let _attempt = self.connecting.lock().await;
+        if let Some(found) = self.cached() {
+            return Ok(found);
+        }
+        // An attempt failed while this one waited: share its outcome instead of
+        // queueing one more attempt behind every waiter.
+        if self.failed_attempts.load(Ordering::Acquire) != failures_before {
+            return Err(KvError::Unavailable);
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(CONNECT_TIMEOUT)
+            .set_response_timeout(COMMAND_TIMEOUT);
+        let connected = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            self.client
+                .get_multiplexed_async_connection_with_config(&config),
         )
         .await
-        .map_err(|_| KvError::Timeout(COMMAND_TIMEOUT))??;
-        Ok(manager.clone())
+        .map_err(|_| KvError::Timeout(CONNECT_TIMEOUT))
+        .and_then(|r| r.map_err(KvError::from));
+        match connected {
+            Ok(connection) => {
+                let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+                if let Ok(mut current) = self.current.write() {
+                    *current = Some((generation, connection.clone()));
+                }
+                Ok((generation, connection))
+            }
+            Err(e) => {
+                self.failed_attempts.fetch_add(1, Ordering::AcqRel);
+                Err(e)
+            }
+        }
+    }
+
+    /// Drops the connection of `generation` after it failed; the next command connects.
+    fn forget(&self, generation: u64) {
+        if let Ok(mut current) = self.current.write() {
+            if current.as_ref().is_some_and(|(g, _)| *g == generation) {
+                *current = None;
+            }
+        }
     }
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, KvError> {
-        let mut manager = self.manager().await?;
-        tokio::time::timeout(COMMAND_TIMEOUT, cmd.query_async(&mut manager))
-            .await
-            .map_err(|_| KvError::Timeout(COMMAND_TIMEOUT))?
-            .map_err(KvError::from)
+        // A connection that broke (Redis restarted) fails the first command on it: that
+        // command is tried once more on a new connection, so the caller never sees it.
+        for retry in [true, false] {
+            let (generation, mut connection) = self.connection().await?;
+            match tokio::time::timeout(COMMAND_TIMEOUT, cmd.query_async(&mut connection)).await {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(e)) if broken(&e) => {
+                    self.forget(generation);
+                    if !retry {
+                        return Err(e.into());
+                    }
+                }
+                Ok(Err(e)) => return Err(e.into()),
+                Err(_) => {
+                    self.forget(generation);
+                    return Err(KvError::Timeout(COMMAND_TIMEOUT));
+                }
+            }
+        }
+        Err(KvError::Unavailable)
     }
+}
+
+/// Whether an error means the connection itself is gone.
+fn broken(e: &redis::RedisError) -> bool {
+    e.is_io_error()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || e.is_unrecoverable_error()
+        || e.is_timeout()
 }
 
 impl MemoryBackend {

@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use secrecy::ExposeSecret;
 use sunvillage::cli::{self, Cli};
 use sunvillage::configuration::Settings;
 use sunvillage::telemetry;
@@ -16,6 +17,7 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(&settings.log);
+    telemetry::set_log_key(settings.session.secret.expose_secret().as_bytes());
     match cli::run(cli, settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, NormalizePath, TrailingSlash};
+use actix_web::middleware::{Compress, DefaultHeaders, NormalizePath, TrailingSlash};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sqlx::PgPool;
@@ -24,6 +24,7 @@ use crate::routes;
 use crate::session::Sessions;
 use crate::shutdown::Background;
 use crate::storage;
+use crate::telemetry::RequestSpan;
 use crate::view_counter::ViewCounter;
 use crate::wechat::{self, Webhook};
 use crate::wechat_api::WechatApi;
@@ -31,6 +32,8 @@ use crate::wechat_api::template::Templates;
 
 /// How often each instance checks whether the region table changed.
 const INDEX_REFRESH_EVERY: Duration = Duration::from_secs(60);
+/// How long a client may take to send its request line and headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long in-flight requests and background tasks get to finish on shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -51,6 +54,8 @@ pub struct AppState {
     pub forms: FormTokens,
     /// Disclosure page views, written in batches by a background task.
     pub views: ViewCounter,
+    /// Whether the database is known to be down.
+    pub database: storage::database::Availability,
     pub webhook: Arc<Webhook>,
 }
 
@@ -76,6 +81,9 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        crate::telemetry::set_log_key(
+            secrecy::ExposeSecret::expose_secret(&settings.session.secret).as_bytes(),
+        );
         let bind = settings.bind_address()?;
         tracing::info!(database = %settings.database.describe(), "connecting to Postgres");
         let pool = prepare_database(&settings.database).await?;
@@ -135,6 +143,11 @@ impl Application {
                 background.stop.clone(),
             ));
         }
+        let database = storage::database::Availability::default();
+        background.tracker.spawn(database.clone().watch(
+            settings.database.connect_options()?,
+            background.stop.clone(),
+        ));
         let views = ViewCounter::default();
         views.spawn_flusher(
             pool.clone(),
@@ -166,6 +179,7 @@ impl Application {
             sessions,
             forms,
             views,
+            database,
             webhook: Arc::new(webhook),
         };
         let listener =
@@ -225,12 +239,30 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let sessions = web::Data::new(state.sessions.clone());
     let forms = web::Data::new(state.forms.clone());
     let views = web::Data::new(state.views.clone());
+    let database = web::Data::new(state.database.clone());
     let webhook = web::Data::from(Arc::clone(&state.webhook));
+    let body_readers = web::Data::new(routes::wechat::BodyReaders::new(
+        state.settings.webhook.max_body_readers,
+    ));
+    let proxies = web::Data::new(routes::client::TrustedProxies::new(
+        state
+            .settings
+            .trusted_proxies()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+    ));
     let server = HttpServer::new(move || {
         App::new()
             .wrap(Compress::default())
             .wrap(NormalizePath::new(TrailingSlash::Trim))
-            .wrap(TracingLogger::default())
+            .wrap(
+                // No page needs to tell another site where the reader came from (a
+                // complaint's address names its tracking number), and no response is
+                // to be read as another type than it says.
+                DefaultHeaders::new()
+                    .add(("Referrer-Policy", "same-origin"))
+                    .add(("X-Content-Type-Options", "nosniff")),
+            )
+            .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(settings.clone())
             .app_data(pool.clone())
             .app_data(kv.clone())
@@ -240,10 +272,16 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(sessions.clone())
             .app_data(forms.clone())
             .app_data(views.clone())
+            .app_data(database.clone())
             .app_data(webhook.clone())
+            .app_data(body_readers.clone())
+            .app_data(proxies.clone())
             .configure(routes::configure)
     })
     .workers(workers)
+    // Headers must arrive within this; bodies have their own deadlines where they are
+    // read (the webhook's, the upload's).
+    .client_request_timeout(HEADER_TIMEOUT)
     .disable_signals()
     .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     .listen(listener)?

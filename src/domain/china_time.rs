@@ -19,9 +19,26 @@ pub fn day(t: DateTime<Utc>) -> NaiveDate {
     local(t).date_naive()
 }
 
+/// When the day `t` falls on began in China (midnight, UTC+8).
+pub fn start_of_day(t: DateTime<Utc>) -> DateTime<Utc> {
+    day(t)
+        .and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(zone())
+        .single()
+        .map_or(t, |midnight| midnight.with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_starts_at_midnight_in_china() {
+        let t: DateTime<Utc> = "2026-11-28T15:59:59Z".parse().unwrap();
+        assert_eq!(start_of_day(t).to_rfc3339(), "2026-11-27T16:00:00+00:00");
+        let t: DateTime<Utc> = "2026-11-28T16:00:00Z".parse().unwrap();
+        assert_eq!(start_of_day(t).to_rfc3339(), "2026-11-28T16:00:00+00:00");
+    }
 
     #[test]
     fn the_day_turns_at_midnight_in_china_not_in_utc() {

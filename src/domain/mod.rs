@@ -9,6 +9,7 @@ pub mod module;
 pub mod notification;
 pub mod openid;
 pub mod people;
+pub mod photo;
 pub mod power;
 pub mod region;
 pub mod staff;

@@ -1,7 +1,10 @@
-//! Staff roles and what each may see of a complainant. The staff issue will bring
-//! accounts and per-complaint assignment; this is the single check it fills in.
+//! Staff roles, what each may see of a complainant, which complaints each may see at
+//! all, and which actions each may take. The staff issue will bring accounts; these are
+//! the single checks it fills in.
 
 use serde::Serialize;
+
+use crate::domain::complaint::Action;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -35,8 +38,20 @@ impl StaffRole {
         }
     }
 
-    /// Whether this role may change a complaint's status.
-    pub fn may_act(self) -> bool {
+    /// Whether this role may take `action` on a complaint it can see. A unit reports
+    /// what it did (the conclusion) and nothing else: accepting, refusing (不予受理 is
+    /// final), assigning and extending are the commission's, never the unit's that may
+    /// be the one complained about.
+    pub fn may_take(self, action: &Action) -> bool {
+        match self {
+            StaffRole::Handler => true,
+            StaffRole::Unit => matches!(action, Action::Conclude { .. }),
+            StaffRole::Auditor => false,
+        }
+    }
+
+    /// Whether this role may add internal notes (an auditor reads, never writes).
+    pub fn may_note(self) -> bool {
         matches!(self, StaffRole::Handler | StaffRole::Unit)
     }
 
@@ -66,11 +81,59 @@ pub enum IdentityView {
 pub struct Staff {
     pub name: String,
     pub role: StaffRole,
+    /// The unit a `Unit` acts for (the name complaints are assigned to).
+    pub unit: Option<String>,
+}
+
+impl Staff {
+    /// Whether this member of staff may see a complaint assigned to `assigned_unit`:
+    /// a unit only those assigned to it, everyone else all.
+    pub fn may_see(&self, assigned_unit: Option<&str>) -> bool {
+        match self.role {
+            StaffRole::Unit => self
+                .unit
+                .as_deref()
+                .is_some_and(|unit| Some(unit.trim()) == assigned_unit.map(str::trim)),
+            StaffRole::Handler | StaffRole::Auditor => true,
+        }
+    }
+
+    /// The unit whose complaints are the only ones listed for this member, if any.
+    pub fn only_unit(&self) -> Option<&str> {
+        match self.role {
+            StaffRole::Unit => Some(self.unit.as_deref().unwrap_or_default()),
+            StaffRole::Handler | StaffRole::Auditor => None,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unit(name: &str) -> Staff {
+        Staff {
+            name: "乡镇".into(),
+            role: StaffRole::Unit,
+            unit: Some(name.into()),
+        }
+    }
+
+    #[test]
+    fn a_unit_sees_only_what_is_assigned_to_it_and_never_refuses() {
+        let u = unit("王岗乡");
+        assert!(u.may_see(Some("王岗乡")));
+        assert!(!u.may_see(Some("青山镇")));
+        assert!(!u.may_see(None));
+        assert_eq!(u.only_unit(), Some("王岗乡"));
+        let refuse = Action::Reject { reason: "x".into() };
+        assert!(!StaffRole::Unit.may_take(&refuse));
+        assert!(!StaffRole::Unit.may_take(&Action::Accept));
+        assert!(StaffRole::Unit.may_take(&Action::Conclude { reply: "x".into() }));
+        assert!(StaffRole::Handler.may_take(&refuse));
+        assert!(!StaffRole::Auditor.may_take(&Action::Accept));
+        assert!(!StaffRole::Auditor.may_note());
+    }
 
     #[test]
     fn only_the_auditor_sees_who_an_anonymous_complainant_is() {

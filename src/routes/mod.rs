@@ -3,11 +3,13 @@
 
 pub mod api;
 pub mod assets;
+pub mod client;
 pub mod error;
 pub mod health;
 pub mod oauth;
 pub mod page_error;
 pub mod pages;
+pub mod query;
 pub mod staff;
 pub mod wechat;
 
@@ -20,11 +22,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     oauth::configure(cfg);
     pages::configure(cfg);
     // Outside /api (which answers JSON), a bad address gets the friendly HTML page.
-    cfg.app_data(
-        web::QueryConfig::default().error_handler(|_, _| {
-            page_error::PageError::bad_request("网址中的查询参数有误。").into()
-        }),
-    )
+    cfg.app_data(web::QueryConfig::default().error_handler(|_, req| {
+        let message = match query::duplicate(req.query_string()) {
+            Some(name) => format!("网址中的参数“{name}”出现了不止一次，请检查网址。"),
+            None => "网址中的查询参数有误。".to_owned(),
+        };
+        page_error::PageError::bad_request(message).into()
+    }))
     .app_data(
         web::PathConfig::default()
             .error_handler(|_, _| page_error::PageError::bad_request("网址有误。").into()),

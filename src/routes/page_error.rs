@@ -21,6 +21,10 @@ pub enum PageError {
     /// Someone else's page (a complaint is shown only to whoever filed it).
     #[error("{0}")]
     Forbidden(String),
+    /// The service cannot answer now (the database does not answer, too many uploads
+    /// at once): the message says to try again, in Chinese.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -38,13 +42,24 @@ impl PageError {
         PageError::Forbidden(message.into())
     }
 
+    pub fn unavailable(message: impl Into<String>) -> PageError {
+        PageError::Unavailable(message.into())
+    }
+
     pub fn internal(cause: impl Into<anyhow::Error>) -> PageError {
         PageError::Internal(cause.into())
     }
 }
 
+/// What a page says when the database does not answer.
+pub const DATABASE_DOWN: &str = "系统正在维护或访问的人较多，页面暂时打不开，请稍后再试。";
+
 impl From<sqlx::Error> for PageError {
     fn from(e: sqlx::Error) -> PageError {
+        if crate::storage::database::is_unavailable(&e) {
+            tracing::warn!(error = %e, "the database does not answer");
+            return PageError::Unavailable(DATABASE_DOWN.to_owned());
+        }
         PageError::Internal(e.into())
     }
 }
@@ -76,6 +91,7 @@ impl ResponseError for PageError {
             PageError::NotFound(_) => StatusCode::NOT_FOUND,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PageError::Forbidden(_) => StatusCode::FORBIDDEN,
+            PageError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,6 +101,7 @@ impl ResponseError for PageError {
             PageError::NotFound(m) => ("没有找到这个页面", m.as_str()),
             PageError::BadRequest(m) => ("网址有误", m.as_str()),
             PageError::Forbidden(m) => ("无权查看", m.as_str()),
+            PageError::Unavailable(m) => ("系统繁忙", m.as_str()),
             PageError::Internal(cause) => {
                 tracing::error!(error.cause_chain = ?cause, "page failed");
                 ("系统繁忙", "页面暂时打不开，请稍后再试。")

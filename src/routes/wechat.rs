@@ -1,13 +1,21 @@
-//! `GET /wechat` (URL verification) and `POST /wechat` (messages): extract the query and
-//! a body of at most 64 KiB, call the webhook, map the result. Refusals are logged with
-//! the remote address.
+//! `GET /wechat` (URL verification) and `POST /wechat` (messages). A message's URL
+//! signature and timestamp are checked before a byte of its body is read; the body is
+//! then read under a deadline, into a buffer that grows with what arrives (never sized
+//! from the declared length), by at most `webhook.max_body_readers` requests at once.
+//! So a sender that is not WeChat, or one that sends slowly, holds nothing for long.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt;
+use tokio::sync::Semaphore;
 
+use crate::routes::client::client_ip;
 use crate::routes::error::json_error;
+use crate::routes::query::{self, QueryError};
 use crate::wechat::{MAX_BODY_BYTES, Params, Response, Webhook, WebhookError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -16,6 +24,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(verify))
             .route(web::post().to(receive)),
     );
+}
+
+/// The permits of requests reading their body; one per process.
+#[derive(Clone)]
+pub struct BodyReaders(Arc<Semaphore>);
+
+impl BodyReaders {
+    pub fn new(max: usize) -> BodyReaders {
+        BodyReaders(Arc::new(Semaphore::new(max)))
+    }
 }
 
 async fn verify(req: HttpRequest, webhook: web::Data<Webhook>) -> HttpResponse {
@@ -32,10 +50,13 @@ async fn receive(
     req: HttpRequest,
     payload: web::Payload,
     webhook: web::Data<Webhook>,
+    readers: web::Data<BodyReaders>,
 ) -> HttpResponse {
     let result = async {
         let params = params(&req)?;
-        let body = read_body(&req, payload).await?;
+        webhook.verify_signature(&params)?;
+        let timeout = Duration::from_millis(webhook.settings().webhook.body_timeout_ms);
+        let body = read_body(&req, payload, &readers, timeout).await?;
         webhook.receive(&params, &body).await
     }
     .await;
@@ -51,13 +72,20 @@ async fn receive(
 }
 
 fn params(req: &HttpRequest) -> Result<Params, WebhookError> {
-    web::Query::<Params>::from_query(req.query_string())
-        .map(web::Query::into_inner)
-        .map_err(|_| WebhookError::MissingParam("signature"))
+    query::parse::<Params>(req.query_string()).map_err(|e| match e {
+        QueryError::Duplicate(name) => WebhookError::DuplicateParam(name),
+        QueryError::Malformed => WebhookError::BadQuery,
+    })
 }
 
-/// The body, refused as soon as it passes the limit (declared or streamed).
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, WebhookError> {
+/// The body, refused as soon as it passes the limit (declared or streamed) or the
+/// deadline.
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    readers: &BodyReaders,
+    timeout: Duration,
+) -> Result<Vec<u8>, WebhookError> {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -66,32 +94,46 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(WebhookError::TooLarge);
     }
-    let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(MAX_BODY_BYTES));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| WebhookError::Unreadable)?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(WebhookError::TooLarge);
+    let _reading = readers.0.try_acquire().map_err(|_| WebhookError::Busy)?;
+    let read = async {
+        let mut body = Vec::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| WebhookError::Unreadable)?;
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(WebhookError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+        Ok(body)
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .map_err(|_| WebhookError::SlowBody)?
 }
 
 fn refuse(req: &HttpRequest, e: &WebhookError) -> HttpResponse {
     let status = match e {
         WebhookError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        WebhookError::BadSignature | WebhookError::BadMsgSignature | WebhookError::Stale => {
-            StatusCode::FORBIDDEN
+        WebhookError::BadSignature
+        | WebhookError::BadMsgSignature
+        | WebhookError::Stale
+        | WebhookError::ReusedSignature => StatusCode::FORBIDDEN,
+        WebhookError::SlowBody => StatusCode::REQUEST_TIMEOUT,
+        WebhookError::Busy | WebhookError::ReplayCheckUnavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
         }
         _ => StatusCode::BAD_REQUEST,
     };
-    let info = req.connection_info();
     tracing::warn!(
-        peer = %req.peer_addr().map(|a| a.to_string()).unwrap_or_default(),
-        forwarded_for = info.realip_remote_addr().unwrap_or(""),
+        client = %client_ip(req).map(|a| a.to_string()).unwrap_or_default(),
         status = status.as_u16(),
         reason = %e,
         "refused a webhook request"
     );
-    json_error(status, &e.to_string())
+    let mut response = json_error(status, &e.to_string());
+    // Whatever a refused sender still has in flight is not worth reading.
+    response
+        .head_mut()
+        .set_connection_type(actix_web::http::ConnectionType::Close);
+    response
 }

@@ -48,7 +48,7 @@ pub async fn next_tracking_number(
 
 /// A complaint already stored under this form key, if any: (id, tracking number).
 pub async fn find_by_idempotency_key(
-    tx: &mut PgTransaction<'_>,
+    executor: impl sqlx::PgExecutor<'_>,
     openid: &str,
     key: Uuid,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
@@ -57,9 +57,36 @@ pub async fn find_by_idempotency_key(
         openid,
         key
     )
-    .fetch_optional(&mut **tx)
+    .fetch_optional(executor)
     .await?;
     Ok(row.map(|r| (r.complaint_id, r.tracking_number)))
+}
+
+/// Serialises one follower's submissions until the transaction ends, so that the
+/// daily count and the form-key check cannot race a second tap.
+pub async fn lock_follower(tx: &mut PgTransaction<'_>, openid: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('complaint-submit|' || $1, 0))",
+        openid
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// How many complaints `openid` filed since `since`.
+pub async fn count_filed_since(
+    executor: impl sqlx::PgExecutor<'_>,
+    openid: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM complaints WHERE openid = $1 AND received_at >= $2"#,
+        openid,
+        since
+    )
+    .fetch_one(executor)
+    .await
 }
 
 /// Stores a new complaint and returns its id.
@@ -107,8 +134,8 @@ pub async fn insert(
             "INSERT INTO complaint_photos (complaint_id, position, content_type, bytes) VALUES ($1, $2, $3, $4)",
             id,
             position,
-            photo.content_type,
-            photo.bytes,
+            photo.content_type(),
+            photo.bytes(),
         )
         .execute(&mut **tx)
         .await?;
@@ -149,14 +176,24 @@ pub async fn insert_event(
 
 /// The rule-relevant state of a complaint, locked until the transaction ends so that
 /// two staff acting at once are applied one after the other.
+/// A complaint's state locked for a change, with what the change needs to know.
+#[derive(Debug, Clone)]
+pub struct Locked {
+    pub state: ComplaintState,
+    /// The complainant's openid.
+    pub owner: String,
+    pub tracking_number: String,
+    pub assigned_unit: Option<String>,
+}
+
 pub async fn lock_state(
     tx: &mut PgTransaction<'_>,
     complaint_id: i64,
-) -> Result<Option<(ComplaintState, String, String)>, sqlx::Error> {
+) -> Result<Option<Locked>, sqlx::Error> {
     let Some(r) = sqlx::query_as!(
         StateRow,
         "SELECT status, received_at, concluded_at, accept_due, conclude_due, review_due,
-                extended, reviews, satisfaction, openid, tracking_number
+                extended, reviews, satisfaction, openid, tracking_number, assigned_unit
          FROM complaints WHERE complaint_id = $1 FOR UPDATE",
         complaint_id
     )
@@ -176,13 +213,13 @@ pub async fn state(
     let row = sqlx::query_as!(
         StateRow,
         "SELECT status, received_at, concluded_at, accept_due, conclude_due, review_due,
-                extended, reviews, satisfaction, openid, tracking_number
+                extended, reviews, satisfaction, openid, tracking_number, assigned_unit
          FROM complaints WHERE complaint_id = $1",
         complaint_id
     )
     .fetch_optional(pool)
     .await?;
-    row.map(|r| r.into_state().map(|(state, _, _)| state))
+    row.map(|r| r.into_state().map(|locked| locked.state))
         .transpose()
 }
 
@@ -198,11 +235,11 @@ struct StateRow {
     satisfaction: Option<String>,
     openid: String,
     tracking_number: String,
+    assigned_unit: Option<String>,
 }
 
 impl StateRow {
-    /// The state, the owner's openid and the tracking number.
-    fn into_state(self) -> Result<(ComplaintState, String, String), sqlx::Error> {
+    fn into_state(self) -> Result<Locked, sqlx::Error> {
         let r = self;
         let state = ComplaintState {
             status: ComplaintStatus::parse(&r.status)
@@ -222,7 +259,12 @@ impl StateRow {
                 .map(|s| Satisfaction::parse(s).ok_or_else(|| corrupt("satisfaction", s)))
                 .transpose()?,
         };
-        Ok((state, r.openid, r.tracking_number))
+        Ok(Locked {
+            state,
+            owner: r.openid,
+            tracking_number: r.tracking_number,
+            assigned_unit: r.assigned_unit,
+        })
     }
 }
 
@@ -272,6 +314,8 @@ pub struct StaffFilter {
     pub received_before: Option<DateTime<Utc>>,
     /// Keyset pagination: complaints with a smaller id than this.
     pub before_id: Option<i64>,
+    /// Only those assigned to this unit.
+    pub assigned_unit: Option<String>,
     pub limit: i64,
 }
 
@@ -330,6 +374,7 @@ pub async fn list_for_staff(
              AND ($5::timestamptz IS NULL OR c.received_at >= $5)
              AND ($6::timestamptz IS NULL OR c.received_at < $6)
              AND ($7::bigint IS NULL OR c.complaint_id < $7)
+             AND ($9::text IS NULL OR c.assigned_unit = $9)
            ORDER BY c.complaint_id DESC
            LIMIT $8"#,
         f.status.map(ComplaintStatus::as_str),
@@ -340,6 +385,7 @@ pub async fn list_for_staff(
         f.received_before,
         f.before_id,
         f.limit,
+        f.assigned_unit,
     )
     .fetch_all(pool)
     .await

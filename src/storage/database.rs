@@ -52,7 +52,7 @@ const SLOW_STATEMENT: Duration = Duration::from_secs(1);
 pub fn pool(settings: &DatabaseSettings, options: PgConnectOptions) -> PgPool {
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms))
         .connect_lazy_with(
             options
                 .log_statements(log::LevelFilter::Debug)
@@ -79,6 +79,69 @@ pub async fn connect_for_bulk_work(settings: &DatabaseSettings) -> anyhow::Resul
         .await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
+}
+
+/// Whether an error means the database cannot be reached now (down, restarting, or
+/// every connection busy), as opposed to a query that failed.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+    )
+}
+
+/// Whether the database is known to be down right now, as a watcher on a connection of
+/// its own sees it (every `WATCH_EVERY`). Pages ask it before they wait on the pool: a
+/// pool busy under load makes a request wait its turn, a database that is down makes it
+/// answer "try again" at once. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Availability(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+/// How often the watcher pings, and how long a ping or a connection attempt may take.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+const WATCH_TIMEOUT: Duration = Duration::from_millis(500);
+
+impl Availability {
+    pub fn is_down(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Watches the database until `stop`.
+    pub async fn watch(self, options: PgConnectOptions, stop: tokio_util::sync::CancellationToken) {
+        let mut connection: Option<PgConnection> = None;
+        loop {
+            let answered = match connection.as_mut() {
+                Some(c) => tokio::time::timeout(WATCH_TIMEOUT, c.ping())
+                    .await
+                    .is_ok_and(|r| r.is_ok()),
+                None => false,
+            };
+            if !answered {
+                connection = tokio::time::timeout(WATCH_TIMEOUT, options.connect())
+                    .await
+                    .ok()
+                    .and_then(Result::ok);
+            }
+            let down = !answered && connection.is_none();
+            if self.0.swap(down, std::sync::atomic::Ordering::Relaxed) != down {
+                if down {
+                    tracing::warn!("the database does not answer; pages say so at once");
+                } else {
+                    tracing::info!("the database answers again");
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(WATCH_EVERY) => {}
+                () = stop.cancelled() => break,
+            }
+        }
+        if let Some(c) = connection {
+            let _ = c.close().await;
+        }
+    }
 }
 
 /// Whether Postgres answers within two seconds.

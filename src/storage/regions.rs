@@ -22,12 +22,15 @@ fn region(
     })
 }
 
-pub async fn find(pool: &PgPool, code: &RegionCode) -> Result<Option<Region>, sqlx::Error> {
+pub async fn find(
+    executor: impl sqlx::PgExecutor<'_>,
+    code: &RegionCode,
+) -> Result<Option<Region>, sqlx::Error> {
     sqlx::query!(
         "SELECT code, name, display_name, parent_code FROM regions WHERE code = $1",
         code.as_str()
     )
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await?
     .map(|r| region(r.code, r.name, r.display_name, r.parent_code))
     .transpose()

@@ -49,6 +49,18 @@ pub enum WebhookError {
     NotUtf8,
     #[error("missing query parameter {0}")]
     MissingParam(&'static str),
+    #[error("query parameter {0} is given more than once")]
+    DuplicateParam(String),
+    #[error("the query string does not parse")]
+    BadQuery,
+    #[error("the body was not sent in time")]
+    SlowBody,
+    #[error("too many requests are sending their body; try again")]
+    Busy,
+    #[error("this signature was already used with another body")]
+    ReusedSignature,
+    #[error("cannot check the signature against replays now; try again")]
+    ReplayCheckUnavailable,
     #[error("invalid signature")]
     BadSignature,
     #[error("invalid msg_signature")]
@@ -84,11 +96,17 @@ pub struct Opened {
     pub encrypted: bool,
 }
 
+/// How long a used (timestamp, nonce, signature) is remembered when the timestamp
+/// window is off: WeChat's retries come within about 15 s.
+const SIGNATURE_MEMORY_WITHOUT_WINDOW: Duration = Duration::from_secs(300);
+
 /// Everything the webhook needs; one per process, shared by every request.
 pub struct Webhook {
     settings: Arc<Settings>,
     cipher: Option<Cipher>,
     replay_window: Option<Duration>,
+    /// Remembers each URL signature used for a body that no signature covers.
+    kv: Kv,
     dedup: Dedup,
     log: MessageLog,
     pool: PgPool,
@@ -115,7 +133,7 @@ impl Webhook {
         let replay_window =
             (hook.replay_window_s > 0).then(|| Duration::from_secs(hook.replay_window_s));
         let dedup = Dedup::new(
-            kv,
+            kv.clone(),
             Duration::from_secs(hook.dedup_ttl_s),
             Duration::from_millis(hook.retry_wait_ms),
         );
@@ -123,11 +141,16 @@ impl Webhook {
             settings,
             cipher,
             replay_window,
+            kv,
             dedup,
             log,
             pool,
             regions,
         })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     fn token(&self) -> &SecretString {
@@ -143,8 +166,10 @@ impl Webhook {
             .ok_or(WebhookError::MissingParam("echostr"))
     }
 
-    /// Checks `signature` (sha1 of token, timestamp, nonce) and the timestamp's age.
-    fn verify_signature(&self, params: &Params) -> Result<(), WebhookError> {
+    /// Checks `signature` (sha1 of token, timestamp, nonce) and the timestamp's age:
+    /// the route calls it before it reads a byte of the body, so that an unsigned
+    /// sender holds nothing of ours.
+    pub fn verify_signature(&self, params: &Params) -> Result<(), WebhookError> {
         let signature = param(&params.signature, "signature")?;
         let timestamp = param(&params.timestamp, "timestamp")?;
         let nonce = param(&params.nonce, "nonce")?;
@@ -231,7 +256,20 @@ impl Webhook {
         };
         let now = chrono::Utc::now().timestamp();
         let to = message.from.as_str();
-        match handler.run(&ctx, message).await {
+        let budget = Duration::from_millis(self.settings.webhook.reply_budget_ms);
+        let outcome = match tokio::time::timeout(budget, handler.run(&ctx, message)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                // Most likely the database does not answer: a short apology now beats
+                // WeChat's own "该公众号暂时无法提供服务" after 5 s. A retry tries again.
+                tracing::warn!(handler = ?handler, budget_ms = budget.as_millis() as u64, "a reply ran out of time");
+                self.dedup.release(ticket).await;
+                return Reply::Text(SORRY.to_owned())
+                    .render(to, &message.to, now)
+                    .map_or(Answer::Nothing, Answer::Xml);
+            }
+        };
+        match outcome {
             Ok(reply) => {
                 tracing::info!(
                     follower = %hashed(to),
@@ -280,8 +318,47 @@ impl Webhook {
     /// The whole `POST /wechat`.
     pub async fn receive(&self, params: &Params, body: &[u8]) -> Result<Response, WebhookError> {
         let opened = self.open(params, body)?;
+        if !opened.encrypted {
+            self.refuse_reused_signature(params, body).await?;
+        }
         let answer = self.answer(&opened.message).await;
         self.seal(answer, opened.encrypted)
+    }
+
+    /// In plain and compatible mode the URL signature covers token, timestamp and
+    /// nonce, not the body: remember each signature for the replay window, with a
+    /// digest of its body, and refuse it with any other body. The same body again is a
+    /// retry, which de-duplication answers. Fails closed when the store is down, since
+    /// nothing else then authenticates the message.
+    async fn refuse_reused_signature(
+        &self,
+        params: &Params,
+        body: &[u8],
+    ) -> Result<(), WebhookError> {
+        use sha2::{Digest, Sha256};
+        let mut used = Sha256::new();
+        for part in [&params.signature, &params.timestamp, &params.nonce] {
+            used.update(part.as_deref().unwrap_or_default().as_bytes());
+            used.update(b"\n");
+        }
+        let key = format!("wechat:signature:{}", hex::encode(used.finalize()));
+        let digest = hex::encode(Sha256::digest(body));
+        let memory = self
+            .replay_window
+            .map_or(SIGNATURE_MEMORY_WITHOUT_WINDOW, |w| w * 2);
+        let first = self
+            .kv
+            .set_if_absent(&key, &digest, memory)
+            .await
+            .map_err(|_| WebhookError::ReplayCheckUnavailable)?;
+        if first {
+            return Ok(());
+        }
+        match self.kv.get(&key).await {
+            Ok(Some(seen)) if seen == digest => Ok(()),
+            Ok(_) => Err(WebhookError::ReusedSignature),
+            Err(_) => Err(WebhookError::ReplayCheckUnavailable),
+        }
     }
 }
 

@@ -14,7 +14,15 @@ use crate::complaints_staff::{WANGGANG, staff_token};
 use crate::fake_wechat::FakeWechat;
 use crate::helpers::{TestApp, spawn_app_with_wechat};
 
-const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1];
+/// A photo as a phone takes it: 40 × 20 pixels stored sideways (EXIF orientation 6),
+/// with the phone's model and a GPS position in its EXIF.
+pub fn phone_photo() -> Vec<u8> {
+    sunvillage::domain::photo::testing::jpeg_with_gps(40, 20)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
 
 /// Templates for every complaint push: `tpl_<kind>`, the same three keywords.
 pub fn complaint_templates(s: &mut Settings) {
@@ -143,7 +151,7 @@ impl<'a> Browser<'a> {
             form = form.text((*k).to_owned(), (*v).to_owned());
         }
         if photo {
-            let part = reqwest::multipart::Part::bytes(JPEG.to_vec())
+            let part = reqwest::multipart::Part::bytes(phone_photo())
                 .file_name("photo.jpg")
                 .mime_str("image/jpeg")
                 .unwrap();
@@ -206,6 +214,24 @@ async fn wait_for_pushes(fake: &FakeWechat, n: usize) {
     }
 }
 
+/// A stored photo holds no EXIF (no GPS, no phone model) and stands the right way up.
+fn assert_no_metadata(photo: &[u8]) {
+    assert!(!contains(photo, b"Exif"), "EXIF survived");
+    assert!(
+        !contains(
+            photo,
+            sunvillage::domain::photo::testing::PHONE_MODEL.as_bytes()
+        ),
+        "the phone model survived"
+    );
+    let picture = image::load_from_memory(photo).unwrap();
+    assert_eq!(
+        (picture.width(), picture.height()),
+        (20, 40),
+        "the orientation is applied"
+    );
+}
+
 async fn staff_act(app: &TestApp, token: &str, id: i64, body: Value) {
     let r = app
         .client
@@ -248,7 +274,8 @@ async fn a_complaint_filed_on_the_page_is_pushed_at_every_step_until_rated() {
         .await
         .unwrap();
     assert_eq!(photo.headers()["content-type"], "image/jpeg");
-    assert_eq!(photo.bytes().await.unwrap().as_ref(), JPEG);
+    let served = photo.bytes().await.unwrap();
+    assert_no_metadata(&served);
     wait_for_pushes(&fake, 1).await;
 
     // Staff accept, assign and conclude; each push arrives before the next step.
@@ -264,6 +291,19 @@ async fn a_complaint_filed_on_the_page_is_pushed_at_every_step_until_rated() {
     )
     .await;
     wait_for_pushes(&fake, 3).await;
+    // The unit the complaint went to sees the photo without what could unmask its
+    // author (where it was taken, with which phone).
+    let unit = staff_token(&app, "王岗乡", StaffRole::Unit).await;
+    let photo = app
+        .client
+        .get(app.url(&format!("/api/staff/complaints/{id}/photos/1")))
+        .bearer_auth(&unit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), 200);
+    assert_eq!(photo.headers()["x-content-type-options"], "nosniff");
+    assert_no_metadata(&photo.bytes().await.unwrap());
     staff_act(
         &app,
         &token,
@@ -365,7 +405,9 @@ async fn another_follower_is_refused_the_complaint_page_and_its_photos() {
         format!("/complaints/{tracking}/photos/1"),
     ] {
         let (status, body) = other.get(&path).await;
-        assert_eq!(status, 403, "{path}");
+        // The same answer as for a number nobody filed: tracking numbers count up
+        // each day, and must not reveal other people's complaints.
+        assert_eq!(status, 404, "{path}");
         assert!(!body.contains("鱼塘"), "{path} shows the content");
     }
     let (_, mine) = other.get("/complaints/mine").await;

@@ -7,7 +7,7 @@ use sunvillage::complaints::{self, SubmitError, Submitted};
 use sunvillage::domain::OpenId;
 use sunvillage::domain::VillageCode;
 use sunvillage::domain::complaint::{Complainant, MobileNumber, NewComplaint};
-use sunvillage::domain::staff::StaffRole;
+use sunvillage::domain::staff::{Staff, StaffRole};
 use sunvillage::routes::staff::auth::{new_token, token_digest};
 use sunvillage::storage;
 use sunvillage::wechat_api::template::Templates;
@@ -43,7 +43,6 @@ pub async fn submit_as(
 ) -> Submitted {
     complaints::submit(
         &app.pool,
-        &app.kv,
         &templates(app),
         "XY",
         &OpenId::parse(openid).unwrap(),
@@ -59,9 +58,27 @@ pub fn templates(app: &TestApp) -> Templates {
     Templates::from_settings(&app.settings).unwrap()
 }
 
+/// The unit that complaints in these tests are assigned to.
+pub const UNIT: &str = "王岗乡纪委";
+
+/// A token for `role`; a unit's acts for [`UNIT`].
 pub async fn staff_token(app: &TestApp, name: &str, role: StaffRole) -> String {
+    let unit = (role == StaffRole::Unit).then(|| UNIT.to_owned());
+    token_for(app, name, role, unit).await
+}
+
+pub async fn unit_token(app: &TestApp, name: &str, unit: &str) -> String {
+    token_for(app, name, StaffRole::Unit, Some(unit.to_owned())).await
+}
+
+async fn token_for(app: &TestApp, name: &str, role: StaffRole, unit: Option<String>) -> String {
     let token = new_token();
-    storage::staff_tokens::insert(&app.pool, name, role, &token_digest(&token))
+    let staff = Staff {
+        name: name.to_owned(),
+        role,
+        unit,
+    };
+    storage::staff_tokens::insert(&app.pool, &staff, &token_digest(&token))
         .await
         .unwrap();
     token
@@ -271,6 +288,10 @@ async fn an_anonymous_complainant_is_absent_from_every_listing_except_the_audito
     let handler = staff_token(&app, "处理员", StaffRole::Handler).await;
     let unit = staff_token(&app, "乡镇", StaffRole::Unit).await;
     let auditor = staff_token(&app, "审计", StaffRole::Auditor).await;
+    // A unit sees what is assigned to it.
+    for id in [anon.complaint_id, real.complaint_id] {
+        assign(&app, &handler, id, UNIT).await;
+    }
 
     let find = |body: &Value, id: i64| -> Value {
         body["complaints"]
@@ -323,6 +344,126 @@ async fn an_anonymous_complainant_is_absent_from_every_listing_except_the_audito
         find(&body, anon.complaint_id)["complainant"]["openid"],
         anon_openid
     );
+}
+
+async fn assign(app: &TestApp, handler: &str, id: i64, unit: &str) {
+    let path = format!("/api/staff/complaints/{id}/actions");
+    let (status, body) = post(app, handler, &path, json!({"action": "accept"})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(
+        app,
+        handler,
+        &path,
+        json!({"action": "assign", "unit": unit}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_unit_sees_and_acts_only_on_what_is_assigned_to_it_and_never_refuses() {
+    let app = spawn_app().await;
+    let handler = staff_token(&app, "处理员", StaffRole::Handler).await;
+    let wanggang = unit_token(&app, "王岗乡", "王岗乡纪委").await;
+    let auditor = staff_token(&app, "审计", StaffRole::Auditor).await;
+    let mine = submit_as(&app, OPENID, named(), 0).await.complaint_id;
+    let other = submit_as(&app, OPENID, named(), 0).await.complaint_id;
+    let unassigned = submit_as(&app, OPENID, named(), 0).await.complaint_id;
+    assign(&app, &handler, mine, "王岗乡纪委").await;
+    assign(&app, &handler, other, "青山镇纪委").await;
+
+    let (status, list) = get(&app, &wanggang, "/api/staff/complaints").await;
+    assert_eq!(status, 200);
+    let ids: Vec<i64> = list["complaints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![mine], "a unit lists only its own");
+    for id in [other, unassigned] {
+        let (status, _) = get(&app, &wanggang, &format!("/api/staff/complaints/{id}")).await;
+        assert_eq!(status, 404, "complaint {id} does not exist for the unit");
+        let photo = app
+            .client
+            .get(app.url(&format!("/api/staff/complaints/{id}/photos/1")))
+            .bearer_auth(&wanggang)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(photo.status(), 404);
+        let (status, _) = post(
+            &app,
+            &wanggang,
+            &format!("/api/staff/complaints/{id}/actions"),
+            json!({"action": "conclude", "reply": "已处理"}),
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (status, _) = post(
+            &app,
+            &wanggang,
+            &format!("/api/staff/complaints/{id}/notes"),
+            json!({"note": "看一看"}),
+        )
+        .await;
+        assert_eq!(status, 404);
+    }
+    let actions = format!("/api/staff/complaints/{mine}/actions");
+    for refused in [
+        json!({"action": "reject", "reason": "不属于受理范围"}),
+        json!({"action": "assign", "unit": "另一个单位"}),
+        json!({"action": "extend", "days": 30, "reason": "情况复杂"}),
+    ] {
+        let (status, body) = post(&app, &wanggang, &actions, refused.clone()).await;
+        assert_eq!(status, 403, "{refused}: {body}");
+    }
+    let (status, _) = post(
+        &app,
+        &wanggang,
+        &format!("/api/staff/complaints/{mine}/notes"),
+        json!({"note": "已约谈村会计"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, body) = post(
+        &app,
+        &wanggang,
+        &actions,
+        json!({"action": "conclude", "reply": "承包费已入账并公示。"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // An auditor reads, but writes nothing, not even a note.
+    let (status, _) = post(
+        &app,
+        &auditor,
+        &format!("/api/staff/complaints/{mine}/notes"),
+        json!({"note": "审计意见"}),
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn staff_answers_with_personal_data_are_never_cached_and_photos_are_not_sniffed() {
+    let app = spawn_app().await;
+    let handler = staff_token(&app, "处理员", StaffRole::Handler).await;
+    let c = submit_as(&app, OPENID, named(), 0).await;
+    for path in [
+        "/api/staff/complaints".to_owned(),
+        format!("/api/staff/complaints/{}", c.complaint_id),
+    ] {
+        let r = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&handler)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+    }
 }
 
 #[tokio::test]
@@ -392,7 +533,6 @@ async fn the_sixth_complaint_of_a_day_is_refused() {
     }
     let sixth = complaints::submit(
         &app.pool,
-        &app.kv,
         &templates(&app),
         "XY",
         &OpenId::parse(OPENID).unwrap(),
@@ -415,14 +555,14 @@ async fn a_double_submit_is_stored_once_even_when_both_arrive_together() {
     let now = Utc::now();
     let t = templates(&app);
     let (a, b) = tokio::join!(
-        complaints::submit(&app.pool, &app.kv, &t, "XY", &openid, key, &complaint, now),
-        complaints::submit(&app.pool, &app.kv, &t, "XY", &openid, key, &complaint, now),
+        complaints::submit(&app.pool, &t, "XY", &openid, key, &complaint, now),
+        complaints::submit(&app.pool, &t, "XY", &openid, key, &complaint, now),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.complaint_id, b.complaint_id);
     assert_eq!(a.tracking_number, b.tracking_number);
     assert!(a.repeated != b.repeated, "one stored, one repeated");
-    let again = complaints::submit(&app.pool, &app.kv, &t, "XY", &openid, key, &complaint, now)
+    let again = complaints::submit(&app.pool, &t, "XY", &openid, key, &complaint, now)
         .await
         .unwrap();
     assert!(again.repeated);
@@ -431,6 +571,53 @@ async fn a_double_submit_is_stored_once_even_when_both_arrive_together() {
         .await
         .unwrap();
     assert_eq!(stored, 1);
+}
+
+#[tokio::test]
+async fn a_double_tap_uses_the_daily_quota_once() {
+    let app = spawn_app().await;
+    let key = Uuid::new_v4();
+    let openid = OpenId::parse(OPENID).unwrap();
+    let complaint = new_complaint(WANGGANG, named());
+    let now = Utc::now();
+    let t = templates(&app);
+    let (a, b) = tokio::join!(
+        complaints::submit(&app.pool, &t, "XY", &openid, key, &complaint, now),
+        complaints::submit(&app.pool, &t, "XY", &openid, key, &complaint, now),
+    );
+    assert!(a.is_ok() && b.is_ok());
+    // Four more forms still fit in the day's five.
+    for _ in 0..4 {
+        submit_as(&app, OPENID, named(), 0).await;
+    }
+    let sixth = complaints::submit(
+        &app.pool,
+        &t,
+        "XY",
+        &openid,
+        Uuid::new_v4(),
+        &complaint,
+        now,
+    )
+    .await;
+    assert!(matches!(sixth, Err(SubmitError::DailyLimit)), "{sixth:?}");
+}
+
+#[tokio::test]
+async fn the_daily_quota_keeps_no_openid_in_redis() {
+    let app = spawn_app().await;
+    submit_as(&app, OPENID, named(), 0).await;
+    let mut redis = redis::Client::open(crate::helpers::REDIS_URL.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}*", app.settings.redis.key_prefix))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert!(keys.iter().all(|k| !k.contains(OPENID)), "{keys:?}");
 }
 
 #[tokio::test]

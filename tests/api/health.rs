@@ -17,10 +17,9 @@ async fn healthz_is_503_naming_redis_when_redis_is_unreachable() {
     assert_eq!(status, 503);
     assert_eq!(body["status"], "unavailable");
     assert_eq!(body["postgres"], "ok");
-    assert!(
-        body["redis"].as_str().unwrap().starts_with("down"),
-        "{body}"
-    );
+    // Public: the state, never the internal reason.
+    assert_eq!(body["redis"], "down", "{body}");
+    assert!(!body.to_string().contains("127.0.0.1"), "{body}");
 }
 
 #[tokio::test]
@@ -52,10 +51,7 @@ async fn healthz_is_503_naming_postgres_when_postgres_is_gone() {
         .unwrap();
     let (status, body) = app.get_json("/healthz").await;
     assert_eq!(status, 503);
-    assert!(
-        body["postgres"].as_str().unwrap().starts_with("down"),
-        "{body}"
-    );
+    assert_eq!(body["postgres"], "down", "{body}");
     sqlx::query(&format!(
         "ALTER DATABASE \"{}\" WITH ALLOW_CONNECTIONS true",
         app.db_name

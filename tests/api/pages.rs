@@ -689,3 +689,35 @@ async fn head_requests_get_the_headers_without_a_body() {
     );
     assert!(response.bytes().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn pages_tell_no_other_site_where_the_reader_came_from() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/v/411503209202",
+        "/search?q=%E7%8E%8B%E5%B2%97",
+        "/nope",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.headers()["referrer-policy"], "same-origin", "{path}");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_query_parameter_is_named_on_the_page_and_in_the_api() {
+    let app = spawn_app().await;
+    let r = app.get("/search?q=a&q=b").await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("参数“q”出现了不止一次"));
+    let (status, body) = app.get_json("/api/regions/search?q=a&q=b").await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("`q` is given more than once"),
+        "{body}"
+    );
+}

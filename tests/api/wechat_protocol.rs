@@ -278,3 +278,48 @@ async fn the_replay_window_can_be_switched_off() {
         .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_plain_mode_signature_cannot_carry_a_second_body() {
+    let app = spawn_app().await;
+    let victim = "oVictimFollower00000000000001";
+    let attacker = "oForgedFollower00000000000001";
+    let (query, body) = app.signed(WechatMode::Plain, &text(victim, "进度"));
+    let (status, _) = app.post_wechat_raw(&query, body.clone()).await;
+    assert_eq!(status, 200);
+    // WeChat's retry carries the same URL and the same body: still answered.
+    let (status, _) = app.post_wechat_raw(&query, body).await;
+    assert_eq!(status, 200);
+
+    // The same signed URL (they are in proxy logs) with someone else's openid.
+    let (status, reply) = app.post_wechat_raw(&query, text(attacker, "进度")).await;
+    assert_eq!(status, 403, "{reply}");
+    assert!(reply.contains("already used"), "{reply}");
+    assert!(
+        followers::find(
+            &app.pool,
+            &sunvillage::domain::OpenId::parse(attacker).unwrap()
+        )
+        .await
+        .unwrap()
+        .is_none(),
+        "a forged openid is not stored as a follower"
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_query_parameter_is_named_in_the_refusal() {
+    let app = spawn_app().await;
+    let (query, body) = app.signed(
+        WechatMode::Plain,
+        &text("oFollower00000000000000000001", "王岗"),
+    );
+    let (status, reply) = app
+        .post_wechat_raw(&format!("{query}&signature={}", "0".repeat(40)), body)
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        reply.contains("signature is given more than once"),
+        "{reply}"
+    );
+}

@@ -12,5 +12,5 @@ pub use status::{
     Action, Actor, ComplaintState, ComplaintStatus, Effect, Event, Satisfaction, TransitionError,
     apply,
 };
-pub use submission::{Complainant, FieldErrors, MobileNumber, NewComplaint, Photo, RawSubmission};
+pub use submission::{Complainant, FieldErrors, MobileNumber, NewComplaint, RawSubmission};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};

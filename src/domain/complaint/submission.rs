@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::domain::VillageCode;
+use crate::domain::photo::{Photo, PhotoError};
 
 pub const MIN_CONTENT_CHARS: usize = 10;
 pub const MAX_CONTENT_CHARS: usize = 2000;
@@ -69,31 +70,6 @@ pub enum Complainant {
     },
 }
 
-/// An image checked by its content, not by what it claims to be.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Photo {
-    pub content_type: &'static str,
-    pub bytes: Vec<u8>,
-}
-
-impl Photo {
-    pub fn sniff(bytes: Vec<u8>) -> Option<Photo> {
-        const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF];
-        const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-        let content_type = if bytes.starts_with(JPEG) {
-            "image/jpeg"
-        } else if bytes.starts_with(PNG) {
-            "image/png"
-        } else {
-            return None;
-        };
-        Some(Photo {
-            content_type,
-            bytes,
-        })
-    }
-}
-
 /// A submission whose every field is valid. The category is checked against the
 /// current category list by the caller (categories are data).
 #[derive(Debug, Clone)]
@@ -123,7 +99,9 @@ impl FieldErrors {
     }
 }
 
-/// Checks every field; `categories` are the codes currently offered.
+/// Checks every field; `categories` are the codes currently offered. Photos are decoded
+/// and encoded again without their metadata ([`Photo::clean`]), which is CPU work: call
+/// this off the async threads.
 pub fn parse(raw: RawSubmission, categories: &[String]) -> Result<NewComplaint, FieldErrors> {
     let mut errors = FieldErrors::default();
     let village = VillageCode::parse(raw.village.trim())
@@ -186,9 +164,13 @@ pub fn parse(raw: RawSubmission, categories: &[String]) -> Result<NewComplaint, 
             errors.add("photos", "每张照片不能超过5MB");
             continue;
         }
-        match Photo::sniff(bytes) {
-            Some(p) => photos.push(p),
-            None => errors.add("photos", "照片只能是JPG或PNG图片"),
+        match Photo::clean(&bytes) {
+            Ok(p) => photos.push(p),
+            Err(PhotoError::NotAPicture) => errors.add("photos", "照片只能是JPG或PNG图片"),
+            Err(PhotoError::Unreadable(_)) => {
+                errors.add("photos", "有一张照片无法打开，请换一张再提交")
+            }
+            Err(PhotoError::TooLarge) => errors.add("photos", "照片像素太大，请换一张再提交"),
         }
     }
     match village {
@@ -271,13 +253,16 @@ mod tests {
 
     #[test]
     fn photos_are_checked_by_content_and_size() {
-        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3].to_vec();
-        let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0].to_vec();
+        let jpeg = crate::domain::photo::testing::jpeg_with_gps(8, 4);
+        let mut png = Vec::new();
+        image::DynamicImage::new_rgb8(4, 4)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
         let mut raw = good();
         raw.photos = vec![jpeg.clone(), png, vec![]];
         let c = parse(raw.clone(), &categories()).unwrap();
         assert_eq!(c.photos.len(), 2);
-        assert_eq!(c.photos[1].content_type, "image/png");
+        assert_eq!(c.photos[1].content_type(), "image/png");
         raw.photos = vec![jpeg.clone(), jpeg.clone(), jpeg.clone(), jpeg.clone()];
         assert!(parse(raw.clone(), &categories()).is_err());
         let mut big = jpeg;

@@ -11,8 +11,12 @@ use super::error::{JsonError, json_error};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
-            .app_data(web::QueryConfig::default().error_handler(|err, _req| {
-                JsonError::bad_request(format!("bad query string: {err}")).into()
+            .app_data(web::QueryConfig::default().error_handler(|err, req| {
+                let message = match super::query::duplicate(req.query_string()) {
+                    Some(name) => format!("query parameter `{name}` is given more than once"),
+                    None => format!("bad query string: {err}"),
+                };
+                JsonError::bad_request(message).into()
             }))
             .app_data(web::PathConfig::default().error_handler(|err, _req| {
                 JsonError::bad_request(format!("bad path: {err}")).into()

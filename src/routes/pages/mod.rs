@@ -208,6 +208,22 @@ impl FromRequest for Site {
     type Future = Ready<Result<Site, PageError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // A page to read while the database is known to be down says so at once instead
+        // of waiting for the pool. A form being submitted goes on: it shows itself again
+        // with what was typed.
+        let reading = matches!(
+            *req.method(),
+            actix_web::http::Method::GET | actix_web::http::Method::HEAD
+        );
+        if reading
+            && req
+                .app_data::<web::Data<crate::storage::database::Availability>>()
+                .is_some_and(|db| db.is_down())
+        {
+            return ready(Err(PageError::unavailable(
+                crate::routes::page_error::DATABASE_DOWN,
+            )));
+        }
         ready(
             req.app_data::<web::Data<Settings>>()
                 .map(|settings| Site {

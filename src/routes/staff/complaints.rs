@@ -1,5 +1,6 @@
 //! `/api/staff/complaints…`.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -181,6 +182,7 @@ async fn list(
             .transpose()?,
         received_before: to,
         before_id: params.before,
+        assigned_unit: staff.only_unit().map(str::to_owned),
         limit,
     };
     let rows = storage::complaints::list_for_staff(&pool, &filter).await?;
@@ -191,7 +193,10 @@ async fn list(
         .into_iter()
         .map(|r| to_json(r, &staff, &index, now))
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "complaints": items, "next_before": next })))
+    Ok(private_json(
+        StatusCode::OK,
+        serde_json::json!({ "complaints": items, "next_before": next }),
+    ))
 }
 
 #[derive(Serialize)]
@@ -226,19 +231,20 @@ async fn detail(
     index: web::Data<SearchIndex>,
 ) -> Result<HttpResponse, JsonError> {
     let id = path.into_inner();
-    let row = storage::complaints::find(&pool, id)
-        .await?
-        .ok_or_else(|| JsonError::not_found("no such complaint"))?;
+    let row = visible(&pool, &staff, id).await?;
     let events = storage::complaints::events(&pool, id).await?;
     let photos = storage::complaints::photo_count(&pool, id).await?;
     let photo_urls: Vec<String> = (1..=photos)
         .map(|n| format!("/api/staff/complaints/{id}/photos/{n}"))
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "complaint": to_json(row, &staff, &index, Utc::now()),
-        "photos": photo_urls,
-        "timeline": events.into_iter().map(EventJson::from).collect::<Vec<_>>(),
-    })))
+    Ok(private_json(
+        StatusCode::OK,
+        serde_json::json!({
+            "complaint": to_json(row, &staff, &index, Utc::now()),
+            "photos": photo_urls,
+            "timeline": events.into_iter().map(EventJson::from).collect::<Vec<_>>(),
+        }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -311,7 +317,7 @@ fn act_error(e: ActError) -> JsonError {
     match e {
         ActError::NotFound => JsonError::not_found("no such complaint"),
         ActError::Refused(reason) => JsonError::Conflict(reason.to_string()),
-        ActError::Forbidden => JsonError::Forbidden("this role may not change complaints".into()),
+        ActError::Forbidden => JsonError::Forbidden("this role may not take this action".into()),
         ActError::Database(e) => e.into(),
     }
 }
@@ -335,12 +341,15 @@ async fn act(
     )
     .await
     .map_err(act_error)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "status": effect.state.status.as_str(),
-        "status_label": effect.state.status.label(),
-        "due_at": effect.state.current_deadline(),
-        "event": effect.event.as_str(),
-    })))
+    Ok(private_json(
+        StatusCode::OK,
+        serde_json::json!({
+            "status": effect.state.status.as_str(),
+            "status_label": effect.state.status.label(),
+            "due_at": effect.state.current_deadline(),
+            "event": effect.event.as_str(),
+        }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -358,20 +367,41 @@ async fn note(
     complaints::add_internal_note(&pool, path.into_inner(), &staff, &body.note)
         .await
         .map_err(act_error)?;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "ok": true })))
+    Ok(private_json(
+        StatusCode::CREATED,
+        serde_json::json!({ "ok": true }),
+    ))
 }
 
 async fn photo(
-    _staff: Staff,
+    staff: Staff,
     path: web::Path<(i64, i16)>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, JsonError> {
     let (id, position) = path.into_inner();
+    visible(&pool, &staff, id).await?;
     let (content_type, bytes) = storage::complaints::photo(&pool, id, position)
         .await?
         .ok_or_else(|| JsonError::not_found("no such photo"))?;
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header(("Cache-Control", "private, no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Disposition", "inline"))
         .body(bytes))
+}
+
+/// The complaint, if this member of staff may see it; otherwise it does not exist.
+async fn visible(pool: &PgPool, staff: &Staff, id: i64) -> Result<ComplaintRow, JsonError> {
+    storage::complaints::find(pool, id)
+        .await?
+        .filter(|row| staff.may_see(row.assigned_unit.as_deref()))
+        .ok_or_else(|| JsonError::not_found("no such complaint"))
+}
+
+/// JSON that may hold a complainant's identity or words: never kept by a cache.
+fn private_json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body)
 }

@@ -15,6 +15,7 @@ use crate::complaints::{self, ActError, ActingAs};
 use crate::domain::complaint::{
     Action, ComplaintStatus, DeadlineState, Event, Satisfaction, TransitionError,
 };
+use crate::form_token::TokenError;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout, date, paragraphs};
 use crate::session::FollowerSession;
@@ -248,11 +249,20 @@ async fn act(
     } else {
         "review"
     };
-    if !s
+    match s
         .forms
-        .verify(session.openid(), &purpose(kind, &tracking), csrf.trim())
+        .check(session.openid(), &purpose(kind, &tracking), csrf)
     {
-        return Err(PageError::forbidden("页面已过期，请刷新后再试。"));
+        Ok(()) => {}
+        Err(TokenError::Forged) => return Err(PageError::forbidden("页面已过期，请刷新后再试。")),
+        Err(TokenError::Expired) => {
+            let shown = Shown {
+                status: StatusCode::OK,
+                banner: Some("这个页面打开的时间太久了，为了安全请再点一次。".to_owned()),
+                just_submitted: false,
+            };
+            return render(&s, &session, &tracking, shown).await;
+        }
     }
     let acting = ActingAs::Complainant(session.openid());
     match complaints::act(

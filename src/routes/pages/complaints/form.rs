@@ -10,12 +10,14 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::{Services, upload};
 use crate::complaints::{self, SubmitError};
 use crate::domain::complaint::submission::{self, FieldErrors, RawSubmission};
 use crate::domain::{OpenId, RegionCode, RegionLevel};
+use crate::form_token::TokenError;
 use crate::region_index::{Query, SearchIndex};
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout};
@@ -100,7 +102,7 @@ async fn render_form(
         errors,
         banner,
     } = shown;
-    let categories = storage::complaints::categories(&s.pool)
+    let categories = categories(s)
         .await?
         .into_iter()
         .map(|c| CategoryChoice {
@@ -233,44 +235,32 @@ pub async fn choose_village(
     site.render_private(StatusCode::OK, &page)
 }
 
+/// Photos decoded and encoded again at once (each holds a decoded picture in memory).
+static PHOTO_CLEANERS: Semaphore = Semaphore::const_new(2);
+
+/// The submission. The token, a repeat of a stored form and the daily limit are all
+/// checked on the text fields, before a byte of a photo is read.
 pub async fn submit(
     s: Services,
     session: FollowerSession,
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let openid = session.openid();
-    let form = upload::read(payload).await?;
+    let mut reader = upload::Reader::new(payload);
+    let head = reader.text_fields().await?;
     let expired = || PageError::forbidden("页面已过期，请回到投诉页面重新填写。");
-    let form_key = Uuid::parse_str(form.field("form_key").trim()).map_err(|_| expired())?;
-    if !s
-        .forms
-        .verify(openid, &csrf_purpose(&form_key), form.field("csrf").trim())
-    {
-        return Err(expired());
-    }
-    let typed = Typed {
-        village: form.field("village"),
-        category: form.field("category"),
-        content: form.field("content"),
-        name: form.field("name"),
-        phone: form.field("phone"),
-        anonymous: form.field("identity") == "anonymous",
-        had_photos: !form.photos.is_empty(),
+    let form_key = Uuid::parse_str(head.field("form_key").trim()).map_err(|_| expired())?;
+    let mut typed = Typed {
+        village: head.field("village"),
+        category: head.field("category"),
+        content: head.field("content"),
+        name: head.field("name"),
+        phone: head.field("phone"),
+        anonymous: head.field("identity") == "anonymous",
+        had_photos: false,
     };
-    let categories: Vec<String> = storage::complaints::categories(&s.pool)
-        .await?
-        .into_iter()
-        .map(|c| c.code)
-        .collect();
-    let raw = RawSubmission {
-        village: typed.village.clone(),
-        category: typed.category.clone(),
-        content: typed.content.clone(),
-        name: typed.name.clone(),
-        phone: typed.phone.clone(),
-        anonymous: typed.anonymous,
-        photos: form.photos,
-    };
+    let token = head.field("csrf");
+    typed.had_photos = reader.photo_pending();
     let again = |status, errors, banner: Option<String>, typed| {
         render_form(
             &s,
@@ -284,7 +274,49 @@ pub async fn submit(
             },
         )
     };
-    let new = match submission::parse(raw, &categories) {
+    match s.forms.check(openid, &csrf_purpose(&form_key), &token) {
+        Ok(()) => {}
+        Err(TokenError::Forged) => return Err(expired()),
+        Err(TokenError::Expired) => {
+            let banner = "这个页面打开的时间太久了，为了安全请核对内容后再点一次提交。".to_owned();
+            return again(StatusCode::OK, FieldErrors::default(), Some(banner), typed).await;
+        }
+    }
+    if let Some(done) = complaints::already_submitted(&s.pool, openid, form_key).await? {
+        return Ok(received(&done));
+    }
+    let now = Utc::now();
+    if !complaints::within_daily_limit(&s.pool, openid, now).await? {
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            FieldErrors::default(),
+            Some(daily_limit_banner()),
+            typed,
+        )
+        .await;
+    }
+    let form = reader.photos().await?;
+    typed.had_photos = !form.photos.is_empty();
+    let categories: Vec<String> = categories(&s).await?.into_iter().map(|c| c.code).collect();
+    let raw = RawSubmission {
+        village: typed.village.clone(),
+        category: typed.category.clone(),
+        content: typed.content.clone(),
+        name: typed.name.clone(),
+        phone: typed.phone.clone(),
+        anonymous: typed.anonymous,
+        photos: form.photos,
+    };
+    let parsed = {
+        let _cleaning = PHOTO_CLEANERS
+            .acquire()
+            .await
+            .map_err(|e| PageError::internal(anyhow::anyhow!("{e}")))?;
+        web::block(move || submission::parse(raw, &categories))
+            .await
+            .map_err(PageError::internal)?
+    };
+    let new = match parsed {
         Ok(new) => new,
         Err(errors) => {
             let banner = Some("请按提示修改后再提交。".to_owned());
@@ -292,34 +324,13 @@ pub async fn submit(
         }
     };
     let prefix = &s.site.settings().complaints.tracking_prefix;
-    match complaints::submit(
-        &s.pool,
-        &s.kv,
-        &s.templates,
-        prefix,
-        openid,
-        form_key,
-        &new,
-        Utc::now(),
-    )
-    .await
-    {
-        Ok(done) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                LOCATION,
-                format!("/complaints/{}/received", done.tracking_number),
-            ))
-            .insert_header(("Cache-Control", "no-store"))
-            .finish()),
+    match complaints::submit(&s.pool, &s.templates, prefix, openid, form_key, &new, now).await {
+        Ok(done) => Ok(received(&done)),
         Err(SubmitError::DailyLimit) => {
-            let banner = format!(
-                "每人每天最多提交{}次投诉建议，今天的次数已用完，请明天再提交。已提交的可在“我的投诉”中查看。",
-                complaints::DAILY_LIMIT
-            );
             again(
                 StatusCode::TOO_MANY_REQUESTS,
                 FieldErrors::default(),
-                Some(banner),
+                Some(daily_limit_banner()),
                 typed,
             )
             .await
@@ -329,6 +340,60 @@ pub async fn submit(
             errors.add("village", "没有找到这个村，请重新选择");
             again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, typed).await
         }
+        Err(SubmitError::Database(e)) if storage::database::is_unavailable(&e) => {
+            tracing::warn!(error = %e, "a complaint could not be stored now");
+            let banner =
+                "系统繁忙，这次没有提交成功。您填写的内容还在，请稍后再点一次提交。".to_owned();
+            again(
+                StatusCode::SERVICE_UNAVAILABLE,
+                FieldErrors::default(),
+                Some(banner),
+                typed,
+            )
+            .await
+        }
         Err(e) => Err(PageError::internal(e)),
+    }
+}
+
+fn daily_limit_banner() -> String {
+    format!(
+        "每人每天最多提交{}次投诉建议，今天的次数已用完，请明天再提交。已提交的可在“我的投诉”中查看。",
+        complaints::DAILY_LIMIT
+    )
+}
+
+/// On to the confirmation of a stored complaint.
+fn received(done: &complaints::Submitted) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((
+            LOCATION,
+            format!("/complaints/{}/received", done.tracking_number),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
+}
+
+/// The categories offered, or when the database does not answer the last ones read,
+/// so that a form can still be shown again with everything typed.
+async fn categories(s: &Services) -> Result<Vec<storage::complaints::Category>, PageError> {
+    static LAST_READ: std::sync::RwLock<Vec<storage::complaints::Category>> =
+        std::sync::RwLock::new(Vec::new());
+    match storage::complaints::categories(&s.pool).await {
+        Ok(found) => {
+            if let Ok(mut last) = LAST_READ.write() {
+                last.clone_from(&found);
+            }
+            Ok(found)
+        }
+        Err(e) if storage::database::is_unavailable(&e) => {
+            let last = LAST_READ.read().map(|l| l.clone()).unwrap_or_default();
+            if last.is_empty() {
+                Err(e.into())
+            } else {
+                Ok(last)
+            }
+        }
+        Err(e) => Err(e.into()),
     }
 }

@@ -96,15 +96,16 @@ pub async fn owned(pool: &PgPool, raw: &str, openid: &OpenId) -> Result<Complain
             "“{raw}”不是受理编号。受理编号形如 XY-20261128-0042。"
         ))
     })?;
-    let row = storage::complaints::find_by_tracking_number(pool, &tracking)
+    // Someone else's complaint and no complaint read the same, so that tracking
+    // numbers (which count up each day) reveal nothing about other people's.
+    storage::complaints::find_by_tracking_number(pool, &tracking)
         .await?
-        .ok_or_else(|| PageError::not_found(format!("没有受理编号为{tracking}的投诉。")))?;
-    if row.openid != openid.as_str() {
-        return Err(PageError::forbidden(
-            "这条投诉只有提交人本人可以查看。如是您本人提交，请在提交时使用的微信中打开。",
-        ));
-    }
-    Ok(row)
+        .filter(|row| row.openid == openid.as_str())
+        .ok_or_else(|| {
+            PageError::not_found(format!(
+                "没有找到受理编号为{tracking}的投诉。如是您本人提交的，请在提交时使用的微信中打开。"
+            ))
+        })
 }
 
 /// "平桥区王岗乡王岗村" for a village code, or the code when the index lacks it.

@@ -1,0 +1,232 @@
+//! What the service writes to its log over a whole scenario — WeChat messages, an OAuth
+//! sign-in, a refused one, a complaint with a name, a phone number and a photo, staff
+//! handling it, the pushes — holds no openid, no OAuth code, no signature or nonce, no
+//! name, no phone number and no secret, at the most verbose level.
+
+use std::time::Duration;
+
+use serde_json::json;
+use sunvillage::configuration::WechatMode;
+use sunvillage::domain::staff::{Staff, StaffRole};
+use sunvillage::routes::staff::auth::{new_token, token_digest};
+use sunvillage::wechat::simulate;
+
+use crate::complaint_pages::{hidden, phone_photo};
+use crate::complaints_staff::WANGGANG;
+use crate::fake_wechat::FakeWechat;
+use crate::helpers::{PG_BASE, test_settings};
+use crate::served::Served;
+use crate::wechat_support::{event, now, text};
+
+const FOLLOWER: &str = "oLogScenarioFollower00000001";
+const OTHER: &str = "oLogScenarioFollower00000002";
+const CODE: &str = "LogScenarioOAuthCode0000000001";
+const NAME: &str = "欧阳修远";
+const PHONE: &str = "13912345678";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_scenario_logs_no_identifier_and_no_secret() {
+    let fake = FakeWechat::start().await;
+    let mut env = vec![
+        ("APP__LOG__FILTER", "debug".to_owned()),
+        ("APP__WECHAT__API_BASE", fake.base.clone()),
+        ("APP__OUTBOX__POLL_INTERVAL_MS", "50".to_owned()),
+    ];
+    let kinds: Vec<String> = sunvillage::domain::complaint::Event::NOTIFIED
+        .iter()
+        .map(|e| e.as_str().to_ascii_uppercase())
+        .collect();
+    for kind in &kinds {
+        let at = |rest: &str| format!("APP__WECHAT__TEMPLATES__{kind}__{rest}");
+        env.push((leak(at("TEMPLATE_ID")), format!("tpl_{kind}")));
+        env.push((
+            leak(at("FIELDS__TRACKING_NUMBER")),
+            "character_string1".into(),
+        ));
+        env.push((leak(at("FIELDS__STATUS")), "phrase2".into()));
+        env.push((leak(at("FIELDS__TIME")), "time3".into()));
+    }
+    let served = Served::start(&env).await;
+    let settings = test_settings("unused", "unused:");
+    let web = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // WeChat: a subscription, a village's name, 进度, and the signature of one.
+    let mut signatures = Vec::new();
+    for (i, message) in [
+        event(FOLLOWER, "subscribe", Some("qrscene_411503209202")),
+        text(FOLLOWER, "王岗"),
+        text(FOLLOWER, "进度"),
+        text(OTHER, "帮助"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let nonce = format!("{}", 731_000 + i);
+        let (query, body) =
+            simulate::signed_request(&settings, WechatMode::Plain, message, now(), &nonce).unwrap();
+        let r = web
+            .post(served.url(&format!("/wechat?{query}")))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let signature = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "signature")
+            .unwrap()
+            .1
+            .into_owned();
+        signatures.push((signature, nonce));
+    }
+
+    // OAuth: a refused callback (someone else's state), then the real sign-in.
+    let r = web
+        .get(served.url("/complaints/mine"))
+        .send()
+        .await
+        .unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    let state = url::Url::parse(&to)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    fake.oauth_code(CODE, FOLLOWER);
+    let refused = reqwest::Client::new()
+        .get(served.url(&format!("/oauth/callback?code={CODE}&state=forged")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let r = web
+        .get(served.url(&format!("/oauth/callback?code={CODE}&state={state}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+
+    // A real-name complaint with a photo.
+    let form = web
+        .get(served.url(&format!("/complaints/new?village={WANGGANG}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let body = reqwest::multipart::Form::new()
+        .text("form_key", hidden(&form, "form_key"))
+        .text("csrf", hidden(&form, "csrf"))
+        .text("village", WANGGANG)
+        .text("category", "sanzi")
+        .text(
+            "content",
+            "村里鱼塘承包费三年没有公开，去向不明，请纪委核查。",
+        )
+        .text("identity", "named")
+        .text("name", NAME)
+        .text("phone", PHONE)
+        .part(
+            "photos",
+            reqwest::multipart::Part::bytes(phone_photo())
+                .file_name("a.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+    let r = web
+        .post(served.url("/complaints"))
+        .multipart(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+
+    // Staff accept it, read it (with the complainant's contact) and answer it.
+    let pool = sqlx::PgPool::connect(&format!("{}/{}", *PG_BASE, served.db_name))
+        .await
+        .unwrap();
+    let token = new_token();
+    let staff = Staff {
+        name: "李四".into(),
+        role: StaffRole::Handler,
+        unit: None,
+    };
+    sunvillage::storage::staff_tokens::insert(&pool, &staff, &token_digest(&token))
+        .await
+        .unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT complaint_id FROM complaints")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let api = reqwest::Client::new();
+    for action in [
+        json!({"action": "accept"}),
+        json!({"action": "assign", "unit": "王岗乡纪委"}),
+    ] {
+        let r = api
+            .post(served.url(&format!("/api/staff/complaints/{id}/actions")))
+            .bearer_auth(&token)
+            .json(&action)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let detail = api
+        .get(served.url(&format!("/api/staff/complaints/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(detail.contains(PHONE), "the handler sees the contact");
+    // The pushes leave through the outbox worker.
+    for _ in 0..400 {
+        if fake.delivered().len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(fake.delivered().len() >= 3, "the pushes were sent");
+    pool.close().await;
+
+    let log = served.stop().await;
+    assert!(
+        log.contains("answered a message"),
+        "the log is really at debug:\n{log}"
+    );
+    let mut secrets = vec![
+        FOLLOWER.to_owned(),
+        OTHER.to_owned(),
+        CODE.to_owned(),
+        NAME.to_owned(),
+        PHONE.to_owned(),
+        "138****".to_owned(),
+        "development-session-secret-not-for-production".to_owned(),
+        "sunvillage-dev-token".to_owned(),
+        "development-app-secret".to_owned(),
+        "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C".to_owned(),
+        token.clone(),
+        state,
+    ];
+    for (signature, nonce) in signatures {
+        secrets.push(signature);
+        secrets.push(format!("nonce={nonce}"));
+    }
+    for secret in secrets {
+        assert!(!log.contains(&secret), "the log holds {secret}");
+    }
+}
+
+/// Environment variable names built at run time, for `Served::start`'s `&str` keys.
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}

@@ -1,0 +1,150 @@
+//! The real `sunvillage serve` in a process of its own, for what only a separate process
+//! shows: its resident memory, its open file descriptors, and everything it logs.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+use crate::helpers::{PG_BASE, REDIS_URL, fresh_database, unique_name};
+
+pub struct Served {
+    child: Child,
+    pub address: String,
+    pub db_name: String,
+    /// Everything the process wrote to stderr (its log).
+    pub log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Served {
+    /// Starts `serve` on a fresh database with `env` over the test defaults, and waits
+    /// until it answers.
+    pub async fn start(env: &[(&str, String)]) -> Served {
+        let db_name = fresh_database().await;
+        let port = free_port();
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("serve.log");
+        let mut vars: HashMap<&str, String> = HashMap::from([
+            ("APP__DATABASE__URL", format!("{}/{db_name}", *PG_BASE)),
+            ("APP__REDIS__URL", REDIS_URL.clone()),
+            (
+                "APP__REDIS__KEY_PREFIX",
+                format!("{}:", unique_name("svserved")),
+            ),
+            ("APP__SERVER__BIND", format!("127.0.0.1:{port}")),
+            ("APP__SERVER__WORKERS", "2".into()),
+            ("APP__PUBLIC_BASE_URL", "http://cunwu.test".into()),
+            ("APP__WECHAT__API_BASE", "http://127.0.0.1:9".into()),
+            ("APP__LOG__FILTER", "info,sqlx=warn".into()),
+        ]);
+        for (k, v) in env {
+            vars.insert(k, v.clone());
+        }
+        let child = Command::new(env!("CARGO_BIN_EXE_sunvillage"))
+            .arg("serve")
+            .env_remove("RUST_LOG")
+            .envs(vars)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let served = Served {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+            db_name,
+            log,
+            _dir: dir,
+        };
+        served.wait_until_up().await;
+        served
+    }
+
+    async fn wait_until_up(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..600 {
+            if client
+                .get(self.url("/healthz"))
+                .timeout(Duration::from_secs(1))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return;
+            }
+            // Waiting for the process to come up, not deciding anything.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("serve did not come up:\n{}", self.log_text());
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().unwrap()
+    }
+
+    /// Resident memory, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        self.status_kib("VmRSS:")
+    }
+
+    /// The most resident memory the process ever had, in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+
+    fn status_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+
+    /// File descriptors the process holds open.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .unwrap()
+            .count()
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Stops the process the way SIGTERM does and waits for it to exit.
+    pub async fn stop(mut self) -> String {
+        let pid = self.pid().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status().await;
+        let _ = tokio::time::timeout(Duration::from_secs(40), self.child.wait()).await;
+        let log = self.log_text();
+        drop_database(&self.db_name).await;
+        log
+    }
+}
+
+async fn drop_database(name: &str) {
+    let options: sqlx::postgres::PgConnectOptions =
+        format!("{}/postgres", *PG_BASE).parse().unwrap();
+    if let Ok(mut conn) = sunvillage::storage::database::connect_maintenance(&options).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .execute(&mut conn)
+            .await;
+    }
+}
