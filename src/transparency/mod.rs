@@ -1,0 +1,11 @@
+//! The public transparency log (issue 15): every publication and complaint status in
+//! an append-only RFC 6962 Merkle tree. The tour grows with the module; see the end
+//! state in this file's later versions.
+
+pub mod hash;
+pub mod memory;
+pub mod proof;
+pub mod tree;
+
+#[cfg(test)]
+mod testdata;
