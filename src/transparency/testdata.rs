@@ -211,15 +211,17 @@ pub const BAD_VERIFIER_KEYS: [&str; 2] = [
 
 // ---------------------------------------------------------------------------------
 // Tile paths: golang/mod, sumdb/tlog/tlog_test.go (`tilePaths`), with Go's tile
-// height element dropped, which is the only difference of the C2SP tlog-tiles layout.
+// height element dropped (the only difference of the C2SP tlog-tiles layout) and the
+// level of the long indexes lowered from 5 to 1 (a level-5 tile that far out lies
+// beyond the 2^61 entries this log supports).
 // ---------------------------------------------------------------------------------
 
 /// (path, level, index, width).
 pub const TILE_PATHS: [(&str, u8, u64, u16); 4] = [
     ("tile/0/001", 0, 1, 256),
     ("tile/0/001.p/5", 0, 1, 5),
-    ("tile/5/x123/x456/078", 5, 123_456_078, 256),
-    ("tile/5/x123/x456/078.p/2", 5, 123_456_078, 2),
+    ("tile/1/x123/x456/078", 1, 123_456_078, 256),
+    ("tile/1/x123/x456/078.p/2", 1, 123_456_078, 2),
 ];
 
 /// Paths golang/mod refuses (same file): path elements without their `x`, a negative
