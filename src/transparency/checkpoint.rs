@@ -53,13 +53,29 @@ impl Checkpoint {
     /// The note text: origin, size, root, extensions, one per line.
     pub fn to_text(&self) -> Result<String, CheckpointError> {
         // Our origins double as key names, so they follow the stricter key-name rules.
-        if self.origin.is_empty() || self.origin.chars().any(|c| c.is_whitespace() || c.is_control() || c == '+') {
+        if self.origin.is_empty()
+            || self
+                .origin
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '+')
+        {
             return Err(CheckpointError::BadOrigin(self.origin.clone()));
         }
-        if self.extensions.iter().any(|l| l.is_empty() || l.contains('\n')) {
-            return Err(CheckpointError::Malformed("an extension line is empty or holds a newline"));
+        if self
+            .extensions
+            .iter()
+            .any(|l| l.is_empty() || l.contains('\n'))
+        {
+            return Err(CheckpointError::Malformed(
+                "an extension line is empty or holds a newline",
+            ));
         }
-        let mut text = format!("{}\n{}\n{}\n", self.origin, self.size, self.root.to_base64());
+        let mut text = format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            self.root.to_base64()
+        );
         for line in &self.extensions {
             text.push_str(line);
             text.push('\n');
@@ -70,18 +86,26 @@ impl Checkpoint {
     /// Reads a checkpoint's text (already taken from a verified note).
     pub fn parse_text(text: &str) -> Result<Checkpoint, CheckpointError> {
         let bad = CheckpointError::Malformed;
-        let body = text.strip_suffix('\n').ok_or(bad("the text must end in a newline"))?;
+        let body = text
+            .strip_suffix('\n')
+            .ok_or(bad("the text must end in a newline"))?;
         let mut lines = body.split('\n');
-        let origin = lines.next().filter(|l| !l.is_empty()).ok_or(bad("no origin line"))?;
+        let origin = lines
+            .next()
+            .filter(|l| !l.is_empty())
+            .ok_or(bad("no origin line"))?;
         let size = lines.next().ok_or(bad("no tree size line"))?;
-        let canonical = !size.is_empty() && size.bytes().all(|b| b.is_ascii_digit()) && (size == "0" || !size.starts_with('0'));
+        let canonical = !size.is_empty()
+            && size.bytes().all(|b| b.is_ascii_digit())
+            && (size == "0" || !size.starts_with('0'));
         let size: u64 = size
             .parse()
             .ok()
             .filter(|_| canonical)
             .ok_or(bad("the tree size must be a decimal without leading zeros"))?;
         let root = lines.next().ok_or(bad("no root hash line"))?;
-        let root = Hash::from_base64(root).map_err(|_| bad("the root hash must be base64 of 32 bytes"))?;
+        let root =
+            Hash::from_base64(root).map_err(|_| bad("the root hash must be base64 of 32 bytes"))?;
         let extensions: Vec<String> = lines.map(str::to_owned).collect();
         if extensions.iter().any(String::is_empty) {
             return Err(bad("an extension line is empty"));
@@ -100,7 +124,11 @@ impl Checkpoint {
     }
 
     /// Verifies a signed checkpoint of the log `origin` with its trusted keys.
-    pub fn open(msg: &[u8], origin: &str, trusted: &[NoteVerifier]) -> Result<Checkpoint, CheckpointError> {
+    pub fn open(
+        msg: &[u8],
+        origin: &str,
+        trusted: &[NoteVerifier],
+    ) -> Result<Checkpoint, CheckpointError> {
         let verified = note::open(msg, trusted)?;
         let checkpoint = Checkpoint::parse_text(&verified.text)?;
         if checkpoint.origin != origin {
@@ -123,21 +151,39 @@ mod tests {
 
     fn keys() -> (NoteSigner, NoteVerifier) {
         let (skey, vkey) = generate_key(ORIGIN).unwrap();
-        (NoteSigner::from_key(&skey).unwrap(), NoteVerifier::parse(&vkey).unwrap())
+        (
+            NoteSigner::from_key(&skey).unwrap(),
+            NoteVerifier::parse(&vkey).unwrap(),
+        )
     }
 
     #[test]
     fn the_c2sp_example_checkpoint_parses() {
         // The example text of c2sp.org/tlog-checkpoint.
-        let text = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+        let text =
+            "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
         let c = Checkpoint::parse_text(text).unwrap();
-        assert_eq!((c.origin.as_str(), c.size), ("example.com/behind-the-sofa", 20_852_163));
-        assert_eq!(c.root.to_base64(), "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=");
+        assert_eq!(
+            (c.origin.as_str(), c.size),
+            ("example.com/behind-the-sofa", 20_852_163)
+        );
+        assert_eq!(
+            c.root.to_base64(),
+            "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I="
+        );
         assert_eq!(c.to_text().unwrap(), text);
         // golang/mod's sumdb/tlog TestFormatTree: "hello world"'s record hash.
-        let go = Checkpoint::new("go.sum database tree", 123_456_789_012, leaf_hash(b"hello world"));
-        assert!(go.to_text().is_err(), "spaces are not allowed in our origins");
-        let go_text = "go.sum database tree\n123456789012\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n";
+        let go = Checkpoint::new(
+            "go.sum database tree",
+            123_456_789_012,
+            leaf_hash(b"hello world"),
+        );
+        assert!(
+            go.to_text().is_err(),
+            "spaces are not allowed in our origins"
+        );
+        let go_text =
+            "go.sum database tree\n123456789012\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n";
         assert_eq!(Checkpoint::parse_text(go_text).unwrap().root, go.root);
     }
 
@@ -146,8 +192,14 @@ mod tests {
         let (signer, verifier) = keys();
         let c = Checkpoint::new(ORIGIN, 4711, leaf_hash(b"x"));
         let note = c.sign(&signer).unwrap();
-        assert!(note.starts_with(&format!("{ORIGIN}\n4711\n{}\n\n— {ORIGIN} ", c.root.to_base64())));
-        assert_eq!(Checkpoint::open(note.as_bytes(), ORIGIN, &[verifier]), Ok(c));
+        assert!(note.starts_with(&format!(
+            "{ORIGIN}\n4711\n{}\n\n— {ORIGIN} ",
+            c.root.to_base64()
+        )));
+        assert_eq!(
+            Checkpoint::open(note.as_bytes(), ORIGIN, &[verifier]),
+            Ok(c)
+        );
     }
 
     #[test]
@@ -179,10 +231,16 @@ mod tests {
         let text = c.to_text().unwrap();
         let cosigned = note::Note {
             text: text.clone(),
-            signatures: vec![witness.signature(&text).unwrap(), signer.signature(&text).unwrap()],
+            signatures: vec![
+                witness.signature(&text).unwrap(),
+                signer.signature(&text).unwrap(),
+            ],
         }
         .encode();
-        assert_eq!(Checkpoint::open(cosigned.as_bytes(), ORIGIN, &[verifier]), Ok(c));
+        assert_eq!(
+            Checkpoint::open(cosigned.as_bytes(), ORIGIN, &[verifier]),
+            Ok(c)
+        );
     }
 
     #[test]
@@ -208,6 +266,9 @@ mod tests {
         let c = Checkpoint::parse_text(&with_ext).unwrap();
         assert_eq!(c.extensions, ["extension one"]);
         assert_eq!(c.to_text().unwrap(), with_ext);
-        assert!(Checkpoint::parse_text(&format!("{ORIGIN}\n0\n{}\n", Hash::empty().to_base64())).is_ok());
+        assert!(
+            Checkpoint::parse_text(&format!("{ORIGIN}\n0\n{}\n", Hash::empty().to_base64()))
+                .is_ok()
+        );
     }
 }

@@ -108,7 +108,9 @@ pub struct ComplaintStatusEvent {
 /// An entry that cannot be written or read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EntryError {
-    #[error("{field} must be 1 to {MAX_TOKEN_LEN} printable ASCII characters without spaces, got {value:?}")]
+    #[error(
+        "{field} must be 1 to {MAX_TOKEN_LEN} printable ASCII characters without spaces, got {value:?}"
+    )]
     BadToken { field: &'static str, value: String },
     #[error("{field} must be at least 1")]
     Zero { field: &'static str },
@@ -192,9 +194,17 @@ impl Entry {
                 tracking_number: lines.value("tracking")?.to_owned(),
                 status: lines.value("status")?.to_owned(),
                 at: lines.parse("at", "a UTC time YYYY-MM-DDTHH:MM:SSZ", parse_time)?,
-                public_reply_sha256: lines.parse("public-reply-sha256", "64 hex digits or none", |v| {
-                    if v == "none" { Some(None) } else { parse_sha256(v).map(Some) }
-                })?,
+                public_reply_sha256: lines.parse(
+                    "public-reply-sha256",
+                    "64 hex digits or none",
+                    |v| {
+                        if v == "none" {
+                            Some(None)
+                        } else {
+                            parse_sha256(v).map(Some)
+                        }
+                    },
+                )?,
             }),
             kind => {
                 let kind = match kind {
@@ -278,7 +288,12 @@ impl<'a> Lines<'a> {
         Ok(value)
     }
 
-    fn parse<T>(&mut self, key: &str, what: &str, f: impl FnOnce(&str) -> Option<T>) -> Result<T, EntryError> {
+    fn parse<T>(
+        &mut self,
+        key: &str,
+        what: &str,
+        f: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<T, EntryError> {
         let value = self.value(key)?;
         f(value).ok_or_else(|| {
             self.next -= 1;
@@ -288,7 +303,9 @@ impl<'a> Lines<'a> {
 }
 
 fn token<'a>(field: &'static str, value: &'a str) -> Result<&'a str, EntryError> {
-    let ok = !value.is_empty() && value.len() <= MAX_TOKEN_LEN && value.bytes().all(|b| b.is_ascii_graphic());
+    let ok = !value.is_empty()
+        && value.len() <= MAX_TOKEN_LEN
+        && value.bytes().all(|b| b.is_ascii_graphic());
     if !ok {
         return Err(EntryError::BadToken {
             field,
@@ -412,8 +429,12 @@ mod tests {
             version: 2,
             // 2026-11-28T08:30:00Z
             at: 1_795_854_600,
-            content_sha256: hex_32("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
-            attachment_sha256s: vec![hex_32("60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752")],
+            content_sha256: hex_32(
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            ),
+            attachment_sha256s: vec![hex_32(
+                "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+            )],
         }
     }
 
@@ -460,7 +481,10 @@ mod tests {
              at 2026-11-28T09:00:00Z\n\
              public-reply-sha256 none\n"
         );
-        assert_eq!(Entry::decode(&bytes), Ok(Entry::ComplaintStatus(complaint())));
+        assert_eq!(
+            Entry::decode(&bytes),
+            Ok(Entry::ComplaintStatus(complaint()))
+        );
     }
 
     #[test]
@@ -474,8 +498,14 @@ mod tests {
             assert_eq!(format_time(at).unwrap(), text);
             assert_eq!(parse_time(text), Some(at));
         }
-        for bad in ["2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-28T24:00:00Z",
-                    "2026-11-28 08:30:00Z", "2026-11-28T08:30:00+08:00", "2026-11-28T08:30:00z"] {
+        for bad in [
+            "2026-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-28T24:00:00Z",
+            "2026-11-28 08:30:00Z",
+            "2026-11-28T08:30:00+08:00",
+            "2026-11-28T08:30:00z",
+        ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
         assert_eq!(format_time(-1), Err(EntryError::TimeOutOfRange(-1)));
@@ -484,17 +514,36 @@ mod tests {
 
     #[test]
     fn values_that_could_blur_a_line_are_refused() {
-        for bad in ["", "has space", "two\nlines", "村", "tab\there", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "has space",
+            "two\nlines",
+            "村",
+            "tab\there",
+            &"x".repeat(65),
+        ] {
             let mut d = disclosure();
             d.module = bad.into();
-            assert!(matches!(Entry::Disclosure(d).encode(), Err(EntryError::BadToken { .. })), "{bad:?}");
+            assert!(
+                matches!(
+                    Entry::Disclosure(d).encode(),
+                    Err(EntryError::BadToken { .. })
+                ),
+                "{bad:?}"
+            );
         }
         let mut d = disclosure();
         d.version = 0;
-        assert_eq!(Entry::Disclosure(d).encode(), Err(EntryError::Zero { field: "version" }));
+        assert_eq!(
+            Entry::Disclosure(d).encode(),
+            Err(EntryError::Zero { field: "version" })
+        );
         let mut d = disclosure();
         d.attachment_sha256s = vec![[0; 32]; 1000];
-        assert!(matches!(Entry::Disclosure(d).encode(), Err(EntryError::TooLarge { .. })));
+        assert!(matches!(
+            Entry::Disclosure(d).encode(),
+            Err(EntryError::TooLarge { .. })
+        ));
     }
 
     #[test]
@@ -511,7 +560,10 @@ mod tests {
             format!("{good}\n"),
             format!("{good}extra line\n"),
             good.replace("kind disclosure-corrected", "kind disclosure-deleted"),
-            good.replace("village 411502100201\nmodule assets\n", "module assets\nvillage 411502100201\n"),
+            good.replace(
+                "village 411502100201\nmodule assets\n",
+                "module assets\nvillage 411502100201\n",
+            ),
             good.replace("at 2026-11-28T08:30:00Z", "at 1795854600"),
             String::new(),
         ];

@@ -164,13 +164,25 @@ mod tests {
     fn roots_of_the_eight_reference_trees_match() {
         let leaves = leaves();
         for (size, want) in (1..=8).zip(RFC6962_ROOTS) {
-            assert_eq!(merkle_tree_hash(&leaves[..size]).to_hex(), want, "size {size}");
+            assert_eq!(
+                merkle_tree_hash(&leaves[..size]).to_hex(),
+                want,
+                "size {size}"
+            );
         }
     }
 
     #[test]
     fn split_point_is_the_largest_power_of_two_below() {
-        for (n, k) in [(2, 1), (3, 2), (4, 2), (5, 4), (8, 4), (9, 8), (1 << 40, 1 << 39)] {
+        for (n, k) in [
+            (2, 1),
+            (3, 2),
+            (4, 2),
+            (5, 4),
+            (8, 4),
+            (9, 8),
+            (1 << 40, 1 << 39),
+        ] {
             assert_eq!(split_point(n), k, "n = {n}");
         }
     }

@@ -10,6 +10,7 @@ pub mod note;
 pub mod proof;
 pub mod tiles;
 pub mod tree;
+pub mod verify;
 
 #[cfg(test)]
 mod testdata;

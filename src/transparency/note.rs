@@ -49,7 +49,9 @@ pub enum NoteError {
     BadSignerKey(&'static str),
     #[error("`{0}` cannot be a key name (it must be non-empty, without spaces or `+`)")]
     BadKeyName(String),
-    #[error("the signature by {name}+{key_id:08x} does not verify: the note was changed or not signed by that key")]
+    #[error(
+        "the signature by {name}+{key_id:08x} does not verify: the note was changed or not signed by that key"
+    )]
     InvalidSignature { name: String, key_id: u32 },
     #[error("two trusted keys are both called {name}+{key_id:08x}")]
     AmbiguousKey { name: String, key_id: u32 },
@@ -104,14 +106,19 @@ impl Note {
             let (name, b64) = line
                 .strip_prefix("— ")
                 .and_then(|l| l.split_once(' '))
-                .ok_or(NoteError::Malformed("a signature line must be `— <name> <signature>`"))?;
+                .ok_or(NoteError::Malformed(
+                    "a signature line must be `— <name> <signature>`",
+                ))?;
             if !is_valid_name(name) {
                 return Err(NoteError::Malformed("bad key name in a signature"));
             }
             let bytes = STANDARD
                 .decode(b64)
                 .map_err(|_| NoteError::Malformed("a signature is not base64"))?;
-            let Some((id, signature)) = bytes.split_first_chunk::<4>().filter(|(_, s)| !s.is_empty()) else {
+            let Some((id, signature)) = bytes
+                .split_first_chunk::<4>()
+                .filter(|(_, s)| !s.is_empty())
+            else {
                 return Err(NoteError::Malformed("a signature is too short"));
             };
             signatures.push(NoteSignature {
@@ -177,7 +184,10 @@ pub fn open(msg: &[u8], trusted: &[NoteVerifier]) -> Result<VerifiedNote, NoteEr
         }
     }
     if verified_by.is_empty() {
-        let names: Vec<String> = unknown.iter().map(|s| format!("{}+{:08x}", s.name, s.key_id)).collect();
+        let names: Vec<String> = unknown
+            .iter()
+            .map(|s| format!("{}+{:08x}", s.name, s.key_id))
+            .collect();
         return Err(NoteError::NoTrustedSignature {
             signed_by: names.join(", "),
         });
@@ -199,7 +209,10 @@ fn check_text_chars(text: &str) -> Result<(), NoteError> {
 
 /// A key name: non-empty, no Unicode spaces, no `+`.
 fn is_valid_name(name: &str) -> bool {
-    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control())
+    !name.is_empty()
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c == '+' || c.is_control())
 }
 
 fn key_id(name: &str, public_key: &[u8; 32]) -> u32 {
@@ -244,7 +257,8 @@ impl NoteVerifier {
     /// Parses `<name>+<key ID>+<base64(0x01 ‖ public key)>`, checking the key ID.
     pub fn parse(vkey: &str) -> Result<NoteVerifier, NoteError> {
         let bad = NoteError::BadVerifierKey;
-        let (name, id, data) = split_key(vkey).ok_or(bad("expected <name>+<8 hex digits>+<base64>"))?;
+        let (name, id, data) =
+            split_key(vkey).ok_or(bad("expected <name>+<8 hex digits>+<base64>"))?;
         let public = ed25519_key_bytes(&data).ok_or(bad("not an Ed25519 public key"))?;
         if key_id(name, public) != id {
             return Err(bad("the key ID does not match the name and key"));
@@ -284,7 +298,13 @@ impl fmt::Display for NoteVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut data = vec![ALG_ED25519];
         data.extend_from_slice(self.key.as_bytes());
-        write!(f, "{}+{:08x}+{}", self.name, self.key_id, STANDARD.encode(data))
+        write!(
+            f,
+            "{}+{:08x}+{}",
+            self.name,
+            self.key_id,
+            STANDARD.encode(data)
+        )
     }
 }
 
@@ -309,7 +329,8 @@ impl NoteSigner {
             .expose_secret()
             .strip_prefix(PRIVATE_KEY_PREFIX)
             .ok_or(bad("it must start with PRIVATE+KEY+"))?;
-        let (name, id, data) = split_key(rest).ok_or(bad("expected PRIVATE+KEY+<name>+<8 hex digits>+<base64>"))?;
+        let (name, id, data) =
+            split_key(rest).ok_or(bad("expected PRIVATE+KEY+<name>+<8 hex digits>+<base64>"))?;
         let seed = ed25519_key_bytes(&data).ok_or(bad("not an Ed25519 key"))?;
         let key = SigningKey::from_bytes(seed);
         if key_id(name, key.verifying_key().as_bytes()) != id {
@@ -390,7 +411,10 @@ pub fn generate_key(name: &str) -> Result<(SecretString, String), NoteError> {
     let id = key_id(name, key.verifying_key().as_bytes());
     let mut data = Zeroizing::new(vec![ALG_ED25519]);
     data.extend_from_slice(seed.as_ref());
-    let skey = SecretString::from(format!("{PRIVATE_KEY_PREFIX}{name}+{id:08x}+{}", STANDARD.encode(&*data)));
+    let skey = SecretString::from(format!(
+        "{PRIVATE_KEY_PREFIX}{name}+{id:08x}+{}",
+        STANDARD.encode(&*data)
+    ));
     let signer = NoteSigner::from_key(&skey)?;
     Ok((skey, signer.verifier().to_string()))
 }
@@ -443,12 +467,22 @@ mod tests {
         assert_eq!(peter().to_string(), PETER_VERIFIER_KEY);
         assert_eq!(peter_signer().verifier(), peter());
         for m in manglings(PETER_VERIFIER_KEY) {
-            let Ok(m) = String::from_utf8(m) else { continue };
-            assert!(NoteVerifier::parse(&m).is_err(), "accepted verifier key {m}");
+            let Ok(m) = String::from_utf8(m) else {
+                continue;
+            };
+            assert!(
+                NoteVerifier::parse(&m).is_err(),
+                "accepted verifier key {m}"
+            );
         }
         for m in manglings(PETER_SIGNER_KEY) {
-            let Ok(m) = String::from_utf8(m) else { continue };
-            assert!(NoteSigner::from_key(&SecretString::from(m.clone())).is_err(), "accepted signer key {m}");
+            let Ok(m) = String::from_utf8(m) else {
+                continue;
+            };
+            assert!(
+                NoteSigner::from_key(&SecretString::from(m.clone())).is_err(),
+                "accepted signer key {m}"
+            );
         }
         for bad in BAD_VERIFIER_KEYS {
             assert!(NoteVerifier::parse(bad).is_err(), "accepted {bad}");
@@ -473,18 +507,35 @@ mod tests {
         assert_eq!(n.unknown[0].name, "EnochRoot");
 
         let n = open(&both, &[peter(), enoch()]).unwrap();
-        assert_eq!(n.verified_by, ["PeterNeumann+c74f20a3", "EnochRoot+af0cfe78"]);
+        assert_eq!(
+            n.verified_by,
+            ["PeterNeumann+c74f20a3", "EnochRoot+af0cfe78"]
+        );
         assert!(n.unknown.is_empty());
 
-        assert!(matches!(open(&both, &[]), Err(NoteError::NoTrustedSignature { .. })));
         assert!(matches!(
-            open(&signed(&[ENOCH_SIGNATURE_LINE]), &[enoch(), peter(), enoch()]),
+            open(&both, &[]),
+            Err(NoteError::NoTrustedSignature { .. })
+        ));
+        assert!(matches!(
+            open(
+                &signed(&[ENOCH_SIGNATURE_LINE]),
+                &[enoch(), peter(), enoch()]
+            ),
             Err(NoteError::AmbiguousKey { .. })
         ));
         // A duplicated trusted key that signed nothing here is harmless.
-        open(&signed(&[PETER_SIGNATURE_LINE]), &[enoch(), peter(), enoch()]).unwrap();
+        open(
+            &signed(&[PETER_SIGNATURE_LINE]),
+            &[enoch(), peter(), enoch()],
+        )
+        .unwrap();
         // The same good signature twice counts once.
-        let n = open(&signed(&[PETER_SIGNATURE_LINE, PETER_SIGNATURE_LINE]), &[peter()]).unwrap();
+        let n = open(
+            &signed(&[PETER_SIGNATURE_LINE, PETER_SIGNATURE_LINE]),
+            &[peter()],
+        )
+        .unwrap();
         assert_eq!(n.verified_by.len(), 1);
     }
 
@@ -494,7 +545,10 @@ mod tests {
         let other_id = PETER_SIGNATURE_LINE.replace("x08g", "xxxx");
         let other_name = PETER_SIGNATURE_LINE.replace("PeterNeumann", "CarmenSandiego");
         for line in [&other_id, &other_name] {
-            assert!(matches!(open(&signed(&[line]), &[peter()]), Err(NoteError::NoTrustedSignature { .. })));
+            assert!(matches!(
+                open(&signed(&[line]), &[peter()]),
+                Err(NoteError::NoTrustedSignature { .. })
+            ));
             let n = open(&signed(&[line, PETER_SIGNATURE_LINE]), &[peter()]).unwrap();
             assert_eq!(n.unknown.len(), 1);
         }
@@ -502,8 +556,14 @@ mod tests {
 
     #[test]
     fn a_changed_text_or_signature_is_refused() {
-        let changed = format!("{}\n{PETER_SIGNATURE_LINE}", NOTE_TEXT.replace("answer", "question"));
-        assert!(matches!(open(changed.as_bytes(), &[peter()]), Err(NoteError::InvalidSignature { .. })));
+        let changed = format!(
+            "{}\n{PETER_SIGNATURE_LINE}",
+            NOTE_TEXT.replace("answer", "question")
+        );
+        assert!(matches!(
+            open(changed.as_bytes(), &[peter()]),
+            Err(NoteError::InvalidSignature { .. })
+        ));
         // golang/mod's TestOpen: "ABCD" inserted at byte 60 of the signature line.
         let (head, tail) = PETER_SIGNATURE_LINE.split_at(60);
         let bad = format!("{head}ABCD{tail}");

@@ -71,7 +71,10 @@ impl ProofPlan {
     }
 
     /// The proof, given the hashes of [`ProofPlan::nodes`].
-    pub fn proof<E>(&self, mut lookup: impl FnMut(NodeId) -> Result<Hash, E>) -> Result<Vec<Hash>, E> {
+    pub fn proof<E>(
+        &self,
+        mut lookup: impl FnMut(NodeId) -> Result<Hash, E>,
+    ) -> Result<Vec<Hash>, E> {
         self.parts
             .iter()
             .map(|part| fold_subtrees(part, &mut lookup))
@@ -361,14 +364,70 @@ mod tests {
     /// mangles a good inclusion proof; each must be refused.
     fn assert_inclusion_probes_fail(index: u64, size: u64, leaf: Hash, proof: &[Hash], root: Hash) {
         let mut probes: Vec<(String, u64, u64, Hash, Vec<Hash>, Hash)> = vec![
-            ("index - 1".into(), index.wrapping_sub(1), size, leaf, proof.to_vec(), root),
-            ("index + 1".into(), index + 1, size, leaf, proof.to_vec(), root),
-            ("index ^ 2".into(), index ^ 2, size, leaf, proof.to_vec(), root),
-            ("size * 2".into(), index, size * 2, leaf, proof.to_vec(), root),
-            ("size / 2".into(), index, size / 2, leaf, proof.to_vec(), root),
-            ("wrong leaf".into(), index, size, leaf_hash(b"WrongLeaf"), proof.to_vec(), root),
-            ("empty root".into(), index, size, leaf, proof.to_vec(), Hash::empty()),
-            ("random root".into(), index, size, leaf, proof.to_vec(), h(SOME_HASH)),
+            (
+                "index - 1".into(),
+                index.wrapping_sub(1),
+                size,
+                leaf,
+                proof.to_vec(),
+                root,
+            ),
+            (
+                "index + 1".into(),
+                index + 1,
+                size,
+                leaf,
+                proof.to_vec(),
+                root,
+            ),
+            (
+                "index ^ 2".into(),
+                index ^ 2,
+                size,
+                leaf,
+                proof.to_vec(),
+                root,
+            ),
+            (
+                "size * 2".into(),
+                index,
+                size * 2,
+                leaf,
+                proof.to_vec(),
+                root,
+            ),
+            (
+                "size / 2".into(),
+                index,
+                size / 2,
+                leaf,
+                proof.to_vec(),
+                root,
+            ),
+            (
+                "wrong leaf".into(),
+                index,
+                size,
+                leaf_hash(b"WrongLeaf"),
+                proof.to_vec(),
+                root,
+            ),
+            (
+                "empty root".into(),
+                index,
+                size,
+                leaf,
+                proof.to_vec(),
+                Hash::empty(),
+            ),
+            (
+                "random root".into(),
+                index,
+                size,
+                leaf,
+                proof.to_vec(),
+                h(SOME_HASH),
+            ),
         ];
         let mut with = |desc: &str, p: Vec<Hash>| {
             probes.push((desc.into(), index, size, leaf, p, root));
@@ -401,17 +460,74 @@ mod tests {
     fn assert_consistency_probes_fail(first: u64, second: u64, r1: Hash, r2: Hash, proof: &[Hash]) {
         let wrong = leaf_hash(b"WrongRoot");
         let mut probes: Vec<(String, u64, u64, Hash, Hash, Vec<Hash>)> = vec![
-            ("first - 1".into(), first - 1, second, r1, r2, proof.to_vec()),
-            ("first + 1".into(), first + 1, second, r1, r2, proof.to_vec()),
-            ("first ^ 2".into(), first ^ 2, second, r1, r2, proof.to_vec()),
-            ("second * 2".into(), first, second * 2, r1, r2, proof.to_vec()),
-            ("second / 2".into(), first, second / 2, r1, r2, proof.to_vec()),
-            ("wrong root1".into(), first, second, wrong, r2, proof.to_vec()),
-            ("wrong root2".into(), first, second, r1, wrong, proof.to_vec()),
-            ("swapped roots".into(), first, second, r2, r1, proof.to_vec()),
+            (
+                "first - 1".into(),
+                first - 1,
+                second,
+                r1,
+                r2,
+                proof.to_vec(),
+            ),
+            (
+                "first + 1".into(),
+                first + 1,
+                second,
+                r1,
+                r2,
+                proof.to_vec(),
+            ),
+            (
+                "first ^ 2".into(),
+                first ^ 2,
+                second,
+                r1,
+                r2,
+                proof.to_vec(),
+            ),
+            (
+                "second * 2".into(),
+                first,
+                second * 2,
+                r1,
+                r2,
+                proof.to_vec(),
+            ),
+            (
+                "second / 2".into(),
+                first,
+                second / 2,
+                r1,
+                r2,
+                proof.to_vec(),
+            ),
+            (
+                "wrong root1".into(),
+                first,
+                second,
+                wrong,
+                r2,
+                proof.to_vec(),
+            ),
+            (
+                "wrong root2".into(),
+                first,
+                second,
+                r1,
+                wrong,
+                proof.to_vec(),
+            ),
+            (
+                "swapped roots".into(),
+                first,
+                second,
+                r2,
+                r1,
+                proof.to_vec(),
+            ),
             ("empty proof".into(), first, second, r1, r2, vec![]),
         ];
-        let mut with = |desc: &str, p: Vec<Hash>| probes.push((desc.into(), first, second, r1, r2, p));
+        let mut with =
+            |desc: &str, p: Vec<Hash>| probes.push((desc.into(), first, second, r1, r2, p));
         with("trailing root1", [proof, &[r1]].concat());
         with("trailing root2", [proof, &[r2]].concat());
         with("preceding root1", [&[r1], proof].concat());
@@ -463,8 +579,21 @@ mod tests {
         let root = b64(ARGON2020_ROOT);
         let entry = STANDARD.decode(ARGON2020_LEAF_INPUT).unwrap();
         let path: Vec<Hash> = ARGON2020_AUDIT_PATH.iter().map(|x| b64(x)).collect();
-        verify_inclusion(ARGON2020_INDEX, ARGON2020_SIZE, &leaf_hash(&entry), &path, &root).unwrap();
-        assert_inclusion_probes_fail(ARGON2020_INDEX, ARGON2020_SIZE, leaf_hash(&entry), &path, root);
+        verify_inclusion(
+            ARGON2020_INDEX,
+            ARGON2020_SIZE,
+            &leaf_hash(&entry),
+            &path,
+            &root,
+        )
+        .unwrap();
+        assert_inclusion_probes_fail(
+            ARGON2020_INDEX,
+            ARGON2020_SIZE,
+            leaf_hash(&entry),
+            &path,
+            root,
+        );
 
         let old = b64(ARGON2020_OLD_ROOT);
         let proof: Vec<Hash> = ARGON2020_CONSISTENCY.iter().map(|x| b64(x)).collect();
@@ -497,8 +626,14 @@ mod tests {
         let (a, b) = (leaf_hash(b"a"), leaf_hash(b"b"));
         // transparency-dev's TestVerifyConsistency cases, with our stricter rule that a
         // first size of 0 proves nothing.
-        assert_eq!(verify_consistency(0, 0, &a, &a, &[]), Err(ProofError::EmptyFirstTree));
-        assert_eq!(verify_consistency(0, 1, &a, &b, &[]), Err(ProofError::EmptyFirstTree));
+        assert_eq!(
+            verify_consistency(0, 0, &a, &a, &[]),
+            Err(ProofError::EmptyFirstTree)
+        );
+        assert_eq!(
+            verify_consistency(0, 1, &a, &b, &[]),
+            Err(ProofError::EmptyFirstTree)
+        );
         assert!(matches!(
             verify_consistency(1, 1, &a, &b, &[]),
             Err(ProofError::SameSizeDifferentRoots { size: 1, .. })
@@ -507,11 +642,17 @@ mod tests {
         assert!(verify_consistency(1, 1, &b, &b, &[Hash::empty()]).is_err());
         assert_eq!(
             verify_consistency(2, 1, &a, &b, &[]),
-            Err(ProofError::SizesOutOfOrder { first: 2, second: 1 })
+            Err(ProofError::SizesOutOfOrder {
+                first: 2,
+                second: 1
+            })
         );
         assert!(matches!(
             verify_consistency(1, 2, &a, &b, &[]),
-            Err(ProofError::WrongLength { expected: 1, got: 0 })
+            Err(ProofError::WrongLength {
+                expected: 1,
+                got: 0
+            })
         ));
         assert!(ProofPlan::consistency(0, 5).is_err());
         assert!(ProofPlan::consistency(9, 8).is_err());

@@ -194,7 +194,9 @@ impl Tile {
         let (level, rest) = rest.split_once('/').ok_or_else(bad)?;
         let level = match level {
             "entries" => TileLevel::Entries,
-            l => TileLevel::Hashes(parse_decimal(l, u64::from(MAX_TILE_LEVEL)).ok_or_else(bad)? as u8),
+            l => {
+                TileLevel::Hashes(parse_decimal(l, u64::from(MAX_TILE_LEVEL)).ok_or_else(bad)? as u8)
+            }
         };
         let (index, width) = match rest.split_once(".p/") {
             Some((index, width)) => {
@@ -216,7 +218,10 @@ impl Tile {
                 return Err(bad());
             }
             let group: u64 = digits.parse().map_err(|_| bad())?;
-            n = n.checked_mul(1000).and_then(|n| n.checked_add(group)).ok_or_else(bad)?;
+            n = n
+                .checked_mul(1000)
+                .and_then(|n| n.checked_add(group))
+                .ok_or_else(bad)?;
         }
         let tile = Tile::new(level, n, width).ok_or_else(bad)?;
         if tile.path() != path {
@@ -269,7 +274,10 @@ pub fn decode_hash_tile(tile: &Tile, body: &[u8]) -> Result<Vec<Hash>, TileError
             got: body.len(),
         });
     }
-    Ok(body.chunks_exact(HASH_SIZE).filter_map(Hash::from_slice).collect())
+    Ok(body
+        .chunks_exact(HASH_SIZE)
+        .filter_map(Hash::from_slice)
+        .collect())
 }
 
 /// The body of an entry bundle: each entry prefixed by its length as a big-endian
@@ -278,7 +286,8 @@ pub fn encode_entry_bundle<E: AsRef<[u8]>>(entries: &[E]) -> Result<Vec<u8>, Til
     let mut out = Vec::new();
     for entry in entries {
         let entry = entry.as_ref();
-        let len = u16::try_from(entry.len()).map_err(|_| TileError::EntryTooLarge { len: entry.len() })?;
+        let len = u16::try_from(entry.len())
+            .map_err(|_| TileError::EntryTooLarge { len: entry.len() })?;
         out.extend_from_slice(&len.to_be_bytes());
         out.extend_from_slice(entry);
     }
@@ -380,8 +389,12 @@ impl TileHashes {
         let tile_level = node.level() / TILE_HEIGHT;
         let below = node.level() % TILE_HEIGHT;
         let first = node.index() << below;
-        let tile = Tile::at_size(TileLevel::Hashes(tile_level), first >> TILE_HEIGHT, self.size)
-            .ok_or(not_in_tree)?;
+        let tile = Tile::at_size(
+            TileLevel::Hashes(tile_level),
+            first >> TILE_HEIGHT,
+            self.size,
+        )
+        .ok_or(not_in_tree)?;
         // The offset is below 256 and the count at most 128, so these are small.
         let offset = (first & u64::from(TILE_WIDTH - 1)) as usize;
         Ok((tile, offset..offset + (1 << below)))
@@ -435,7 +448,9 @@ impl TileHashes {
             .tiles
             .get(&tile)
             .ok_or_else(|| TileError::Missing(tile.path()))?;
-        let part = hashes.get(range).ok_or_else(|| TileError::Missing(tile.path()))?;
+        let part = hashes
+            .get(range)
+            .ok_or_else(|| TileError::Missing(tile.path()))?;
         // A power-of-two run of hashes: its MTH is the subtree above them.
         Ok(merkle_tree_hash(part))
     }
@@ -444,10 +459,10 @@ impl TileHashes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transparency::hash::leaf_hash;
     use crate::transparency::memory::MemoryTree;
     use crate::transparency::proof::{ProofPlan, verify_consistency, verify_inclusion};
     use crate::transparency::testdata::{BAD_TILE_PATHS, NEW_TILES_HEIGHT_10, TILE_PATHS};
-    use crate::transparency::hash::leaf_hash;
     use proptest::prelude::*;
 
     #[test]
@@ -457,21 +472,24 @@ mod tests {
             assert_eq!(tile.path(), path);
             assert_eq!(Tile::parse_path(path), Ok(tile));
         }
-        assert_eq!(Tile::entries(1_234_067, 256).unwrap().path(), "tile/entries/x001/x234/067");
+        assert_eq!(
+            Tile::entries(1_234_067, 256).unwrap().path(),
+            "tile/entries/x001/x234/067"
+        );
         assert_eq!(Tile::hashes(0, 0, 3).unwrap().path(), "tile/0/000.p/3");
     }
 
     #[test]
     fn malformed_tile_paths_are_refused() {
         let others = [
-            "tile/0/x000/001",   // superfluous element
-            "tile/00/001",       // leading zero in the level
-            "tile/0/001.p/256",  // a full tile has no width
-            "tile/0/001.p/0",    // nor an empty one
-            "tile/0/001.p/05",   // leading zero in the width
-            "tile/0/01",         // two digits
-            "tile/0/x001",       // last element marked x
-            "tile/8/000",        // above this log's highest level
+            "tile/0/x000/001",  // superfluous element
+            "tile/00/001",      // leading zero in the level
+            "tile/0/001.p/256", // a full tile has no width
+            "tile/0/001.p/0",   // nor an empty one
+            "tile/0/001.p/05",  // leading zero in the width
+            "tile/0/01",        // two digits
+            "tile/0/x001",      // last element marked x
+            "tile/8/000",       // above this log's highest level
             "tile/0/",
             "tile/0/001/",
             "tile/entries",
@@ -497,13 +515,27 @@ mod tests {
         // partial level 1 tile of width 17, and one partial level 2 tile of width 1."
         let tiles = new_tiles(0, 70_000);
         let count = |level, full: bool| {
-            tiles.iter().filter(|t| t.level == TileLevel::Hashes(level) && t.is_full() == full).count()
+            tiles
+                .iter()
+                .filter(|t| t.level == TileLevel::Hashes(level) && t.is_full() == full)
+                .count()
         };
-        assert_eq!((count(0, true), count(1, true), count(2, true)), (273, 1, 0));
-        let partial: Vec<(TileLevel, u16)> = tiles.iter().filter(|t| !t.is_full()).map(|t| (t.level, t.width)).collect();
+        assert_eq!(
+            (count(0, true), count(1, true), count(2, true)),
+            (273, 1, 0)
+        );
+        let partial: Vec<(TileLevel, u16)> = tiles
+            .iter()
+            .filter(|t| !t.is_full())
+            .map(|t| (t.level, t.width))
+            .collect();
         assert_eq!(
             partial,
-            [(TileLevel::Hashes(0), 112), (TileLevel::Hashes(1), 17), (TileLevel::Hashes(2), 1)]
+            [
+                (TileLevel::Hashes(0), 112),
+                (TileLevel::Hashes(1), 17),
+                (TileLevel::Hashes(2), 1)
+            ]
         );
         // "a tree of size 256 will be represented by a full level 0 tile and a partial
         // level 1 tile of width 1."
@@ -527,7 +559,9 @@ mod tests {
         assert!(decode_entry_bundle(&tile, &[body.as_slice(), &[0]].concat()).is_err());
         assert_eq!(
             encode_entry_bundle(&[vec![0u8; MAX_ENTRY_SIZE + 1]]),
-            Err(TileError::EntryTooLarge { len: MAX_ENTRY_SIZE + 1 })
+            Err(TileError::EntryTooLarge {
+                len: MAX_ENTRY_SIZE + 1
+            })
         );
     }
 
@@ -539,7 +573,10 @@ mod tests {
         let partial = Tile::hashes(0, 1, 5).unwrap();
         assert!(!partial.exists_at(260));
         assert!(partial.exists_at(261));
-        assert!(partial.exists_at(10_000), "a partial tile stays valid after it fills up");
+        assert!(
+            partial.exists_at(10_000),
+            "a partial tile stays valid after it fills up"
+        );
         let level1 = Tile::hashes(1, 0, 1).unwrap();
         assert!(!level1.exists_at(255));
         assert!(level1.exists_at(256));
@@ -549,8 +586,16 @@ mod tests {
 
     /// Serves `tree`'s tiles at its current size, as the server would from the database.
     fn serve(tree: &MemoryTree, tile: &Tile) -> Vec<u8> {
-        assert!(tile.exists_at(tree.size()), "{tile} requested at size {}", tree.size());
-        let hashes: Vec<Hash> = tile.nodes().into_iter().map(|id| tree.node(id).unwrap()).collect();
+        assert!(
+            tile.exists_at(tree.size()),
+            "{tile} requested at size {}",
+            tree.size()
+        );
+        let hashes: Vec<Hash> = tile
+            .nodes()
+            .into_iter()
+            .map(|id| tree.node(id).unwrap())
+            .collect();
         encode_hash_tile(&hashes)
     }
 
@@ -617,7 +662,9 @@ mod tests {
         let right = Tile::hashes(0, 1, 44).unwrap();
         assert!(tiles.insert(right, &[0u8; 31]).is_err());
         let full = Tile::hashes(0, 0, 256).unwrap();
-        tiles.insert_from_full(Tile::hashes(0, 1, 44).unwrap(), &[0u8; 8192]).unwrap();
+        tiles
+            .insert_from_full(Tile::hashes(0, 1, 44).unwrap(), &[0u8; 8192])
+            .unwrap();
         assert!(tiles.insert(full, &serve(&tree, &full)).is_ok());
         assert!(matches!(
             tiles.node(NodeId::leaf(300).unwrap()),

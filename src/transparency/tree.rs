@@ -176,7 +176,11 @@ pub(crate) fn subtrees(mut start: u64, end: u64) -> Vec<NodeId> {
     debug_assert!(end <= MAX_TREE_SIZE);
     let mut out = Vec::new();
     while start < end {
-        let aligned = if start == 0 { 63 } else { start.trailing_zeros() };
+        let aligned = if start == 0 {
+            63
+        } else {
+            start.trailing_zeros()
+        };
         let fits = 63 - (end - start).leading_zeros();
         // Both are at most 63, so the cast is lossless.
         let level = aligned.min(fits) as u8;
@@ -286,7 +290,16 @@ mod tests {
     #[test]
     fn stored_indexes_follow_the_order_hashes_are_stored_in() {
         // Leaves 0..4 store: (0,0) | (0,1) (1,0) | (0,2) | (0,3) (1,1) (2,0)
-        let order = [(0, 0), (0, 1), (1, 0), (0, 2), (0, 3), (1, 1), (2, 0), (0, 4)];
+        let order = [
+            (0, 0),
+            (0, 1),
+            (1, 0),
+            (0, 2),
+            (0, 3),
+            (1, 1),
+            (2, 0),
+            (0, 4),
+        ];
         for (i, (level, index)) in order.into_iter().enumerate() {
             let id = NodeId::new(level, index).unwrap();
             assert_eq!(id.stored_index(), i as u64, "{id}");
