@@ -1,4 +1,4 @@
-//! C2SP tlog-checkpoint (https://c2sp.org/tlog-checkpoint): the signed statement "the
+//! C2SP tlog-checkpoint (<https://c2sp.org/tlog-checkpoint>): the signed statement "the
 //! log had this many entries and this root", which a reader keeps and compares.
 //!
 //! ```text

@@ -49,6 +49,13 @@ pub const FORMAT_LINE: &str = "sunvillage-log-entry v1";
 /// The longest value a code, slug or tracking number may have.
 const MAX_TOKEN_LEN: usize = 64;
 
+/// SHA-256 of content or an attachment, as entries carry it: the one hash function
+/// for server and verifier alike.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
+}
+
 /// One logged event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
@@ -484,6 +491,15 @@ mod tests {
         assert_eq!(
             Entry::decode(&bytes),
             Ok(Entry::ComplaintStatus(complaint()))
+        );
+    }
+
+    #[test]
+    fn content_hashes_are_plain_sha256() {
+        // FIPS 180-2's "abc" example.
+        assert_eq!(
+            hex::encode(sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 

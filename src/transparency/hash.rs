@@ -117,7 +117,7 @@ pub(crate) fn split_point(n: u64) -> u64 {
 ///
 /// The reference the faster code in `tree` and `proof` is tested against, and fine
 /// for small trees (a tile's 256 hashes); a log's root comes from
-/// [`super::tree::root_plan`] over stored hashes instead.
+/// [`super::tree::RootPlan`] over stored hashes instead.
 pub fn merkle_tree_hash(leaves: &[Hash]) -> Hash {
     match leaves.len() {
         0 => Hash::empty(),

@@ -1,4 +1,4 @@
-//! C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 keys, and the key
+//! C2SP signed notes (<https://c2sp.org/signed-note>) with Ed25519 keys, and the key
 //! strings of Go's `golang.org/x/mod/sumdb/note`, so Go tooling can read our
 //! checkpoints and our verifier can read theirs.
 //!

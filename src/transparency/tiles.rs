@@ -1,4 +1,4 @@
-//! The C2SP tlog-tiles layout (https://c2sp.org/tlog-tiles): how the log is served as
+//! The C2SP tlog-tiles layout (<https://c2sp.org/tlog-tiles>): how the log is served as
 //! static files, and how a client turns fetched tiles back into any proof.
 //!
 //! A tile is 256 consecutive hashes of one level of the tree: level-0 tiles hold leaf
