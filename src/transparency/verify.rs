@@ -53,18 +53,8 @@ pub enum VerifyError {
          saved checkpoint"
     )]
     Rollback { seen_size: u64, served_size: u64 },
-    #[error(
-        "HISTORY REWRITTEN: the log's checkpoint (size {new_size}, root {new_root}) does not \
-         extend the one you saw before (size {old_size}, root {old_root}): {reason}. Keep both \
-         signed checkpoints: together they prove the log changed what it had published"
-    )]
-    RewrittenHistory {
-        old_size: u64,
-        old_root: Hash,
-        new_size: u64,
-        new_root: Hash,
-        reason: String,
-    },
+    #[error("{0}")]
+    RewrittenHistory(Box<Rewrite>),
     #[error("entry {index} is not in the log's tree of {size} entries: {reason}")]
     NotIncluded {
         index: u64,
@@ -78,6 +68,33 @@ pub enum VerifyError {
     Tile(#[from] TileError),
     #[error(transparent)]
     Tree(#[from] TreeError),
+}
+
+/// A log caught changing what it had published: two checkpoints, both signed by its
+/// key, that no consistency proof joins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    pub old_size: u64,
+    pub old_root: Hash,
+    pub new_size: u64,
+    pub new_root: Hash,
+    /// What failed, in words.
+    pub reason: String,
+    /// The signed checkpoint the log served, when [`LogVerifier::update`] fetched it:
+    /// with the saved one, the evidence to keep.
+    pub evidence: Option<String>,
+}
+
+impl std::fmt::Display for Rewrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "HISTORY REWRITTEN: the log's checkpoint (size {}, root {}) does not extend the one \
+             you saw before (size {}, root {}): {}. Keep both signed checkpoints: together they \
+             prove the log changed what it had published",
+            self.new_size, self.new_root, self.old_size, self.old_root, self.reason
+        )
+    }
 }
 
 /// The outcome of [`LogVerifier::update`].
@@ -131,7 +148,15 @@ impl<S: TileSource> LogVerifier<S> {
         let checkpoint = Checkpoint::open(&save, &self.origin, &self.trusted)
             .map_err(VerifyError::Checkpoint)?;
         if let Some(old) = &previous {
-            self.prove_consistency(old, &checkpoint).await?;
+            self.prove_consistency(old, &checkpoint)
+                .await
+                .map_err(|e| match e {
+                    VerifyError::RewrittenHistory(mut rewrite) => {
+                        rewrite.evidence = Some(String::from_utf8_lossy(&save).into_owned());
+                        VerifyError::RewrittenHistory(rewrite)
+                    }
+                    other => other,
+                })?;
         }
         Ok(Update {
             checkpoint,
@@ -146,12 +171,15 @@ impl<S: TileSource> LogVerifier<S> {
         old: &Checkpoint,
         new: &Checkpoint,
     ) -> Result<(), VerifyError> {
-        let rewritten = |reason: String| VerifyError::RewrittenHistory {
-            old_size: old.size,
-            old_root: old.root,
-            new_size: new.size,
-            new_root: new.root,
-            reason,
+        let rewritten = |reason: String| {
+            VerifyError::RewrittenHistory(Box::new(Rewrite {
+                old_size: old.size,
+                old_root: old.root,
+                new_size: new.size,
+                new_root: new.root,
+                reason,
+                evidence: None,
+            }))
         };
         if new.size < old.size {
             return Err(VerifyError::Rollback {
@@ -633,16 +661,21 @@ mod tests {
         rewritten[42] = disclosure(4242);
         let v = verifier(FakeLog::new(rewritten, &signer), &key);
         let err = block_on(v.update(Some(&seen.save))).unwrap_err();
-        let VerifyError::RewrittenHistory {
+        let VerifyError::RewrittenHistory(rewrite) = &err else {
+            panic!("expected a rewritten history, got {err}");
+        };
+        let Rewrite {
             old_size,
             old_root,
             new_size,
             new_root,
+            evidence,
             ..
-        } = &err
-        else {
-            panic!("expected a rewritten history, got {err}");
-        };
+        } = rewrite.as_ref();
+        // The served checkpoint comes back as evidence, and it opens with the log's key.
+        let evidence = evidence.as_deref().unwrap();
+        let served = Checkpoint::open(evidence.as_bytes(), ORIGIN, std::slice::from_ref(&key));
+        assert_eq!(served.unwrap().size, 150);
         assert_eq!((*old_size, *new_size), (100, 150));
         assert_eq!(*old_root, seen.checkpoint.root);
         assert_ne!(new_root, old_root);
@@ -659,7 +692,7 @@ mod tests {
         let v = verifier(FakeLog::new(forked, &signer), &key);
         assert!(matches!(
             block_on(v.update(Some(&seen.save))),
-            Err(VerifyError::RewrittenHistory { .. })
+            Err(VerifyError::RewrittenHistory(_))
         ));
     }
 
