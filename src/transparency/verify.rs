@@ -34,18 +34,19 @@ pub trait TileSource {
     fn tile(&self, path: &str) -> impl Future<Output = Result<Vec<u8>, Self::Error>> + Send;
 }
 
-/// Why the log (or what a reader saved from it) could not be trusted.
+/// Why the log (or what a reader saved from it) could not be trusted. Causes are
+/// sources, not repeated in the message: print the chain (`{:#}` with anyhow).
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
-    #[error("could not fetch {what}: {source}")]
+    #[error("could not fetch {what}")]
     Fetch {
         what: String,
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("the log's checkpoint cannot be trusted: {0}")]
+    #[error("the log's checkpoint cannot be trusted")]
     Checkpoint(#[source] CheckpointError),
-    #[error("the checkpoint saved from last time cannot be trusted: {0}")]
+    #[error("the checkpoint saved from last time cannot be trusted")]
     SavedCheckpoint(#[source] CheckpointError),
     #[error(
         "the log now shows {served_size} entries, but you already saw {seen_size}: it went back \
@@ -55,7 +56,7 @@ pub enum VerifyError {
     Rollback { seen_size: u64, served_size: u64 },
     #[error("{0}")]
     RewrittenHistory(Box<Rewrite>),
-    #[error("entry {index} is not in the log's tree of {size} entries: {reason}")]
+    #[error("entry {index} is not in the log's tree of {size} entries")]
     NotIncluded {
         index: u64,
         size: u64,
@@ -322,7 +323,7 @@ impl<S: TileSource> LogVerifier<S> {
 /// What `verify-log` found wrong: the first place the database disagrees with itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LogMismatch {
-    #[error("entry {index} is not a valid log entry: {reason}")]
+    #[error("entry {index} is not a valid log entry")]
     BadEntry {
         index: u64,
         #[source]
