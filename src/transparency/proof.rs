@@ -154,8 +154,8 @@ pub enum ProofError {
 /// (`inner`), plus one per left sibling above it (`border`).
 pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
     let inner = 64 - (index ^ (size - 1)).leading_zeros();
-    // `inner` < 64 whenever index < size, so the shift is in range.
-    let border = (index >> inner).count_ones();
+    // `inner` is 64 when the two differ in the top bit; nothing is left above then.
+    let border = index.checked_shr(inner).map_or(0, u64::count_ones);
     (inner + border) as usize
 }
 
@@ -166,7 +166,7 @@ pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
 pub fn consistency_proof_len(first: u64, second: u64) -> usize {
     let last = first - 1;
     let inner = 64 - (last ^ (second - 1)).leading_zeros();
-    let border = (last >> inner).count_ones();
+    let border = last.checked_shr(inner).map_or(0, u64::count_ones);
     let shift = first.trailing_zeros();
     let seed = usize::from(!first.is_power_of_two());
     (inner - shift + border) as usize + seed
@@ -611,6 +611,20 @@ mod tests {
             );
             assert!(ProofPlan::inclusion(index, size).is_err());
         }
+    }
+
+    #[test]
+    fn sizes_from_the_top_of_the_u64_range_do_not_overflow() {
+        // Checkpoint sizes are untrusted input; these must be refused, not panic.
+        let any = leaf_hash(b"x");
+        for (index, size) in [(0, u64::MAX), (u64::MAX - 1, u64::MAX), (0, (1 << 63) + 1)] {
+            assert!(verify_inclusion(index, size, &any, &[], &any).is_err());
+        }
+        for (first, second) in [(1, u64::MAX), (u64::MAX - 1, u64::MAX), (1 << 63, u64::MAX)] {
+            assert!(verify_consistency(first, second, &any, &any, &[any]).is_err());
+        }
+        assert!(ProofPlan::inclusion(0, u64::MAX).is_err());
+        assert!(crate::transparency::tree::AppendPlan::new(u64::MAX).is_err());
     }
 
     #[test]

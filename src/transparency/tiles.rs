@@ -97,9 +97,11 @@ impl Tile {
             TileLevel::Hashes(l) => l <= MAX_TILE_LEVEL,
             TileLevel::Entries => true,
         } && (1..=TILE_WIDTH).contains(&width);
-        // The tile's first hash must be a subtree the log can have.
-        (in_range && NodeId::new(tile.merkle_level(), index.checked_mul(256)?).is_some())
-            .then_some(tile)
+        // Its last hash must be a subtree the log can have (so all of them are).
+        let last = index
+            .checked_mul(u64::from(TILE_WIDTH))?
+            .checked_add(u64::from(width).checked_sub(1)?)?;
+        (in_range && NodeId::new(tile.merkle_level(), last).is_some()).then_some(tile)
     }
 
     /// The tile at `level` and `index` as it is in the tree of `size` entries: full,
@@ -490,6 +492,7 @@ mod tests {
             "tile/0/01",        // two digits
             "tile/0/x001",      // last element marked x
             "tile/8/000",       // above this log's highest level
+            "tile/7/000",       // a full level-7 tile would pass 2^61 entries
             "tile/0/",
             "tile/0/001/",
             "tile/entries",

@@ -242,7 +242,7 @@ pub struct AppendPlan {
 
 impl AppendPlan {
     pub fn new(index: u64) -> Result<AppendPlan, TreeError> {
-        check_size(index + 1)?;
+        check_size(index.saturating_add(1))?;
         Ok(AppendPlan { index })
     }
 
