@@ -39,6 +39,7 @@ pub mod shutdown;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod transparency;
 pub mod view_counter;
 pub mod wechat;
 pub mod wechat_api;
