@@ -23,6 +23,7 @@
 //! - `demo_data`: sample content for a new installation (`sunvillage demo-data`).
 //! - `wechat`: the webhook's protocol, de-duplication, routing and message log.
 
+pub mod auth;
 pub mod cli;
 pub mod complaints;
 pub mod configuration;
@@ -34,6 +35,7 @@ pub mod outbox_worker;
 pub mod region_import;
 pub mod region_index;
 pub mod routes;
+pub mod services;
 pub mod session;
 pub mod shutdown;
 pub mod startup;

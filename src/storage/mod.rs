@@ -1,6 +1,8 @@
 //! Query functions grouped by the table they own. They take a `&PgPool` or a
 //! transaction, return domain types, and hold all of the service's SQL.
 
+pub mod accounts;
+pub mod audit;
 pub mod complaints;
 pub mod database;
 pub mod disclosures;

@@ -1,6 +1,15 @@
-//! Staff roles, what each may see of a complainant, which complaints each may see at
-//! all, and which actions each may take. The staff issue will bring accounts; these are
-//! the single checks it fills in.
+//! Staff: the six roles, the permission table (role × action × scope), the member of
+//! staff a request acts as, and what each may see of a complainant.
+
+pub mod account;
+pub mod member;
+pub mod permission;
+pub mod role;
+
+pub use account::{AccountError, DisplayName, Username};
+pub use member::{IdentityView as MemberIdentityView, StaffMember, Target};
+pub use permission::{Action as StaffAction, Scope, allows};
+pub use role::Role;
 
 use serde::Serialize;
 
