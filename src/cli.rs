@@ -1,5 +1,9 @@
 //! The `sunvillage` command line: one binary, one subcommand per job.
 
+mod users;
+
+pub use users::{UnitCommand, UserCommand};
+
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -49,6 +53,13 @@ pub enum Command {
     /// Create a bearer token for the staff JSON API (/api/staff/…). The token is printed
     /// once; only its SHA-256 is stored.
     StaffToken(StaffTokenArgs),
+    /// Staff accounts: add, passwd, disable, enable, reset-totp, list. The first
+    /// administrator is made here.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Units complaints are assigned to: add, list.
+    #[command(subcommand)]
+    Unit(UnitCommand),
     /// Deliver the template-message outbox until SIGINT or SIGTERM, without serving
     /// HTTP. Run as many as you like on any machines: no message is sent twice.
     Worker,
@@ -182,6 +193,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::ImportRegions(args) => import_regions(settings, args).await,
         Command::StaffToken(args) => staff_token(settings, args).await,
+        Command::User(command) => users::user(settings, command).await,
+        Command::Unit(command) => users::unit(settings, command).await,
         Command::Worker => worker(settings).await,
         Command::Menu(command) => menu(settings, command).await,
         Command::Qrcode(args) => qrcodes(settings, args).await,

@@ -32,6 +32,9 @@ use crate::wechat_api::template::Templates;
 
 /// How often each instance checks whether the region table changed.
 const INDEX_REFRESH_EVERY: Duration = Duration::from_secs(60);
+/// A staff session ends after this long without a request, and after this long at all.
+const STAFF_IDLE_MINUTES: u64 = 30;
+const STAFF_ABSOLUTE_HOURS: u64 = 12;
 /// How long a client may take to send its request line and headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long in-flight requests and background tasks get to finish on shutdown.
@@ -56,6 +59,8 @@ pub struct AppState {
     pub views: ViewCounter,
     /// Whether the database is known to be down.
     pub database: storage::database::Availability,
+    /// Staff accounts and sessions.
+    pub accounts: crate::services::accounts::Accounts,
     pub webhook: Arc<Webhook>,
 }
 
@@ -69,6 +74,28 @@ pub async fn prepare_database(settings: &DatabaseSettings) -> anyhow::Result<PgP
         .await
         .context("cannot import the built-in 信阳市 divisions")?;
     Ok(pool)
+}
+
+/// Staff accounts and their sessions, as `serve` and the `user` commands use them.
+pub fn accounts_service(
+    settings: &Settings,
+    pool: PgPool,
+) -> anyhow::Result<crate::services::accounts::Accounts> {
+    let secret = secrecy::ExposeSecret::expose_secret(&settings.session.secret).as_bytes();
+    let kv = Kv::from_settings(&settings.redis).context("redis.url")?;
+    Ok(crate::services::accounts::Accounts {
+        pool,
+        kv: kv.clone(),
+        sessions: crate::auth::staff_session::StaffSessions::new(
+            kv,
+            secret,
+            settings.environment == crate::configuration::AppEnvironment::Production
+                || settings.public_base().starts_with("https://"),
+            Duration::from_secs(STAFF_IDLE_MINUTES * 60),
+            Duration::from_secs(STAFF_ABSOLUTE_HOURS * 3600),
+        ),
+        sealer: crate::auth::totp::Sealer::new(secret),
+    })
 }
 
 /// The service, bound and ready to run.
@@ -143,6 +170,7 @@ impl Application {
                 background.stop.clone(),
             ));
         }
+        let accounts = accounts_service(&settings, pool.clone())?;
         let database = storage::database::Availability::default();
         background.tracker.spawn(database.clone().watch(
             settings.database.connect_options()?,
@@ -180,6 +208,7 @@ impl Application {
             forms,
             views,
             database,
+            accounts,
             webhook: Arc::new(webhook),
         };
         let listener =
@@ -240,6 +269,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let forms = web::Data::new(state.forms.clone());
     let views = web::Data::new(state.views.clone());
     let database = web::Data::new(state.database.clone());
+    let accounts = web::Data::new(state.accounts.clone());
     let webhook = web::Data::from(Arc::clone(&state.webhook));
     let body_readers = web::Data::new(routes::wechat::BodyReaders::new(
         state.settings.webhook.max_body_readers,
@@ -273,6 +303,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(forms.clone())
             .app_data(views.clone())
             .app_data(database.clone())
+            .app_data(accounts.clone())
             .app_data(webhook.clone())
             .app_data(body_readers.clone())
             .app_data(proxies.clone())

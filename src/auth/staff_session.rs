@@ -85,6 +85,11 @@ impl StaffSessions {
         }
     }
 
+    /// Whether the cookies are marked `Secure` (everywhere but development).
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
     /// Starts a session; the token is the holder's only proof of it.
     pub async fn create(
         &self,

@@ -185,7 +185,8 @@ mod tests {
         assert_eq!(secret.verify(&code, now + 90, None), None);
         assert_eq!(secret.verify("12345", now, None), None);
         assert_eq!(secret.verify("abcdef", now, None), None);
-        let spaced = format!("{} {}", &code[..3], &code[3..]);
+        let (head, tail) = code.split_at(3);
+        let spaced = format!("{head} {tail}");
         assert!(secret.verify(&spaced, now, None).is_some());
     }
 

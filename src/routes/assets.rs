@@ -26,6 +26,8 @@ const SITE_CSS: &str = concat!(
     "\n",
     include_str!("../../assets/site.css")
 );
+/// The staff pages' additions (they load site.css first).
+const STAFF_CSS: &str = include_str!("../../assets/staff.css");
 /// The picture WeChat shows beside a shared link.
 const SHARE_PNG: &[u8] = include_bytes!("../../assets/share.png");
 
@@ -44,6 +46,7 @@ fn asset(name: &'static str, content_type: &'static str, bytes: &'static [u8]) -
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     vec![
         asset("site.css", "text/css; charset=utf-8", SITE_CSS.as_bytes()),
+        asset("staff.css", "text/css; charset=utf-8", STAFF_CSS.as_bytes()),
         asset("share.png", "image/png", SHARE_PNG),
     ]
 });

@@ -18,6 +18,8 @@ pub enum JsonError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -57,6 +59,7 @@ impl ResponseError for JsonError {
             JsonError::Forbidden(_) => StatusCode::FORBIDDEN,
             JsonError::Conflict(_) => StatusCode::CONFLICT,
             JsonError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            JsonError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             JsonError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     api::configure(cfg);
     oauth::configure(cfg);
+    staff::configure_pages(cfg);
     pages::configure(cfg);
     // Outside /api (which answers JSON), a bad address gets the friendly HTML page.
     cfg.app_data(web::QueryConfig::default().error_handler(|_, req| {
