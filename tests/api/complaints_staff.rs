@@ -3,14 +3,14 @@
 
 use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
-use sunvillage::complaints::{self, SubmitError, Submitted};
 use sunvillage::domain::OpenId;
 use sunvillage::domain::VillageCode;
 use sunvillage::domain::complaint::{Complainant, MobileNumber, NewComplaint};
 use sunvillage::domain::staff::{Staff, StaffRole};
 use sunvillage::routes::staff::auth::{new_token, token_digest};
+use sunvillage::services::complaints::{self, SubmitError, Submitted};
 use sunvillage::storage;
-use sunvillage::wechat_api::template::Templates;
+use sunvillage::wechat::api::template::Templates;
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, spawn_app};

@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use crate::complaints::{self, ActError, ActingAs};
 use crate::domain::RegionCode;
 use crate::domain::china_time;
 use crate::domain::complaint::deadline::DeadlineState;
@@ -14,9 +13,10 @@ use crate::domain::complaint::{Action, ComplaintStatus};
 use crate::domain::staff::{IdentityView, Staff};
 use crate::region_index::SearchIndex;
 use crate::routes::error::JsonError;
+use crate::services::complaints::{self, ActError, ActingAs};
 use crate::storage;
 use crate::storage::complaints::{ComplaintRow, EventRow, StaffFilter};
-use crate::wechat_api::template::Templates;
+use crate::wechat::api::template::Templates;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/complaints", web::get().to(list))

@@ -11,14 +11,14 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::{Services, owned, status_class, status_label, village_name, when};
-use crate::complaints::{self, ActError, ActingAs};
+use crate::auth::csrf::TokenError;
+use crate::auth::follower::FollowerSession;
 use crate::domain::complaint::{
     Action, ComplaintStatus, DeadlineState, Event, Satisfaction, TransitionError,
 };
-use crate::form_token::TokenError;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout, date, paragraphs};
-use crate::session::FollowerSession;
+use crate::services::complaints::{self, ActError, ActingAs};
 use crate::storage;
 
 pub struct Step {

@@ -5,9 +5,9 @@ use actix_web::http::StatusCode;
 use askama::Template;
 
 use super::{ComplaintLine, Services, line};
+use crate::auth::follower::FollowerSession;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout};
-use crate::session::FollowerSession;
 use crate::storage;
 
 /// Most complaints listed (five a day at most, so a long history).

@@ -16,15 +16,15 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::{Site, date_time};
+use crate::auth::csrf::FormTokens;
 use crate::domain::complaint::{ComplaintStatus, TrackingNumber};
 use crate::domain::{OpenId, RegionCode};
-use crate::form_token::FormTokens;
 use crate::kv::Kv;
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
 use crate::storage;
 use crate::storage::complaints::ComplaintRow;
-use crate::wechat_api::template::Templates;
+use crate::wechat::api::template::Templates;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/complaints/new", super::get().to(form::new_form))

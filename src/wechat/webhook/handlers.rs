@@ -281,7 +281,11 @@ impl<'a> Links<'a> {
     }
 
     fn complaint(&self, number: &str) -> String {
-        format!("{}{}", self.base, crate::complaints::complaint_path(number))
+        format!(
+            "{}{}",
+            self.base,
+            crate::services::complaints::complaint_path(number)
+        )
     }
 }
 

@@ -13,7 +13,7 @@ use crate::domain::notification::NotificationError;
 use crate::domain::staff::Staff;
 use crate::domain::{OpenId, china_time};
 use crate::storage::{self, PgTransaction, complaints::NewEvent};
-use crate::wechat_api::template::Templates;
+use crate::wechat::api::template::Templates;
 
 /// The complainant's page for a complaint, linked from every push.
 pub fn complaint_path(tracking_number: &str) -> String {

@@ -1,0 +1,6 @@
+//! Use cases: each public function is one thing a follower or a member of staff does,
+//! written as one transaction over `storage` with the rules from `domain` (the state
+//! change, its timeline line and its notification commit together or not at all).
+//! Handlers call these; they hold no SQL and no HTTP.
+
+pub mod complaints;
