@@ -15,7 +15,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use sunvillage::domain::Region;
 use sunvillage::region_import::{Scope, open_dir, rows::Checker};
 use sunvillage::region_index::{Query, RegionIndex};
-use sunvillage::wechat::handlers::village_reply;
+use sunvillage::wechat::webhook::handlers::village_reply;
 
 fn china() -> Vec<Region> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/regions/china");

@@ -15,10 +15,11 @@ use crate::domain::{RegionCode, RegionLevel};
 use crate::kv::Kv;
 use crate::region_import::{self, ImportError, Scope};
 use crate::startup::{Application, prepare_database};
-use crate::wechat::simulate::{self, Simulated};
-use crate::wechat_api::menu::{self as wechat_menu, MenuFileError, PushError};
-use crate::wechat_api::{WechatApi, qrcode};
-use crate::{outbox_worker, shutdown, storage};
+use crate::wechat::api::menu::{self as wechat_menu, MenuFileError, PushError};
+use crate::wechat::api::{WechatApi, qrcode};
+use crate::wechat::webhook::simulate::{self, Simulated};
+use crate::workers::outbox;
+use crate::{shutdown, storage};
 
 /// 阳光村务: the WeChat Official Account backend through which villagers watch how
 /// village power is used.
@@ -211,7 +212,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 
 /// The click keys the webhook's router answers, for `menu check` and `menu push`.
 fn router_click_keys() -> HandledKeys {
-    HandledKeys::new(crate::wechat::router::click_keys())
+    HandledKeys::new(crate::wechat::webhook::router::click_keys())
 }
 
 fn wechat_client(settings: &Settings) -> anyhow::Result<WechatApi> {
@@ -225,7 +226,7 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
         .context("cannot prepare the database (database.url)")?;
     let api = wechat_client(&settings)?;
     let stop = tokio_util::sync::CancellationToken::new();
-    let mut running = tokio::spawn(outbox_worker::run_until_stopped(
+    let mut running = tokio::spawn(outbox::run_until_stopped(
         pool.clone(),
         api,
         settings.outbox.clone(),

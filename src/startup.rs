@@ -14,21 +14,21 @@ use anyhow::Context;
 use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
 
+use crate::auth::csrf::FormTokens;
+use crate::auth::follower::Sessions;
 use crate::configuration::{DatabaseSettings, Settings};
-use crate::form_token::FormTokens;
 use crate::kv::Kv;
-use crate::outbox_worker;
 use crate::region_import;
 use crate::region_index::SearchIndex;
 use crate::routes;
-use crate::session::Sessions;
 use crate::shutdown::Background;
 use crate::storage;
 use crate::telemetry::RequestSpan;
-use crate::view_counter::ViewCounter;
-use crate::wechat::{self, Webhook};
-use crate::wechat_api::WechatApi;
-use crate::wechat_api::template::Templates;
+use crate::wechat::api::WechatApi;
+use crate::wechat::api::template::Templates;
+use crate::wechat::webhook::{Webhook, message_log};
+use crate::workers::outbox;
+use crate::workers::view_counter::ViewCounter;
 
 /// How often each instance checks whether the region table changed.
 const INDEX_REFRESH_EVERY: Duration = Duration::from_secs(60);
@@ -163,7 +163,7 @@ impl Application {
             );
         }
         if settings.outbox.worker_in_serve {
-            background.tracker.spawn(outbox_worker::run_until_stopped(
+            background.tracker.spawn(outbox::run_until_stopped(
                 pool.clone(),
                 wechat.clone(),
                 settings.outbox.clone(),
@@ -184,7 +184,7 @@ impl Application {
             &background.tracker,
         );
         let settings = Arc::new(settings);
-        let (message_log, batcher) = wechat::message_log::channel(pool.clone(), &settings.webhook);
+        let (log, batcher) = message_log::channel(pool.clone(), &settings.webhook);
         background
             .tracker
             .spawn(batcher.run(background.stop.clone()));
@@ -193,7 +193,7 @@ impl Application {
             pool.clone(),
             kv.clone(),
             regions.clone(),
-            message_log,
+            log,
         )
         .context("wechat.encoding_aes_key")?;
 

@@ -573,7 +573,7 @@ impl Menu {
     }
 }
 
-/// The click keys the webhook's router answers (`wechat::router::click_keys`).
+/// The click keys the webhook's router answers (`wechat::webhook::router::click_keys`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandledKeys(BTreeSet<String>);
 

@@ -20,7 +20,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::domain::{Region, RegionCode, RegionLevel, display_name};
+use crate::domain::{Region, RegionCode, RegionLevel, VillageCode, display_name};
 use crate::storage;
 
 /// How well a region's name matches a query; the derived order is the ranking.
@@ -221,6 +221,20 @@ impl RegionIndex {
     pub fn get(&self, code: &RegionCode) -> Option<Hit> {
         self.lookup(code)
             .and_then(|id| self.hit(id, MatchRank::Exact))
+    }
+
+    /// "王岗村": a village's name as people use it, or its code when the index no longer
+    /// holds it (the region table changed after a complaint named the village).
+    pub fn village_name(&self, code: &VillageCode) -> String {
+        self.get(code.region_code())
+            .map_or_else(|| code.to_string(), |h| h.display_name)
+    }
+
+    /// "平桥区王岗乡王岗村": a village with its county and township (same-named villages
+    /// are many), or its code when the index no longer holds it.
+    pub fn full_name(&self, code: &VillageCode) -> String {
+        self.get(code.region_code())
+            .map_or_else(|| code.to_string(), |h| h.full_name())
     }
 
     /// Whether `id` lies inside one of `areas` (sorted ids), or is one of them.
@@ -587,6 +601,16 @@ mod tests {
         });
         assert_eq!(r.total, 5);
         assert_eq!(r.hits.len(), 2);
+    }
+
+    #[test]
+    fn a_village_is_named_with_or_without_its_places() {
+        let index = sample();
+        let code = VillageCode::parse("411503209202").unwrap();
+        assert_eq!(index.village_name(&code), "王岗村");
+        assert_eq!(index.full_name(&code), "平桥区王岗乡王岗村");
+        let gone = VillageCode::parse("411503209999").unwrap();
+        assert_eq!(index.full_name(&gone), "411503209999");
     }
 
     #[test]

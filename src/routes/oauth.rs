@@ -6,10 +6,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::Deserialize;
 
+use crate::auth::follower::{CALLBACK_PATH, Sessions, StateError};
 use crate::kv::Kv;
-use crate::session::{CALLBACK_PATH, Sessions, StateError};
-use crate::wechat_api::WechatApi;
-use crate::wechat_api::oauth::{self, OAuthError};
+use crate::wechat::api::WechatApi;
+use crate::wechat::api::oauth::{self, OAuthError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(CALLBACK_PATH, web::get().to(callback));

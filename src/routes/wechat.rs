@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 use crate::routes::client::client_ip;
 use crate::routes::error::json_error;
 use crate::routes::query::{self, QueryError};
-use crate::wechat::{MAX_BODY_BYTES, Params, Response, Webhook, WebhookError};
+use crate::wechat::webhook::{MAX_BODY_BYTES, Params, Response, Webhook, WebhookError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -63,7 +63,7 @@ async fn receive(
     match result {
         Ok(Response::Success) => HttpResponse::Ok()
             .content_type(ContentType::plaintext())
-            .body(crate::wechat::reply::SUCCESS),
+            .body(crate::wechat::webhook::reply::SUCCESS),
         Ok(Response::Xml(xml)) => HttpResponse::Ok()
             .content_type(ContentType::xml())
             .body(xml),

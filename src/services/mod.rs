@@ -1,5 +1,8 @@
-//! Use cases: each changes the database in one transaction together with its audit line
-//! (and, where someone must be told, its outbox row).
+//! Use cases: each public function is one thing a follower or a member of staff does,
+//! written as one transaction over `storage` with the rules from `domain` (the state
+//! change, its audit line, its timeline line and its notification commit together or
+//! not at all). Handlers call these; they hold no SQL and no HTTP.
 
 pub mod accounts;
 pub mod audit;
+pub mod complaints;

@@ -7,9 +7,10 @@ use uuid::Uuid;
 
 use super::{PgTransaction, corrupt};
 use crate::domain::complaint::{
-    Complainant, ComplaintState, ComplaintStatus, Deadlines, Event, NewComplaint, Satisfaction,
-    TrackingNumber,
+    Actor, Complainant, ComplaintState, ComplaintStatus, Deadlines, Event, NewComplaint,
+    Satisfaction, TrackingNumber,
 };
+use crate::domain::{OpenId, VillageCode};
 
 /// A category offered on the form.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -46,28 +47,41 @@ pub async fn next_tracking_number(
     TrackingNumber::new(prefix, day, seq).map_err(|e| corrupt("tracking number prefix", e))
 }
 
-/// A complaint already stored under this form key, if any: (id, tracking number).
+/// A complaint as its complainant refers to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filed {
+    pub complaint_id: i64,
+    pub tracking_number: TrackingNumber,
+}
+
+/// The complaint already stored under this form key, if any.
 pub async fn find_by_idempotency_key(
     executor: impl sqlx::PgExecutor<'_>,
-    openid: &str,
+    openid: &OpenId,
     key: Uuid,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
+) -> Result<Option<Filed>, sqlx::Error> {
     let row = sqlx::query!(
         "SELECT complaint_id, tracking_number FROM complaints WHERE openid = $1 AND idempotency_key = $2",
-        openid,
+        openid.as_str(),
         key
     )
     .fetch_optional(executor)
     .await?;
-    Ok(row.map(|r| (r.complaint_id, r.tracking_number)))
+    row.map(|r| {
+        Ok(Filed {
+            tracking_number: tracking_number(Row::Complaint(r.complaint_id), &r.tracking_number)?,
+            complaint_id: r.complaint_id,
+        })
+    })
+    .transpose()
 }
 
 /// Serialises one follower's submissions until the transaction ends, so that the
 /// daily count and the form-key check cannot race a second tap.
-pub async fn lock_follower(tx: &mut PgTransaction<'_>, openid: &str) -> Result<(), sqlx::Error> {
+pub async fn lock_follower(tx: &mut PgTransaction<'_>, openid: &OpenId) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "SELECT pg_advisory_xact_lock(hashtextextended('complaint-submit|' || $1, 0))",
-        openid
+        openid.as_str()
     )
     .execute(&mut **tx)
     .await?;
@@ -77,12 +91,12 @@ pub async fn lock_follower(tx: &mut PgTransaction<'_>, openid: &str) -> Result<(
 /// How many complaints `openid` filed since `since`.
 pub async fn count_filed_since(
     executor: impl sqlx::PgExecutor<'_>,
-    openid: &str,
+    openid: &OpenId,
     since: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM complaints WHERE openid = $1 AND received_at >= $2"#,
-        openid,
+        openid.as_str(),
         since
     )
     .fetch_one(executor)
@@ -93,7 +107,7 @@ pub async fn count_filed_since(
 pub async fn insert(
     tx: &mut PgTransaction<'_>,
     complaint: &NewComplaint,
-    openid: &str,
+    openid: &OpenId,
     idempotency_key: Uuid,
     tracking_number: &TrackingNumber,
     state: &ComplaintState,
@@ -116,7 +130,7 @@ pub async fn insert(
         complaint.village.as_str(),
         complaint.category,
         complaint.content,
-        openid,
+        openid.as_str(),
         anonymous,
         name,
         phone,
@@ -148,7 +162,7 @@ pub struct NewEvent<'a> {
     pub event: Event,
     pub from: Option<ComplaintStatus>,
     pub to: ComplaintStatus,
-    pub actor: &'a str,
+    pub actor: &'a Actor,
     pub public_note: &'a str,
     pub internal_note: &'a str,
 }
@@ -165,7 +179,7 @@ pub async fn insert_event(
         e.event.as_str(),
         e.from.map(ComplaintStatus::as_str),
         e.to.as_str(),
-        e.actor,
+        e.actor.to_string(),
         e.public_note,
         e.internal_note,
     )
@@ -174,18 +188,18 @@ pub async fn insert_event(
     Ok(())
 }
 
-/// The rule-relevant state of a complaint, locked until the transaction ends so that
-/// two staff acting at once are applied one after the other.
 /// A complaint's state locked for a change, with what the change needs to know.
 #[derive(Debug, Clone)]
 pub struct Locked {
     pub state: ComplaintState,
-    /// The complainant's openid.
-    pub owner: String,
-    pub tracking_number: String,
+    /// The complainant.
+    pub owner: OpenId,
+    pub tracking_number: TrackingNumber,
     pub assigned_unit: Option<String>,
 }
 
+/// The rule-relevant state of a complaint, locked until the transaction ends so that
+/// two staff acting at once are applied one after the other.
 pub async fn lock_state(
     tx: &mut PgTransaction<'_>,
     complaint_id: i64,
@@ -202,7 +216,7 @@ pub async fn lock_state(
     else {
         return Ok(None);
     };
-    Ok(Some(r.into_state()?))
+    Ok(Some(r.into_state(complaint_id)?))
 }
 
 /// The rule-relevant state of a complaint, for showing what may be done next.
@@ -219,7 +233,7 @@ pub async fn state(
     )
     .fetch_optional(pool)
     .await?;
-    row.map(|r| r.into_state().map(|locked| locked.state))
+    row.map(|r| r.into_state(complaint_id).map(|locked| locked.state))
         .transpose()
 }
 
@@ -239,11 +253,11 @@ struct StateRow {
 }
 
 impl StateRow {
-    fn into_state(self) -> Result<Locked, sqlx::Error> {
+    fn into_state(self, complaint_id: i64) -> Result<Locked, sqlx::Error> {
         let r = self;
+        let row = Row::Complaint(complaint_id);
         let state = ComplaintState {
-            status: ComplaintStatus::parse(&r.status)
-                .ok_or_else(|| corrupt("complaint status", &r.status))?,
+            status: status(row, &r.status)?,
             received_at: r.received_at,
             concluded_at: r.concluded_at,
             deadlines: Deadlines {
@@ -252,20 +266,75 @@ impl StateRow {
                 review_due: r.review_due,
             },
             extended: r.extended,
-            reviews: u32::try_from(r.reviews).map_err(|e| corrupt("review count", e))?,
-            satisfaction: r
-                .satisfaction
-                .as_deref()
-                .map(|s| Satisfaction::parse(s).ok_or_else(|| corrupt("satisfaction", s)))
-                .transpose()?,
+            reviews: column(row, "review count", u32::try_from(r.reviews))?,
+            satisfaction: satisfaction(row, r.satisfaction.as_deref())?,
         };
         Ok(Locked {
             state,
-            owner: r.openid,
-            tracking_number: r.tracking_number,
+            owner: openid(row, &r.openid)?,
+            tracking_number: tracking_number(row, &r.tracking_number)?,
             assigned_unit: r.assigned_unit,
         })
     }
+}
+
+/// Which row a value was read from, named in the error when it does not read back.
+#[derive(Debug, Clone, Copy)]
+enum Row {
+    Complaint(i64),
+    TimelineLine { complaint: i64, line: i64 },
+}
+
+impl std::fmt::Display for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Row::Complaint(id) => write!(f, "complaint {id}"),
+            Row::TimelineLine { complaint, line } => {
+                write!(f, "timeline line {line} of complaint {complaint}")
+            }
+        }
+    }
+}
+
+/// The column readers every complaint and timeline row goes through: a value that no
+/// longer parses is an error naming the row and the column, never a default.
+fn column<T, E: std::fmt::Display>(
+    row: Row,
+    column: &str,
+    parsed: Result<T, E>,
+) -> Result<T, sqlx::Error> {
+    parsed.map_err(|e| corrupt(&format!("{column} of {row}"), e))
+}
+
+fn status(row: Row, raw: &str) -> Result<ComplaintStatus, sqlx::Error> {
+    column(
+        row,
+        "status",
+        ComplaintStatus::parse(raw).ok_or_else(|| format!("`{raw}` is no status")),
+    )
+}
+
+fn satisfaction(row: Row, raw: Option<&str>) -> Result<Option<Satisfaction>, sqlx::Error> {
+    raw.map(|s| {
+        column(
+            row,
+            "satisfaction",
+            Satisfaction::parse(s).ok_or_else(|| format!("`{s}` is no rating")),
+        )
+    })
+    .transpose()
+}
+
+fn tracking_number(row: Row, raw: &str) -> Result<TrackingNumber, sqlx::Error> {
+    column(row, "tracking number", TrackingNumber::parse(raw))
+}
+
+fn openid(row: Row, raw: &str) -> Result<OpenId, sqlx::Error> {
+    column(row, "openid", OpenId::parse(raw))
+}
+
+fn village(row: Row, raw: &str) -> Result<VillageCode, sqlx::Error> {
+    column(row, "village code", VillageCode::parse(raw))
 }
 
 /// Writes the state a transition produced.
@@ -323,32 +392,86 @@ pub struct StaffFilter {
 #[derive(Debug, Clone)]
 pub struct ComplaintRow {
     pub complaint_id: i64,
-    pub tracking_number: String,
-    pub village_code: String,
+    pub tracking_number: TrackingNumber,
+    pub village_code: VillageCode,
     pub category_code: String,
     pub category_name: String,
     pub content: String,
-    pub openid: String,
+    pub openid: OpenId,
     pub anonymous: bool,
     pub complainant_name: Option<String>,
     pub complainant_phone: Option<String>,
-    pub status: String,
+    pub status: ComplaintStatus,
     pub received_at: DateTime<Utc>,
     pub current_due: Option<DateTime<Utc>>,
     pub conclude_due: Option<DateTime<Utc>>,
     pub extended: bool,
-    pub satisfaction: Option<String>,
+    pub satisfaction: Option<Satisfaction>,
     pub assigned_unit: Option<String>,
     pub concluded_at: Option<DateTime<Utc>>,
 }
 
-/// `query_as!` into [`ComplaintRow`]: the columns and the join are written here once,
+/// A complaint's columns as Postgres returns them, before they are read back.
+struct StoredComplaint {
+    complaint_id: i64,
+    tracking_number: String,
+    village_code: String,
+    category_code: String,
+    category_name: String,
+    content: String,
+    openid: String,
+    anonymous: bool,
+    complainant_name: Option<String>,
+    complainant_phone: Option<String>,
+    status: String,
+    received_at: DateTime<Utc>,
+    current_due: Option<DateTime<Utc>>,
+    conclude_due: Option<DateTime<Utc>>,
+    extended: bool,
+    satisfaction: Option<String>,
+    assigned_unit: Option<String>,
+    concluded_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<StoredComplaint> for ComplaintRow {
+    type Error = sqlx::Error;
+
+    fn try_from(r: StoredComplaint) -> Result<ComplaintRow, sqlx::Error> {
+        let row = Row::Complaint(r.complaint_id);
+        Ok(ComplaintRow {
+            complaint_id: r.complaint_id,
+            tracking_number: tracking_number(row, &r.tracking_number)?,
+            village_code: village(row, &r.village_code)?,
+            category_code: r.category_code,
+            category_name: r.category_name,
+            content: r.content,
+            openid: openid(row, &r.openid)?,
+            anonymous: r.anonymous,
+            complainant_name: r.complainant_name,
+            complainant_phone: r.complainant_phone,
+            status: status(row, &r.status)?,
+            received_at: r.received_at,
+            current_due: r.current_due,
+            conclude_due: r.conclude_due,
+            extended: r.extended,
+            satisfaction: satisfaction(row, r.satisfaction.as_deref())?,
+            assigned_unit: r.assigned_unit,
+            concluded_at: r.concluded_at,
+        })
+    }
+}
+
+fn read_back(rows: Vec<StoredComplaint>) -> Result<Vec<ComplaintRow>, sqlx::Error> {
+    rows.into_iter().map(ComplaintRow::try_from).collect()
+}
+
+/// `query_as!` into [`StoredComplaint`]: the columns and the join are written here once,
 /// each caller adds its `WHERE …` (sqlx's macros take `"…" + "…"` literals, not
 /// constants, so a `macro_rules!` is how the text is shared and still checked).
 macro_rules! select_complaints {
     ($tail:literal $(, $arg:expr)* $(,)?) => {
         sqlx::query_as!(
-            ComplaintRow,
+            StoredComplaint,
             r#"SELECT c.complaint_id, c.tracking_number, c.village_code, c.category_code,
                       k.name AS category_name, c.content, c.openid, c.anonymous,
                       c.complainant_name, c.complainant_phone, c.status, c.received_at,
@@ -389,12 +512,15 @@ pub async fn list_for_staff(
     )
     .fetch_all(pool)
     .await
+    .and_then(read_back)
 }
 
 pub async fn find(pool: &PgPool, complaint_id: i64) -> Result<Option<ComplaintRow>, sqlx::Error> {
     select_complaints!("WHERE c.complaint_id = $1", complaint_id)
         .fetch_optional(pool)
-        .await
+        .await?
+        .map(ComplaintRow::try_from)
+        .transpose()
 }
 
 pub async fn find_by_tracking_number(
@@ -403,63 +529,101 @@ pub async fn find_by_tracking_number(
 ) -> Result<Option<ComplaintRow>, sqlx::Error> {
     select_complaints!("WHERE c.tracking_number = $1", tracking.as_str())
         .fetch_optional(pool)
-        .await
+        .await?
+        .map(ComplaintRow::try_from)
+        .transpose()
 }
 
 /// A follower's own complaints, newest first.
 pub async fn list_for_openid(
     pool: &PgPool,
-    openid: &str,
+    openid: &OpenId,
     limit: i64,
 ) -> Result<Vec<ComplaintRow>, sqlx::Error> {
     select_complaints!(
         r#"WHERE c.openid = $1
            ORDER BY c.complaint_id DESC
            LIMIT $2"#,
-        openid,
+        openid.as_str(),
         limit
     )
     .fetch_all(pool)
     .await
+    .and_then(read_back)
 }
 
-/// One line of a complaint's timeline as stored.
+/// One line of a complaint's timeline.
 #[derive(Debug, Clone)]
 pub struct EventRow {
-    pub event: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub actor: String,
+    pub event: Event,
+    pub from_status: Option<ComplaintStatus>,
+    pub to_status: ComplaintStatus,
+    pub actor: Actor,
     pub public_note: String,
     pub internal_note: String,
     pub created_at: DateTime<Utc>,
 }
 
 pub async fn events(pool: &PgPool, complaint_id: i64) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as!(
-        EventRow,
-        "SELECT event, from_status, to_status, actor, public_note, internal_note, created_at
+    let rows = sqlx::query!(
+        "SELECT complaint_event_id, event, from_status, to_status, actor, public_note,
+                internal_note, created_at
          FROM complaint_events WHERE complaint_id = $1 ORDER BY complaint_event_id",
         complaint_id
     )
     .fetch_all(pool)
-    .await
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let row = Row::TimelineLine {
+                complaint: complaint_id,
+                line: r.complaint_event_id,
+            };
+            Ok(EventRow {
+                event: column(
+                    row,
+                    "event",
+                    Event::parse(&r.event).ok_or_else(|| format!("`{}` is no event", r.event)),
+                )?,
+                from_status: r
+                    .from_status
+                    .as_deref()
+                    .map(|s| status(row, s))
+                    .transpose()?,
+                to_status: status(row, &r.to_status)?,
+                actor: column(
+                    row,
+                    "actor",
+                    Actor::parse(&r.actor).ok_or_else(|| format!("`{}` is no actor", r.actor)),
+                )?,
+                public_note: r.public_note,
+                internal_note: r.internal_note,
+                created_at: r.created_at,
+            })
+        })
+        .collect()
 }
 
-/// A stored photo: (content type, bytes).
+/// A photo as stored: already re-encoded, so safe to send as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPhoto {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 pub async fn photo(
     pool: &PgPool,
     complaint_id: i64,
     position: i16,
-) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
-    let row = sqlx::query!(
+) -> Result<Option<StoredPhoto>, sqlx::Error> {
+    sqlx::query_as!(
+        StoredPhoto,
         "SELECT content_type, bytes FROM complaint_photos WHERE complaint_id = $1 AND position = $2",
         complaint_id,
         position
     )
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| (r.content_type, r.bytes)))
+    .await
 }
 
 pub async fn photo_count(pool: &PgPool, complaint_id: i64) -> Result<i64, sqlx::Error> {
@@ -471,14 +635,24 @@ pub async fn photo_count(pool: &PgPool, complaint_id: i64) -> Result<i64, sqlx::
     .await
 }
 
+/// One month of a village's complaints: counts only, never a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthCount {
+    /// `YYYY-MM` in Asia/Shanghai.
+    pub month: String,
+    pub received: i64,
+    pub concluded: i64,
+}
+
 /// Complaints about a village received and concluded per month (Asia/Shanghai), newest
-/// month first: counts only, never a person.
+/// month first.
 pub async fn monthly_counts(
     pool: &PgPool,
-    village_code: &str,
+    village: &VillageCode,
     months: i32,
-) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
-    let rows = sqlx::query!(
+) -> Result<Vec<MonthCount>, sqlx::Error> {
+    sqlx::query_as!(
+        MonthCount,
         r#"WITH m AS (
                SELECT to_char(date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')
                               - make_interval(months => g), 'YYYY-MM') AS month
@@ -490,15 +664,11 @@ pub async fn monthly_counts(
                   (SELECT count(*) FROM complaints c WHERE c.village_code = $1
                      AND to_char(c.concluded_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') = m.month) AS "concluded!"
            FROM m ORDER BY m.month DESC"#,
-        village_code,
+        village.as_str(),
         months
     )
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.month, r.received, r.concluded))
-        .collect())
+    .await
 }
 
 /// Complaints answered: concluded at least once (已办结, and 已评价 after it).

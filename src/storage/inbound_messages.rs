@@ -1,5 +1,5 @@
 //! The `inbound_messages` table: what followers wrote, for later analysis. Written in
-//! batches (see `wechat::message_log`), each batch in one transaction with the
+//! batches (see `wechat::webhook::message_log`), each batch in one transaction with the
 //! followers' last-seen times.
 
 use chrono::{DateTime, Utc};

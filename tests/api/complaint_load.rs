@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use sunvillage::auth::follower::{SESSION_COOKIE, Sessions};
 use sunvillage::domain::OpenId;
-use sunvillage::session::{SESSION_COOKIE, Sessions};
-use sunvillage::wechat_api::WechatApi;
+use sunvillage::wechat::api::WechatApi;
 use tokio::sync::Semaphore;
 
 use crate::complaint_pages::{GOOD, complaint_templates, hidden};

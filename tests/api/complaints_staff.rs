@@ -3,14 +3,14 @@
 
 use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
-use sunvillage::complaints::{self, SubmitError, Submitted};
 use sunvillage::domain::OpenId;
 use sunvillage::domain::VillageCode;
 use sunvillage::domain::complaint::{Complainant, MobileNumber, NewComplaint};
 use sunvillage::domain::staff::{Staff, StaffRole};
 use sunvillage::routes::staff::auth::{new_token, token_digest};
+use sunvillage::services::complaints::{self, SubmitError, Submitted};
 use sunvillage::storage;
-use sunvillage::wechat_api::template::Templates;
+use sunvillage::wechat::api::template::Templates;
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, spawn_app};
@@ -122,7 +122,7 @@ async fn a_handler_accepts_assigns_concludes_and_the_timeline_holds_every_step()
     let app = spawn_app().await;
     let token = staff_token(&app, "李四", StaffRole::Handler).await;
     let c = submit_as(&app, OPENID, named(), 0).await;
-    assert!(c.tracking_number.starts_with("XY-"));
+    assert!(c.tracking_number.as_str().starts_with("XY-"));
     let base = format!("/api/staff/complaints/{}", c.complaint_id);
 
     let (status, body) = post(
@@ -626,5 +626,43 @@ async fn tracking_numbers_count_up_within_a_day() {
     let a = submit_as(&app, OPENID, named(), 0).await;
     let b = submit_as(&app, OPENID, Complainant::Anonymous, 0).await;
     let seq = |t: &str| t.rsplit('-').next().unwrap().parse::<u32>().unwrap();
-    assert_eq!(seq(&b.tracking_number), seq(&a.tracking_number) + 1);
+    assert_eq!(
+        seq(b.tracking_number.as_str()),
+        seq(a.tracking_number.as_str()) + 1
+    );
+}
+
+#[tokio::test]
+async fn a_stored_value_that_does_not_read_back_is_an_error_naming_its_row() {
+    let app = spawn_app().await;
+    let token = staff_token(&app, "李四", StaffRole::Handler).await;
+    let c = submit_as(&app, OPENID, named(), 0).await;
+    let id = c.complaint_id;
+
+    // A hand edit leaves a timeline line with an actor nobody writes.
+    sqlx::query("UPDATE complaint_events SET actor = 'robot' WHERE complaint_id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let err = storage::complaints::events(&app.pool, id)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("actor of timeline line"), "{err}");
+    assert!(err.contains(&format!("of complaint {id}")), "{err}");
+    let (status, _) = get(&app, &token, &format!("/api/staff/complaints/{id}")).await;
+    assert_eq!(status, 500, "no made-up actor is shown");
+
+    // And a complaint whose openid no longer parses.
+    sqlx::query("UPDATE complaints SET openid = 'not an openid' WHERE complaint_id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let err = storage::complaints::find(&app.pool, id)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("openid of complaint {id}")), "{err}");
 }

@@ -1,7 +1,7 @@
 //! `GET /api/jssdk/config`: a wx.config signature for a page of this site, with the
 //! jsapi_ticket fetched once and cached like the access_token.
 
-use sunvillage::wechat_api::jssdk;
+use sunvillage::wechat::api::jssdk;
 
 use crate::fake_wechat::FakeWechat;
 use crate::helpers::spawn_app_with_wechat;

@@ -9,7 +9,7 @@ use serde_json::json;
 use sunvillage::configuration::WechatMode;
 use sunvillage::domain::staff::{Staff, StaffRole};
 use sunvillage::routes::staff::auth::{new_token, token_digest};
-use sunvillage::wechat::simulate;
+use sunvillage::wechat::webhook::simulate;
 
 use crate::complaint_pages::{hidden, phone_photo};
 use crate::complaints_staff::WANGGANG;

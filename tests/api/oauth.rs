@@ -3,8 +3,8 @@
 //! in with a signed HttpOnly cookie.
 
 use actix_web::{App, HttpResponse, test, web};
-use sunvillage::session::{FollowerSession, Sessions};
-use sunvillage::wechat_api::WechatApi;
+use sunvillage::auth::follower::{FollowerSession, Sessions};
+use sunvillage::wechat::api::WechatApi;
 
 use crate::fake_wechat::FakeWechat;
 use crate::helpers::{TestApp, spawn_app_with_wechat};

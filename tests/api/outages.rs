@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use sunvillage::configuration::WechatMode;
-use sunvillage::wechat::handlers::SORRY;
+use sunvillage::wechat::webhook::handlers::SORRY;
 
 use crate::complaint_pages::{Browser, GOOD, complaint_templates, hidden};
 use crate::complaints_staff::WANGGANG;

@@ -9,10 +9,10 @@ use sqlx::PgPool;
 use sunvillage::configuration::{Settings, TemplateSettings};
 use sunvillage::domain::OpenId;
 use sunvillage::domain::notification::TemplateJobStatus;
-use sunvillage::outbox_worker::{self, Backoff, ExecutionOutcome};
 use sunvillage::storage::outbox::{self, OutboxId};
-use sunvillage::wechat_api::WechatApi;
-use sunvillage::wechat_api::template::Templates;
+use sunvillage::wechat::api::WechatApi;
+use sunvillage::wechat::api::template::Templates;
+use sunvillage::workers::outbox::{self as outbox_worker, Backoff, ExecutionOutcome};
 use tokio_util::sync::CancellationToken;
 
 use crate::fake_wechat::FakeWechat;

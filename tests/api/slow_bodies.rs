@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
+use sunvillage::auth::follower::{SESSION_COOKIE, Sessions};
 use sunvillage::configuration::WechatMode;
 use sunvillage::domain::OpenId;
-use sunvillage::session::{SESSION_COOKIE, Sessions};
-use sunvillage::wechat::simulate;
-use sunvillage::wechat_api::WechatApi;
+use sunvillage::wechat::api::WechatApi;
+use sunvillage::wechat::webhook::simulate;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -5,9 +5,9 @@ use std::time::Duration;
 use sunvillage::configuration::WechatMode;
 use sunvillage::domain::OpenId;
 use sunvillage::storage::{followers, inbound_messages};
-use sunvillage::wechat::dedup::{self, Answer, DedupKey};
-use sunvillage::wechat::inbound;
-use sunvillage::wechat::reply::Reply;
+use sunvillage::wechat::webhook::dedup::{self, Answer, DedupKey};
+use sunvillage::wechat::webhook::inbound;
+use sunvillage::wechat::webhook::reply::Reply;
 
 use crate::helpers::spawn_app_with;
 use crate::wechat_support::{decode, event, text, text_of};

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use sunvillage::configuration::WechatMode;
-use sunvillage::wechat::signature::sign;
-use sunvillage::wechat::xml;
+use sunvillage::wechat::webhook::signature::sign;
+use sunvillage::wechat::webhook::xml;
 
 use crate::helpers::spawn_app_with;
 use crate::wechat_support::{now, text};

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use serde_json::json;
 use sunvillage::domain::menu::HandledKeys;
-use sunvillage::wechat_api::WechatApi;
-use sunvillage::wechat_api::menu::{self, MenuFileError, PushError};
-use sunvillage::wechat_api::token::MemoryTokenStore;
+use sunvillage::wechat::api::WechatApi;
+use sunvillage::wechat::api::menu::{self, MenuFileError, PushError};
+use sunvillage::wechat::api::token::MemoryTokenStore;
 
 use crate::fake_wechat::FakeWechat;
 use crate::helpers::{REDIS_URL, test_settings, unique_name};

@@ -7,9 +7,9 @@ use sunvillage::configuration::WechatMode;
 use sunvillage::domain::OpenId;
 use sunvillage::storage::followers;
 use sunvillage::storage::inbound_messages::{self, TextKind};
-use sunvillage::wechat::dedup::DedupKey;
-use sunvillage::wechat::inbound;
-use sunvillage::wechat::simulate::{self, Simulated};
+use sunvillage::wechat::webhook::dedup::DedupKey;
+use sunvillage::wechat::webhook::inbound;
+use sunvillage::wechat::webhook::simulate::{self, Simulated};
 
 use crate::helpers::spawn_app_with;
 use crate::wechat_support::{event, fresh_msg_id, now, text};

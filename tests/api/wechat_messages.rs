@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use sunvillage::configuration::WechatMode;
-use sunvillage::wechat::simulate::{self, Simulated};
+use sunvillage::wechat::webhook::simulate::{self, Simulated};
 
 use crate::helpers::{TestApp, spawn_app};
 use crate::wechat_support::{article_of, event, fresh_msg_id, now, text, text_of};

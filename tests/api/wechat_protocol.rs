@@ -3,9 +3,9 @@
 
 use sunvillage::configuration::WechatMode;
 use sunvillage::storage::{followers, inbound_messages};
-use sunvillage::wechat::crypto::Cipher;
-use sunvillage::wechat::signature::sign;
-use sunvillage::wechat::xml;
+use sunvillage::wechat::webhook::crypto::Cipher;
+use sunvillage::wechat::webhook::signature::sign;
+use sunvillage::wechat::webhook::xml;
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::wechat_support::{article_of, decode, now, text};

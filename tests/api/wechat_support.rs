@@ -4,8 +4,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sunvillage::configuration::WechatMode;
-use sunvillage::wechat::simulate::{self, Simulated};
-use sunvillage::wechat::xml::{self, Fields};
+use sunvillage::wechat::webhook::simulate::{self, Simulated};
+use sunvillage::wechat::webhook::xml::{self, Fields};
 
 use crate::helpers::TestApp;
 

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use sunvillage::configuration::TokenEndpoint;
 use sunvillage::kv::Kv;
-use sunvillage::wechat_api::token::{MemoryTokenStore, RedisTokenStore, TokenStore};
-use sunvillage::wechat_api::{ApiError, ErrCode, RetryPolicy, WechatApi};
+use sunvillage::wechat::api::token::{MemoryTokenStore, RedisTokenStore, TokenStore};
+use sunvillage::wechat::api::{ApiError, ErrCode, RetryPolicy, WechatApi};
 
 use crate::fake_wechat::{APP_SECRET, FakeWechat};
 use crate::helpers::{REDIS_URL, test_settings, unique_name};
@@ -149,7 +149,7 @@ async fn a_token_rejected_again_after_the_refresh_is_reported_not_retried_foreve
 async fn the_redis_store_invalidates_only_the_failing_token() {
     let prefix = format!("{}:", unique_name("svt"));
     let store = redis_store(&prefix);
-    let fresh = sunvillage::wechat_api::token::Cached::issued("NEW".into(), 7200);
+    let fresh = sunvillage::wechat::api::token::Cached::issued("NEW".into(), 7200);
     store.put("app:access_token", &fresh).await.unwrap();
 
     assert!(

@@ -128,11 +128,12 @@ impl Satisfaction {
     }
 }
 
-/// Who acts. Which staff member may act on which complaint is the staff issue's single
-/// authorisation check; here only the kind of actor matters.
+/// Which kind of actor acts: all the rules look at. Which staff member may act on which
+/// complaint is the staff side's authorisation check; who it was is the timeline's
+/// [`super::timeline::Actor`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Actor {
+pub enum ActorKind {
     Staff,
     Complainant,
 }
@@ -163,10 +164,10 @@ impl Action {
     }
 
     /// The one kind of actor allowed to take this action.
-    pub fn actor(&self) -> Actor {
+    pub fn actor(&self) -> ActorKind {
         match self {
-            Action::Rate(_) | Action::RequestReview { .. } => Actor::Complainant,
-            _ => Actor::Staff,
+            Action::Rate(_) | Action::RequestReview { .. } => ActorKind::Complainant,
+            _ => ActorKind::Staff,
         }
     }
 
@@ -346,8 +347,11 @@ pub enum TransitionError {
         action: &'static str,
         from: ComplaintStatus,
     },
-    #[error("only {} may {action}", match actor { Actor::Staff => "staff", Actor::Complainant => "the complainant" })]
-    WrongActor { action: &'static str, actor: Actor },
+    #[error("only {} may {action}", match actor { ActorKind::Staff => "staff", ActorKind::Complainant => "the complainant" })]
+    WrongActor {
+        action: &'static str,
+        actor: ActorKind,
+    },
     #[error("{0}")]
     Invalid(String),
     #[error("the conclusion deadline was already extended once")]
@@ -374,7 +378,7 @@ fn required(what: &str, text: &str, max: usize) -> Result<String, TransitionErro
 /// Applies `action` by `actor` at `now`, or says why it is not allowed.
 pub fn apply(
     state: &ComplaintState,
-    actor: Actor,
+    actor: ActorKind,
     action: &Action,
     now: DateTime<Utc>,
 ) -> Result<Effect, TransitionError> {
@@ -475,7 +479,7 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    fn step(state: &ComplaintState, actor: Actor, action: Action, days: i64) -> ComplaintState {
+    fn step(state: &ComplaintState, actor: ActorKind, action: Action, days: i64) -> ComplaintState {
         apply(state, actor, &action, t0() + TimeDelta::days(days))
             .unwrap()
             .state
@@ -483,10 +487,10 @@ mod tests {
 
     fn concluded() -> ComplaintState {
         let s = ComplaintState::received(t0());
-        let s = step(&s, Actor::Staff, Action::Accept, 1);
+        let s = step(&s, ActorKind::Staff, Action::Accept, 1);
         let s = step(
             &s,
-            Actor::Staff,
+            ActorKind::Staff,
             Action::Assign {
                 unit: "青山镇".into(),
                 note: String::new(),
@@ -495,7 +499,7 @@ mod tests {
         );
         step(
             &s,
-            Actor::Staff,
+            ActorKind::Staff,
             Action::Conclude {
                 reply: "已整改".into(),
             },
@@ -508,14 +512,14 @@ mod tests {
         let s = ComplaintState::received(t0());
         assert_eq!(s.status, ComplaintStatus::Pending);
         assert!(s.deadlines.accept_due.is_some());
-        let s = step(&s, Actor::Staff, Action::Accept, 1);
+        let s = step(&s, ActorKind::Staff, Action::Accept, 1);
         assert_eq!(s.status, ComplaintStatus::Accepted);
         assert!(s.deadlines.conclude_due.is_some());
         let s = concluded();
         assert_eq!(s.status, ComplaintStatus::Concluded);
         let s = step(
             &s,
-            Actor::Complainant,
+            ActorKind::Complainant,
             Action::Rate(Satisfaction::Satisfied),
             11,
         );
@@ -566,7 +570,7 @@ mod tests {
         assert!(matches!(
             apply(
                 &s,
-                Actor::Staff,
+                ActorKind::Staff,
                 &Action::Rate(Satisfaction::Satisfied),
                 t0()
             ),
@@ -574,7 +578,7 @@ mod tests {
         ));
         let s = ComplaintState::received(t0());
         assert!(matches!(
-            apply(&s, Actor::Complainant, &Action::Accept, t0()),
+            apply(&s, ActorKind::Complainant, &Action::Accept, t0()),
             Err(TransitionError::WrongActor { .. })
         ));
     }
@@ -585,7 +589,7 @@ mod tests {
         assert!(matches!(
             apply(
                 &s,
-                Actor::Staff,
+                ActorKind::Staff,
                 &Action::Reject {
                     reason: "  ".into()
                 },
@@ -593,11 +597,11 @@ mod tests {
             ),
             Err(TransitionError::Invalid(_))
         ));
-        let s = step(&s, Actor::Staff, Action::Accept, 0);
+        let s = step(&s, ActorKind::Staff, Action::Accept, 0);
         assert!(matches!(
             apply(
                 &s,
-                Actor::Staff,
+                ActorKind::Staff,
                 &Action::Assign {
                     unit: String::new(),
                     note: String::new()
@@ -612,7 +616,7 @@ mod tests {
     fn the_conclusion_deadline_extends_once_by_at_most_thirty_days() {
         let s = step(
             &ComplaintState::received(t0()),
-            Actor::Staff,
+            ActorKind::Staff,
             Action::Accept,
             0,
         );
@@ -621,7 +625,7 @@ mod tests {
             assert!(matches!(
                 apply(
                     &s,
-                    Actor::Staff,
+                    ActorKind::Staff,
                     &Action::Extend {
                         days,
                         reason: "需要实地核查".into()
@@ -634,7 +638,7 @@ mod tests {
         assert!(matches!(
             apply(
                 &s,
-                Actor::Staff,
+                ActorKind::Staff,
                 &Action::Extend {
                     days: 30,
                     reason: String::new()
@@ -645,7 +649,7 @@ mod tests {
         ));
         let e = step(
             &s,
-            Actor::Staff,
+            ActorKind::Staff,
             Action::Extend {
                 days: 30,
                 reason: "需要实地核查".into(),
@@ -660,7 +664,7 @@ mod tests {
         assert_eq!(
             apply(
                 &e,
-                Actor::Staff,
+                ActorKind::Staff,
                 &Action::Extend {
                     days: 5,
                     reason: "再延".into()
@@ -675,13 +679,13 @@ mod tests {
     fn not_satisfied_within_thirty_days_opens_one_review() {
         let s = step(
             &concluded(),
-            Actor::Complainant,
+            ActorKind::Complainant,
             Action::Rate(Satisfaction::NotSatisfied),
             12,
         );
         let r = step(
             &s,
-            Actor::Complainant,
+            ActorKind::Complainant,
             Action::RequestReview {
                 reason: "问题未解决".into(),
             },
@@ -691,7 +695,7 @@ mod tests {
         assert!(r.deadlines.review_due.is_some());
         let again = step(
             &r,
-            Actor::Staff,
+            ActorKind::Staff,
             Action::Conclude {
                 reply: "复查后已解决".into(),
             },
@@ -700,14 +704,14 @@ mod tests {
         assert_eq!(again.status, ComplaintStatus::Concluded);
         let rated = step(
             &again,
-            Actor::Complainant,
+            ActorKind::Complainant,
             Action::Rate(Satisfaction::NotSatisfied),
             31,
         );
         assert_eq!(
             apply(
                 &rated,
-                Actor::Complainant,
+                ActorKind::Complainant,
                 &Action::RequestReview { reason: "x".into() },
                 t0() + TimeDelta::days(32)
             ),
@@ -719,14 +723,14 @@ mod tests {
     fn no_review_after_a_good_rating_or_after_thirty_days() {
         let happy = step(
             &concluded(),
-            Actor::Complainant,
+            ActorKind::Complainant,
             Action::Rate(Satisfaction::Satisfied),
             12,
         );
         assert_eq!(
             apply(
                 &happy,
-                Actor::Complainant,
+                ActorKind::Complainant,
                 &Action::RequestReview { reason: "x".into() },
                 t0() + TimeDelta::days(13)
             ),
@@ -734,7 +738,7 @@ mod tests {
         );
         let unhappy = step(
             &concluded(),
-            Actor::Complainant,
+            ActorKind::Complainant,
             Action::Rate(Satisfaction::NotSatisfied),
             12,
         );
@@ -742,7 +746,7 @@ mod tests {
         assert_eq!(
             apply(
                 &unhappy,
-                Actor::Complainant,
+                ActorKind::Complainant,
                 &Action::RequestReview { reason: "x".into() },
                 t0() + TimeDelta::days(41)
             ),

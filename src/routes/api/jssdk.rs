@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::configuration::Settings;
 use crate::routes::error::JsonError;
-use crate::wechat_api::WechatApi;
+use crate::wechat::api::WechatApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/jssdk/config", web::get().to(config));

@@ -1,5 +1,5 @@
 //! `GET /d/{id}`: one disclosure with everything it says, its attachments and its
-//! version history (views counted in memory, see `view_counter`);
+//! version history (views counted in memory, see `workers::view_counter`);
 //! `GET /d/{id}/files/{file}`: an attachment. Also the list line every list page uses.
 
 use actix_web::http::header::{
@@ -17,7 +17,7 @@ use crate::domain::{DisclosureStatus, RegionLevel, VillageCode};
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
 use crate::storage::{self, disclosures::DisclosureSummary};
-use crate::view_counter::ViewCounter;
+use crate::workers::view_counter::ViewCounter;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/d/{id}", get().to(detail))

@@ -150,13 +150,13 @@ async fn village(
             },
         })
         .collect();
-    let months = storage::complaints::monthly_counts(&pool, code.as_str(), COMPLAINT_MONTHS)
+    let months = storage::complaints::monthly_counts(&pool, &code, COMPLAINT_MONTHS)
         .await?
         .into_iter()
-        .map(|(month, received, concluded)| MonthRow {
-            month: month_label(&month),
-            received: count(received),
-            concluded: count(concluded),
+        .map(|m| MonthRow {
+            month: month_label(&m.month),
+            received: count(m.received),
+            concluded: count(m.concluded),
         })
         .collect();
     let name = hit.display_name.clone();

@@ -6,17 +6,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use crate::complaints::{self, ActError, ActingAs};
 use crate::domain::RegionCode;
 use crate::domain::china_time;
 use crate::domain::complaint::deadline::DeadlineState;
-use crate::domain::complaint::{Action, ComplaintStatus};
+use crate::domain::complaint::{Action, ComplaintStatus, Satisfaction};
 use crate::domain::staff::{IdentityView, Staff};
 use crate::region_index::SearchIndex;
 use crate::routes::error::JsonError;
+use crate::services::complaints::{self, ActError, ActingAs};
 use crate::storage;
 use crate::storage::complaints::{ComplaintRow, EventRow, StaffFilter};
-use crate::wechat_api::template::Templates;
+use crate::wechat::api::template::Templates;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/complaints", web::get().to(list))
@@ -52,7 +52,7 @@ struct ComplaintJson {
     village: Place,
     category: Place,
     content: String,
-    status: String,
+    status: &'static str,
     status_label: &'static str,
     received_at: DateTime<Utc>,
     due_at: Option<DateTime<Utc>>,
@@ -60,7 +60,7 @@ struct ComplaintJson {
     deadline_label: Option<&'static str>,
     extended: bool,
     assigned_unit: Option<String>,
-    satisfaction: Option<String>,
+    satisfaction: Option<&'static str>,
     anonymous: bool,
     /// Absent unless the reader's role may see who complained.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,11 +73,7 @@ fn to_json(
     index: &SearchIndex,
     now: DateTime<Utc>,
 ) -> ComplaintJson {
-    let status = ComplaintStatus::parse(&row.status);
-    let village_name = RegionCode::parse(&row.village_code)
-        .ok()
-        .and_then(|c| index.current().get(&c))
-        .map_or_else(|| row.village_code.clone(), |h| h.full_name());
+    let village_name = index.current().full_name(&row.village_code);
     let deadline_state = row.current_due.map(|due| DeadlineState::of(due, now));
     let complainant = match staff.role.identity_view(row.anonymous) {
         IdentityView::Hidden => None,
@@ -89,14 +85,14 @@ fn to_json(
         IdentityView::Full => Some(Complainant {
             name: row.complainant_name,
             phone: row.complainant_phone,
-            openid: Some(row.openid),
+            openid: Some(row.openid.as_str().to_owned()),
         }),
     };
     ComplaintJson {
         id: row.complaint_id,
-        tracking_number: row.tracking_number,
+        tracking_number: row.tracking_number.to_string(),
         village: Place {
-            code: row.village_code,
+            code: row.village_code.to_string(),
             name: village_name,
         },
         category: Place {
@@ -104,15 +100,15 @@ fn to_json(
             name: row.category_name,
         },
         content: row.content,
-        status_label: status.map_or("?", ComplaintStatus::label),
-        status: row.status,
+        status_label: row.status.label(),
+        status: row.status.as_str(),
         received_at: row.received_at,
         due_at: row.current_due,
         deadline_label: deadline_state.map(DeadlineState::label),
         deadline_state,
         extended: row.extended,
         assigned_unit: row.assigned_unit,
-        satisfaction: row.satisfaction,
+        satisfaction: row.satisfaction.map(Satisfaction::as_str),
         anonymous: row.anonymous,
         complainant,
     }
@@ -201,9 +197,9 @@ async fn list(
 
 #[derive(Serialize)]
 struct EventJson {
-    event: String,
-    from_status: Option<String>,
-    to_status: String,
+    event: &'static str,
+    from_status: Option<&'static str>,
+    to_status: &'static str,
     actor: String,
     public_note: String,
     internal_note: String,
@@ -213,10 +209,10 @@ struct EventJson {
 impl From<EventRow> for EventJson {
     fn from(e: EventRow) -> EventJson {
         EventJson {
-            event: e.event,
-            from_status: e.from_status,
-            to_status: e.to_status,
-            actor: e.actor,
+            event: e.event.as_str(),
+            from_status: e.from_status.map(ComplaintStatus::as_str),
+            to_status: e.to_status.as_str(),
+            actor: e.actor.to_string(),
             public_note: e.public_note,
             internal_note: e.internal_note,
             at: e.created_at,
@@ -380,15 +376,15 @@ async fn photo(
 ) -> Result<HttpResponse, JsonError> {
     let (id, position) = path.into_inner();
     visible(&pool, &staff, id).await?;
-    let (content_type, bytes) = storage::complaints::photo(&pool, id, position)
+    let photo = storage::complaints::photo(&pool, id, position)
         .await?
         .ok_or_else(|| JsonError::not_found("no such photo"))?;
     Ok(HttpResponse::Ok()
-        .content_type(content_type)
+        .content_type(photo.content_type)
         .insert_header(("Cache-Control", "private, no-store"))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Content-Disposition", "inline"))
-        .body(bytes))
+        .body(photo.bytes))
 }
 
 /// The complaint, if this member of staff may see it; otherwise it does not exist.

@@ -10,15 +10,15 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{Services, owned, status_class, status_label, village_name, when};
-use crate::complaints::{self, ActError, ActingAs};
+use super::{Services, owned, status_class, when};
+use crate::auth::csrf::TokenError;
+use crate::auth::follower::FollowerSession;
 use crate::domain::complaint::{
-    Action, ComplaintStatus, DeadlineState, Event, Satisfaction, TransitionError,
+    Action, ComplaintStatus, DeadlineState, Satisfaction, TrackingNumber, TransitionError,
 };
-use crate::form_token::TokenError;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout, date, paragraphs};
-use crate::session::FollowerSession;
+use crate::services::complaints::{self, ActError, ActingAs};
 use crate::storage;
 
 pub struct Step {
@@ -65,7 +65,7 @@ pub struct DetailQuery {
     done: Option<String>,
 }
 
-fn purpose(action: &str, tracking: &str) -> String {
+fn purpose(action: &str, tracking: &TrackingNumber) -> String {
     format!("{action}:{tracking}")
 }
 
@@ -96,13 +96,11 @@ async fn render(
     let steps = storage::complaints::events(pool, row.complaint_id)
         .await?
         .into_iter()
-        .filter_map(|e| {
-            let event = Event::parse(&e.event)?;
-            event.is_public().then(|| Step {
-                when: when(e.created_at),
-                label: event.label(),
-                note: e.public_note,
-            })
+        .filter(|e| e.event.is_public())
+        .map(|e| Step {
+            when: when(e.created_at),
+            label: e.event.label(),
+            note: e.public_note,
         })
         .collect();
     let photos = storage::complaints::photo_count(pool, row.complaint_id).await?;
@@ -120,16 +118,16 @@ async fn render(
                     Crumb::new("首页", "/"),
                     Crumb::new("我的投诉", "/complaints/mine"),
                 ],
-                tracking.clone(),
+                tracking.to_string(),
             ),
-        village: village_name(index, &row.village_code),
+        village: index.current().full_name(&row.village_code),
         category: row.category_name.clone(),
         content: paragraphs(&row.content),
         anonymous: row.anonymous,
         name: row.complainant_name.clone(),
         phone: row.complainant_phone.clone(),
-        status: status_label(&row.status),
-        status_class: status_class(&row.status),
+        status: row.status.label(),
+        status_class: status_class(row.status),
         due: due.map(date),
         overdue: due.is_some_and(|d| DeadlineState::of(d, now) == DeadlineState::Overdue),
         received: when(row.received_at),
@@ -137,11 +135,7 @@ async fn render(
         photos: (1..=photos)
             .map(|n| format!("/complaints/{tracking}/photos/{n}"))
             .collect(),
-        satisfaction: row
-            .satisfaction
-            .as_deref()
-            .and_then(Satisfaction::parse)
-            .map(Satisfaction::label),
+        satisfaction: row.satisfaction.map(Satisfaction::label),
         can_rate: state.status == ComplaintStatus::Concluded,
         can_review: state.review_available(now).is_ok(),
         ratings: Satisfaction::ALL
@@ -155,7 +149,7 @@ async fn render(
         review_csrf: forms.issue(session.openid(), &purpose("review", &tracking)),
         banner,
         just_submitted,
-        tracking_number: tracking,
+        tracking_number: tracking.to_string(),
     };
     site.render_private(status, &page)
 }
@@ -200,14 +194,14 @@ pub async fn photo(
 ) -> Result<HttpResponse, PageError> {
     let (raw, n) = path.into_inner();
     let row = owned(&s.pool, &raw, session.openid()).await?;
-    let (content_type, bytes) = storage::complaints::photo(&s.pool, row.complaint_id, n)
+    let photo = storage::complaints::photo(&s.pool, row.complaint_id, n)
         .await?
         .ok_or_else(|| PageError::not_found("没有这张照片。"))?;
     Ok(HttpResponse::Ok()
-        .content_type(content_type)
+        .content_type(photo.content_type)
         .insert_header(("Cache-Control", "private, no-store"))
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(bytes))
+        .body(photo.bytes))
 }
 
 #[derive(Deserialize)]
@@ -261,7 +255,7 @@ async fn act(
                 banner: Some("这个页面打开的时间太久了，为了安全请再点一次。".to_owned()),
                 just_submitted: false,
             };
-            return render(&s, &session, &tracking, shown).await;
+            return render(&s, &session, tracking.as_str(), shown).await;
         }
     }
     let acting = ActingAs::Complainant(session.openid());
@@ -285,7 +279,7 @@ async fn act(
                 banner: Some(refusal(&e)),
                 just_submitted: false,
             };
-            render(&s, &session, &tracking, shown).await
+            render(&s, &session, tracking.as_str(), shown).await
         }
         Err(ActError::NotFound | ActError::Forbidden) => {
             Err(PageError::not_found("没有这条投诉。"))

@@ -14,14 +14,14 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::{Services, upload};
-use crate::complaints::{self, SubmitError};
+use crate::auth::csrf::TokenError;
+use crate::auth::follower::FollowerSession;
 use crate::domain::complaint::submission::{self, FieldErrors, RawSubmission};
 use crate::domain::{OpenId, RegionCode, RegionLevel};
-use crate::form_token::TokenError;
 use crate::region_index::{Query, SearchIndex};
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout};
-use crate::session::FollowerSession;
+use crate::services::complaints::{self, SubmitError};
 use crate::storage;
 
 #[derive(Deserialize)]

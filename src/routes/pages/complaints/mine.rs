@@ -5,9 +5,9 @@ use actix_web::http::StatusCode;
 use askama::Template;
 
 use super::{ComplaintLine, Services, line};
+use crate::auth::follower::FollowerSession;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout};
-use crate::session::FollowerSession;
 use crate::storage;
 
 /// Most complaints listed (five a day at most, so a long history).
@@ -22,8 +22,7 @@ struct MinePage {
 
 pub async fn mine(s: Services, session: FollowerSession) -> Result<HttpResponse, PageError> {
     let (site, index) = (&s.site, &s.index);
-    let rows =
-        storage::complaints::list_for_openid(&s.pool, session.openid().as_str(), SHOWN).await?;
+    let rows = storage::complaints::list_for_openid(&s.pool, session.openid(), SHOWN).await?;
     let page = MinePage {
         page: site
             .layout(

@@ -16,15 +16,15 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::{Site, date_time};
+use crate::auth::csrf::FormTokens;
+use crate::domain::OpenId;
 use crate::domain::complaint::{ComplaintStatus, TrackingNumber};
-use crate::domain::{OpenId, RegionCode};
-use crate::form_token::FormTokens;
 use crate::kv::Kv;
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
 use crate::storage;
 use crate::storage::complaints::ComplaintRow;
-use crate::wechat_api::template::Templates;
+use crate::wechat::api::template::Templates;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/complaints/new", super::get().to(form::new_form))
@@ -100,20 +100,12 @@ pub async fn owned(pool: &PgPool, raw: &str, openid: &OpenId) -> Result<Complain
     // numbers (which count up each day) reveal nothing about other people's.
     storage::complaints::find_by_tracking_number(pool, &tracking)
         .await?
-        .filter(|row| row.openid == openid.as_str())
+        .filter(|row| row.openid == *openid)
         .ok_or_else(|| {
             PageError::not_found(format!(
                 "没有找到受理编号为{tracking}的投诉。如是您本人提交的，请在提交时使用的微信中打开。"
             ))
         })
-}
-
-/// "平桥区王岗乡王岗村" for a village code, or the code when the index lacks it.
-pub fn village_name(index: &SearchIndex, code: &str) -> String {
-    RegionCode::parse(code)
-        .ok()
-        .and_then(|c| index.current().get(&c))
-        .map_or_else(|| code.to_owned(), |h| h.full_name())
 }
 
 /// A complaint in a list.
@@ -127,30 +119,26 @@ pub struct ComplaintLine {
     pub received: String,
 }
 
-pub fn status_label(raw: &str) -> &'static str {
-    ComplaintStatus::parse(raw).map_or("处理中", ComplaintStatus::label)
-}
-
 /// A CSS class per status family: waiting, in hand, answered, closed.
-pub fn status_class(raw: &str) -> &'static str {
-    match ComplaintStatus::parse(raw) {
-        Some(ComplaintStatus::Pending) => "status--waiting",
-        Some(
-            ComplaintStatus::Accepted | ComplaintStatus::Assigned | ComplaintStatus::UnderReview,
-        ) => "status--working",
-        Some(ComplaintStatus::Concluded) => "status--answered",
-        Some(ComplaintStatus::Rated | ComplaintStatus::Rejected) | None => "status--closed",
+pub fn status_class(status: ComplaintStatus) -> &'static str {
+    match status {
+        ComplaintStatus::Pending => "status--waiting",
+        ComplaintStatus::Accepted | ComplaintStatus::Assigned | ComplaintStatus::UnderReview => {
+            "status--working"
+        }
+        ComplaintStatus::Concluded => "status--answered",
+        ComplaintStatus::Rated | ComplaintStatus::Rejected => "status--closed",
     }
 }
 
 pub fn line(row: &ComplaintRow, index: &SearchIndex) -> ComplaintLine {
     ComplaintLine {
         href: format!("/complaints/{}", row.tracking_number),
-        tracking_number: row.tracking_number.clone(),
-        village: village_name(index, &row.village_code),
+        tracking_number: row.tracking_number.to_string(),
+        village: index.current().full_name(&row.village_code),
         category: row.category_name.clone(),
-        status: status_label(&row.status),
-        status_class: status_class(&row.status),
+        status: row.status.label(),
+        status_class: status_class(row.status),
         received: when(row.received_at),
     }
 }

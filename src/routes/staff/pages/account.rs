@@ -17,7 +17,7 @@ use crate::routes::client::client_ip;
 use crate::routes::page_error::PageError;
 use crate::routes::staff::extract::StaffPage;
 use crate::services::accounts::{Accounts, AccountUseError};
-use crate::session::FollowerSession;
+use crate::auth::follower::FollowerSession;
 
 /// The issuer authenticator apps show beside the code.
 const ISSUER: &str = "阳光村务";

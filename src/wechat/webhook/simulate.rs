@@ -232,7 +232,7 @@ pub fn describe(reply_xml: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wechat::inbound::{self, Event, Inbound};
+    use crate::wechat::webhook::inbound::{self, Event, Inbound};
 
     #[test]
     fn simulated_messages_parse_as_what_they_claim() {

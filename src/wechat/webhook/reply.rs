@@ -110,8 +110,8 @@ fn push_xml_chars(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wechat::test_vectors::text as vector;
-    use crate::wechat::xml;
+    use crate::wechat::webhook::test_vectors::text as vector;
+    use crate::wechat::webhook::xml;
     use proptest::prelude::*;
 
     fn squeeze(s: &str) -> String {

@@ -18,8 +18,8 @@ use secrecy::ExposeSecret;
 
 use crate::configuration::Settings;
 use crate::domain::OpenId;
-use crate::wechat_api::WechatApi;
-use crate::wechat_api::token::now_ms;
+use crate::wechat::api::WechatApi;
+use crate::wechat::api::token::now_ms;
 
 pub const SESSION_COOKIE: &str = "sv_session";
 pub const STATE_COOKIE: &str = "sv_oauth";

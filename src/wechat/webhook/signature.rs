@@ -28,7 +28,7 @@ pub fn verify(claimed: &str, parts: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wechat::test_vectors::{json, text};
+    use crate::wechat::webhook::test_vectors::{json, text};
 
     #[test]
     fn sorted_concatenation_matches_the_peer_vectors() {

@@ -209,8 +209,8 @@ impl Cipher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wechat::test_vectors::{json, text};
-    use crate::wechat::xml;
+    use crate::wechat::webhook::test_vectors::{json, text};
+    use crate::wechat::webhook::xml;
     use claims::assert_ok;
 
     fn encrypt_field(file: &str) -> String {

@@ -595,7 +595,7 @@ fn msg_id(f: &Fields) -> Result<u64, InboundError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wechat::test_vectors::text as vector;
+    use crate::wechat::webhook::test_vectors::text as vector;
 
     fn parse_vector(file: &str) -> InboundMessage {
         parse(&vector(file)).unwrap_or_else(|e| panic!("{file}: {e}"))

@@ -206,7 +206,7 @@ pub fn stored_form(answer: &Answer) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wechat::inbound::parse;
+    use crate::wechat::webhook::inbound::parse;
 
     fn msg(body: &str) -> InboundMessage {
         parse(body).unwrap()

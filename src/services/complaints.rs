@@ -7,16 +7,17 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::complaint::{
-    self, Action, Actor, ComplaintState, Effect, Event, NewComplaint, TransitionError,
+    self, Action, Actor, ComplaintState, Effect, Event, NewComplaint, TrackingNumber,
+    TransitionError,
 };
 use crate::domain::notification::NotificationError;
 use crate::domain::staff::Staff;
 use crate::domain::{OpenId, china_time};
 use crate::storage::{self, PgTransaction, complaints::NewEvent};
-use crate::wechat_api::template::Templates;
+use crate::wechat::api::template::Templates;
 
 /// The complainant's page for a complaint, linked from every push.
-pub fn complaint_path(tracking_number: &str) -> String {
+pub fn complaint_path(tracking_number: &TrackingNumber) -> String {
     format!("/complaints/{tracking_number}")
 }
 
@@ -28,7 +29,7 @@ async fn notify(
     templates: &Templates,
     event: Event,
     openid: &OpenId,
-    tracking_number: &str,
+    tracking_number: &TrackingNumber,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     if !event.notifies_complainant() {
@@ -36,7 +37,7 @@ async fn notify(
     }
     let time = china_time::local(at).format("%Y-%m-%d %H:%M").to_string();
     let values = [
-        ("tracking_number", tracking_number),
+        ("tracking_number", tracking_number.as_str()),
         ("status", event.label()),
         ("time", time.as_str()),
     ];
@@ -64,7 +65,7 @@ pub const DAILY_LIMIT: i64 = 5;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submitted {
     pub complaint_id: i64,
-    pub tracking_number: String,
+    pub tracking_number: TrackingNumber,
     /// The same form was submitted before (a double tap): nothing new was stored.
     pub repeated: bool,
 }
@@ -85,13 +86,18 @@ pub async fn already_submitted(
     openid: &OpenId,
     form_key: Uuid,
 ) -> Result<Option<Submitted>, sqlx::Error> {
-    let found =
-        storage::complaints::find_by_idempotency_key(pool, openid.as_str(), form_key).await?;
-    Ok(found.map(|(complaint_id, tracking_number)| Submitted {
-        complaint_id,
-        tracking_number,
-        repeated: true,
-    }))
+    let found = storage::complaints::find_by_idempotency_key(pool, openid, form_key).await?;
+    Ok(found.map(Submitted::repeat))
+}
+
+impl Submitted {
+    fn repeat(filed: storage::complaints::Filed) -> Submitted {
+        Submitted {
+            complaint_id: filed.complaint_id,
+            tracking_number: filed.tracking_number,
+            repeated: true,
+        }
+    }
 }
 
 /// Whether `openid` may still file a complaint today: the form asks before it reads a
@@ -101,12 +107,8 @@ pub async fn within_daily_limit(
     openid: &OpenId,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let filed = storage::complaints::count_filed_since(
-        pool,
-        openid.as_str(),
-        china_time::start_of_day(now),
-    )
-    .await?;
+    let filed =
+        storage::complaints::count_filed_since(pool, openid, china_time::start_of_day(now)).await?;
     Ok(filed < DAILY_LIMIT)
 }
 
@@ -123,27 +125,20 @@ pub async fn submit(
     now: DateTime<Utc>,
 ) -> Result<Submitted, SubmitError> {
     let mut tx = pool.begin().await?;
-    storage::complaints::lock_follower(&mut tx, openid.as_str()).await?;
+    storage::complaints::lock_follower(&mut tx, openid).await?;
     // A repeat of an already stored form returns the first result and uses no quota.
-    if let Some((id, tracking)) =
-        storage::complaints::find_by_idempotency_key(&mut *tx, openid.as_str(), form_key).await?
+    if let Some(filed) =
+        storage::complaints::find_by_idempotency_key(&mut *tx, openid, form_key).await?
     {
-        return Ok(Submitted {
-            complaint_id: id,
-            tracking_number: tracking,
-            repeated: true,
-        });
+        return Ok(Submitted::repeat(filed));
     }
     let village = new.village.region_code();
     if storage::regions::find(&mut *tx, village).await?.is_none() {
         return Err(SubmitError::UnknownVillage(village.to_string()));
     }
-    let filed = storage::complaints::count_filed_since(
-        &mut *tx,
-        openid.as_str(),
-        china_time::start_of_day(now),
-    )
-    .await?;
+    let filed =
+        storage::complaints::count_filed_since(&mut *tx, openid, china_time::start_of_day(now))
+            .await?;
     if filed >= DAILY_LIMIT {
         return Err(SubmitError::DailyLimit);
     }
@@ -151,9 +146,7 @@ pub async fn submit(
         storage::complaints::next_tracking_number(&mut tx, tracking_prefix, china_time::day(now))
             .await?;
     let state = ComplaintState::received(now);
-    let id =
-        storage::complaints::insert(&mut tx, new, openid.as_str(), form_key, &tracking, &state)
-            .await?;
+    let id = storage::complaints::insert(&mut tx, new, openid, form_key, &tracking, &state).await?;
     storage::complaints::insert_event(
         &mut tx,
         id,
@@ -161,25 +154,17 @@ pub async fn submit(
             event: Event::Received,
             from: None,
             to: state.status,
-            actor: "complainant",
+            actor: &Actor::Complainant,
             public_note: "已收到您的投诉",
             internal_note: "",
         },
     )
     .await?;
-    notify(
-        &mut tx,
-        templates,
-        Event::Received,
-        openid,
-        tracking.as_str(),
-        now,
-    )
-    .await?;
+    notify(&mut tx, templates, Event::Received, openid, &tracking, now).await?;
     tx.commit().await?;
     Ok(Submitted {
         complaint_id: id,
-        tracking_number: tracking.to_string(),
+        tracking_number: tracking,
         repeated: false,
     })
 }
@@ -223,7 +208,7 @@ pub async fn act(
     } = storage::complaints::lock_state(&mut tx, complaint_id)
         .await?
         .ok_or(ActError::NotFound)?;
-    let (actor, actor_label) = match acting {
+    let actor = match acting {
         ActingAs::Staff(staff) => {
             // A complaint outside what this member may see does not exist for them.
             if !staff.may_see(assigned_to.as_deref()) {
@@ -232,15 +217,13 @@ pub async fn act(
             if !staff.role.may_take(action) {
                 return Err(ActError::Forbidden);
             }
-            (Actor::Staff, format!("staff:{}", staff.name))
+            Actor::Staff(staff.name.clone())
         }
         // Someone else's complaint does not exist for them.
-        ActingAs::Complainant(openid) if openid.as_str() == owner => {
-            (Actor::Complainant, "complainant".to_owned())
-        }
+        ActingAs::Complainant(openid) if *openid == owner => Actor::Complainant,
         ActingAs::Complainant(_) => return Err(ActError::NotFound),
     };
-    let effect = complaint::apply(&state, actor, action, now)?;
+    let effect = complaint::apply(&state, actor.kind(), action, now)?;
     let assigned_unit = match action {
         Action::Assign { unit, .. } => Some(unit.trim()),
         _ => None,
@@ -258,13 +241,12 @@ pub async fn act(
             event: effect.event,
             from: Some(state.status),
             to: effect.state.status,
-            actor: &actor_label,
+            actor: &actor,
             public_note: &effect.summary,
             internal_note: internal,
         },
     )
     .await?;
-    let owner = OpenId::parse(&owner).map_err(|e| storage::corrupt("complaint openid", e))?;
     notify(&mut tx, templates, effect.event, &owner, &tracking, now).await?;
     tx.commit().await?;
     Ok(effect)
@@ -301,7 +283,7 @@ pub async fn add_internal_note(
             event: Event::Noted,
             from: Some(state.status),
             to: state.status,
-            actor: &format!("staff:{}", staff.name),
+            actor: &Actor::Staff(staff.name.clone()),
             public_note: "",
             internal_note: note,
         },

@@ -10,8 +10,8 @@ use proptest::prelude::*;
 use secrecy::ExposeSecret;
 
 use super::crypto::Cipher;
+use super::pipeline::{Params, Webhook};
 use super::signature::sign;
-use super::webhook::{Params, Webhook};
 use super::{inbound, xml};
 use crate::configuration::{Settings, WechatMode};
 use crate::kv::Kv;

@@ -190,7 +190,7 @@ pub fn could_be_a_place_name(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wechat::inbound::parse;
+    use crate::wechat::webhook::inbound::parse;
 
     fn text(content: &str) -> InboundMessage {
         parse(&format!(

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use super::inbound::{Event, Inbound, InboundMessage};
 use super::reply::{Article, Reply};
 use crate::configuration::Settings;
-use crate::domain::complaint::{ComplaintStatus, TrackingNumber};
+use crate::domain::complaint::TrackingNumber;
 use crate::domain::notification::TemplateJobStatus;
 use crate::domain::{OpenId, RegionLevel, VillageCode};
 use crate::region_index::{Hit, MatchRank, Query, RegionIndex, SearchIndex};
@@ -280,8 +280,12 @@ impl<'a> Links<'a> {
         format!("{}/complaints/mine", self.base)
     }
 
-    fn complaint(&self, number: &str) -> String {
-        format!("{}{}", self.base, crate::complaints::complaint_path(number))
+    fn complaint(&self, number: &TrackingNumber) -> String {
+        format!(
+            "{}{}",
+            self.base,
+            crate::services::complaints::complaint_path(number)
+        )
     }
 }
 
@@ -296,23 +300,17 @@ async fn complaint_progress(
     words: &str,
     links: &Links<'_>,
 ) -> Result<Reply, HandlerError> {
-    let status = |raw: &str| ComplaintStatus::parse(raw).map_or("处理中", ComplaintStatus::label);
-    let village = |code: &str| {
-        crate::domain::RegionCode::parse(code)
-            .ok()
-            .and_then(|c| ctx.regions.current().get(&c))
-            .map_or_else(|| code.to_owned(), |h| h.display_name)
-    };
+    let index = ctx.regions.current();
     if let Some(number) = TrackingNumber::find_in(words) {
         let own = storage::complaints::find_by_tracking_number(ctx.pool, &number)
             .await?
-            .filter(|c| c.openid == who.as_str());
+            .filter(|c| c.openid == *who);
         return Ok(Reply::Text(match own {
             Some(c) => format!(
                 "投诉 {number}（{}）\n当前状态：{}\n\n<a href=\"{}\">查看办理进展和答复</a>",
-                village(&c.village_code),
-                status(&c.status),
-                links.complaint(number.as_str())
+                index.village_name(&c.village_code),
+                c.status.label(),
+                links.complaint(&number)
             ),
             None => format!(
                 "没有找到您提交的受理编号为 {number} 的投诉，请核对编号。\n\n您提交的全部投诉：<a href=\"{}\">我的投诉</a>",
@@ -320,8 +318,7 @@ async fn complaint_progress(
             ),
         }));
     }
-    let recent =
-        storage::complaints::list_for_openid(ctx.pool, who.as_str(), PROGRESS_SHOWN).await?;
+    let recent = storage::complaints::list_for_openid(ctx.pool, who, PROGRESS_SHOWN).await?;
     if recent.is_empty() {
         return Ok(Reply::Text(format!(
             "您还没有提交过投诉建议。反映问题请<a href=\"{}\">在线投诉</a>，可以实名，也可以匿名。",
@@ -335,8 +332,8 @@ async fn complaint_progress(
                 "<a href=\"{}\">{}</a> {} {}",
                 links.complaint(&c.tracking_number),
                 c.tracking_number,
-                village(&c.village_code),
-                status(&c.status)
+                index.village_name(&c.village_code),
+                c.status.label()
             )
         })
         .collect();

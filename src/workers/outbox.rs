@@ -24,8 +24,8 @@ use tracing::Instrument;
 use crate::configuration::OutboxSettings;
 use crate::storage::outbox::{self, OutboxId, OutboxTask};
 use crate::telemetry;
-use crate::wechat_api::WechatApi;
-use crate::wechat_api::template::TemplateMessage;
+use crate::wechat::api::WechatApi;
+use crate::wechat::api::template::TemplateMessage;
 
 /// When to try again after a transient failure, and when to stop trying.
 #[derive(Debug, Clone, Copy)]
