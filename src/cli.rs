@@ -51,9 +51,6 @@ pub enum Command {
     /// when any row is bad, each is reported with its file and line and nothing is
     /// imported. Re-running the same data changes nothing.
     ImportRegions(ImportRegionsArgs),
-    /// Create a bearer token for the staff JSON API (/api/staff/…). The token is printed
-    /// once; only its SHA-256 is stored.
-    StaffToken(StaffTokenArgs),
     /// Staff accounts: add, passwd, disable, enable, reset-totp, list. The first
     /// administrator is made here.
     #[command(subcommand)]
@@ -87,22 +84,6 @@ pub enum Command {
     /// and print its decoded reply. E.g. `simulate --text 王岗`,
     /// `simulate --event subscribe --scene 411503209202`, `simulate --event CLICK --key HELP`.
     Simulate(SimulateArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct StaffTokenArgs {
-    /// Who the token is for (shown in complaint timelines).
-    #[arg(long)]
-    pub name: String,
-    /// handler (accepts, assigns, answers; sees real-name contacts), unit (a township or
-    /// unit handling assigned complaints; sees no identity), auditor (read-only; sees who
-    /// filed every complaint).
-    #[arg(long, value_parser = ["handler", "unit", "auditor"])]
-    pub role: String,
-    /// For --role unit: the unit it acts for, exactly as complaints are assigned to it
-    /// (e.g. 王岗乡纪委). It sees and concludes only complaints assigned to that unit.
-    #[arg(long)]
-    pub unit: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,7 +174,6 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ImportRegions(args) => import_regions(settings, args).await,
-        Command::StaffToken(args) => staff_token(settings, args).await,
         Command::User(command) => users::user(settings, command).await,
         Command::Unit(command) => users::unit(settings, command).await,
         Command::Worker => worker(settings).await,
@@ -391,44 +371,6 @@ async fn import_regions(settings: Settings, args: ImportRegionsArgs) -> anyhow::
         }
         Err(e) => Err(e.into()),
     }
-}
-
-async fn staff_token(settings: Settings, args: StaffTokenArgs) -> anyhow::Result<()> {
-    use crate::domain::staff::StaffRole;
-    use crate::routes::staff::auth::{new_token, token_digest};
-    let role = StaffRole::parse(&args.role).context("--role")?;
-    let name = args.name.trim();
-    anyhow::ensure!(
-        !name.is_empty() && name.chars().count() <= 50,
-        "--name has 1 to 50 characters"
-    );
-    let unit = args
-        .unit
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty());
-    match (role, unit) {
-        (StaffRole::Unit, None) => anyhow::bail!("--role unit needs --unit (the unit it acts for)"),
-        (StaffRole::Unit, Some(u)) => {
-            anyhow::ensure!(u.chars().count() <= 50, "--unit has 1 to 50 characters")
-        }
-        (_, Some(_)) => anyhow::bail!("--unit is only for --role unit"),
-        (_, None) => {}
-    }
-    let staff = crate::domain::staff::Staff {
-        name: name.to_owned(),
-        role,
-        unit: unit.map(str::to_owned),
-    };
-    let pool = storage::database::connect_and_migrate(&settings.database).await?;
-    let token = new_token();
-    storage::staff_tokens::insert(&pool, &staff, &token_digest(&token)).await?;
-    println!("{token}");
-    eprintln!(
-        "staff token for {name} ({}): keep it secret; it is not shown again",
-        role.as_str()
-    );
-    Ok(())
 }
 
 async fn simulate_message(settings: Settings, args: SimulateArgs) -> anyhow::Result<()> {

@@ -55,6 +55,15 @@ impl TotpSecret {
         )
     }
 
+    /// A secret as an app shows it (base32), e.g. read back from the enrolment page.
+    pub fn from_base32(text: &str) -> Option<TotpSecret> {
+        totp_rs::Secret::Encoded(text.trim().to_owned())
+            .to_bytes()
+            .ok()
+            .filter(|b| b.len() >= 16)
+            .map(TotpSecret)
+    }
+
     /// The secret as people type it into an app: base32 without padding.
     pub fn base32(&self) -> String {
         self.totp("x", "x").get_secret_base32()

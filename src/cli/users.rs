@@ -81,7 +81,9 @@ fn read_password(from_stdin: bool) -> anyhow::Result<SecretString> {
     if from_stdin || !std::io::stdin().is_terminal() {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
-        return Ok(SecretString::from(line.trim_end_matches(['\r', '\n']).to_owned()));
+        return Ok(SecretString::from(
+            line.trim_end_matches(['\r', '\n']).to_owned(),
+        ));
     }
     let first = rpassword::prompt_password("password: ")?;
     let second = rpassword::prompt_password("again: ")?;
@@ -116,7 +118,11 @@ async fn set_active(service: &Accounts, username: &str, active: bool) -> anyhow:
     println!(
         "{} {}",
         a.username,
-        if active { "enabled" } else { "disabled; its sessions ended" }
+        if active {
+            "enabled"
+        } else {
+            "disabled; its sessions ended"
+        }
     );
     Ok(())
 }
@@ -132,7 +138,9 @@ pub async fn unit(settings: Settings, command: UnitCommand) -> anyhow::Result<()
                 "a unit's name has 1 to 50 characters"
             );
             anyhow::ensure!(
-                crate::storage::regions::find(&pool, &region).await?.is_some(),
+                crate::storage::regions::find(&pool, &region)
+                    .await?
+                    .is_some(),
                 "no region {region}"
             );
             let mut tx = pool.begin().await?;
@@ -180,7 +188,11 @@ pub async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()
                     },
                 )
                 .await?;
-            println!("account {} ({}) made, id {id}", args.username.trim().to_lowercase(), role.label());
+            println!(
+                "account {} ({}) made, id {id}",
+                args.username.trim().to_lowercase(),
+                role.label()
+            );
             if role.requires_second_factor() {
                 println!("it enrols a second factor (TOTP) at its first sign-in");
             }
@@ -191,7 +203,9 @@ pub async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()
         } => {
             let account = find(&service, &username).await?;
             let password = read_password(password_stdin)?;
-            service.reset_password(cli, account.account_id, &password).await?;
+            service
+                .reset_password(cli, account.account_id, &password)
+                .await?;
             println!("password of {} set; its sessions ended", account.username);
         }
         UserCommand::Disable { username } => set_active(&service, &username, false).await?,
@@ -199,7 +213,10 @@ pub async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()
         UserCommand::ResetTotp { username } => {
             let account = find(&service, &username).await?;
             service.reset_totp(cli, account.account_id).await?;
-            println!("second factor of {} forgotten; it enrols again at the next sign-in", account.username);
+            println!(
+                "second factor of {} forgotten; it enrols again at the next sign-in",
+                account.username
+            );
         }
         UserCommand::List { within } => {
             let within = match within {

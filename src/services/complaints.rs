@@ -2,6 +2,8 @@
 //! should know) its notification are written in one transaction, so an acknowledged
 //! complaint or step is never half-stored.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -11,8 +13,9 @@ use crate::domain::complaint::{
     TransitionError,
 };
 use crate::domain::notification::NotificationError;
-use crate::domain::staff::Staff;
+use crate::domain::staff::{StaffAction, StaffMember};
 use crate::domain::{OpenId, china_time};
+use crate::services::{audit, handling};
 use crate::storage::{self, PgTransaction, complaints::NewEvent};
 use crate::wechat::api::template::Templates;
 
@@ -169,10 +172,13 @@ pub async fn submit(
     })
 }
 
-/// Who takes an action.
+/// Who takes an action, and from where (staff actions are audited with the address).
 #[derive(Debug, Clone, Copy)]
 pub enum ActingAs<'a> {
-    Staff(&'a Staff),
+    Staff {
+        member: &'a StaffMember,
+        ip: Option<IpAddr>,
+    },
     Complainant(&'a OpenId),
 }
 
@@ -188,8 +194,8 @@ pub enum ActError {
     Database(#[from] sqlx::Error),
 }
 
-/// Applies one action to a complaint: the rule check, the new state, the timeline line
-/// and the notification, together.
+/// Applies one action to a complaint: the permission check, the rule check, the new
+/// state, the timeline line, the audit line and the notifications, together.
 pub async fn act(
     pool: &PgPool,
     templates: &Templates,
@@ -200,38 +206,37 @@ pub async fn act(
     now: DateTime<Utc>,
 ) -> Result<Effect, ActError> {
     let mut tx = pool.begin().await?;
-    let storage::complaints::Locked {
-        state,
-        owner,
-        tracking_number: tracking,
-        assigned_unit: assigned_to,
-    } = storage::complaints::lock_state(&mut tx, complaint_id)
+    let locked = storage::complaints::lock_state(&mut tx, complaint_id)
         .await?
         .ok_or(ActError::NotFound)?;
-    let actor = match acting {
-        ActingAs::Staff(staff) => {
-            // A complaint outside what this member may see does not exist for them.
-            if !staff.may_see(assigned_to.as_deref()) {
-                return Err(ActError::NotFound);
-            }
-            if !staff.role.may_take(action) {
-                return Err(ActError::Forbidden);
-            }
-            Actor::Staff(staff.name.clone())
+    let (actor, staff_change) = match acting {
+        ActingAs::Staff { member, .. } => {
+            let change = handling::check_staff_action(&mut tx, member, &locked, action).await?;
+            (Actor::Staff(member.display_name.clone()), Some(change))
         }
         // Someone else's complaint does not exist for them.
-        ActingAs::Complainant(openid) if *openid == owner => Actor::Complainant,
+        ActingAs::Complainant(openid) if *openid == locked.owner => (Actor::Complainant, None),
         ActingAs::Complainant(_) => return Err(ActError::NotFound),
     };
-    let effect = complaint::apply(&state, actor.kind(), action, now)?;
+    let state = &locked.state;
+    let effect = complaint::apply(state, actor.kind(), action, now)?;
     let assigned_unit = match action {
         Action::Assign { unit, .. } => Some(unit.trim()),
         _ => None,
     };
-    storage::complaints::update_state(&mut tx, complaint_id, &effect.state, assigned_unit, now)
-        .await?;
+    let new_owner = staff_change.as_ref().and_then(|c| c.owner);
+    storage::complaints::update_state(
+        &mut tx,
+        complaint_id,
+        &effect.state,
+        assigned_unit,
+        new_owner,
+        now,
+    )
+    .await?;
     let internal = match action {
         Action::Assign { note, .. } if internal_note.is_empty() => note.as_str(),
+        Action::ReportResult { result } => result.as_str(),
         _ => internal_note,
     };
     storage::complaints::insert_event(
@@ -247,7 +252,22 @@ pub async fn act(
         },
     )
     .await?;
-    notify(&mut tx, templates, effect.event, &owner, &tracking, now).await?;
+    if let (ActingAs::Staff { member, ip }, Some(change)) = (acting, &staff_change) {
+        handling::record_action(
+            &mut tx, member, ip, &locked, action, &effect, internal, change,
+        )
+        .await?;
+        handling::notify_staff(&mut tx, templates, member, &locked, action, change, now).await?;
+    }
+    notify(
+        &mut tx,
+        templates,
+        effect.event,
+        &locked.owner,
+        &locked.tracking_number,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(effect)
 }
@@ -256,7 +276,8 @@ pub async fn act(
 pub async fn add_internal_note(
     pool: &PgPool,
     complaint_id: i64,
-    staff: &Staff,
+    member: &StaffMember,
+    ip: Option<IpAddr>,
     note: &str,
 ) -> Result<(), ActError> {
     let note = note.trim();
@@ -269,13 +290,8 @@ pub async fn add_internal_note(
     let locked = storage::complaints::lock_state(&mut tx, complaint_id)
         .await?
         .ok_or(ActError::NotFound)?;
-    if !staff.may_see(locked.assigned_unit.as_deref()) {
-        return Err(ActError::NotFound);
-    }
-    if !staff.role.may_note() {
-        return Err(ActError::Forbidden);
-    }
-    let state = locked.state;
+    handling::check(member, &locked, StaffAction::NoteComplaint)?;
+    let state = &locked.state;
     storage::complaints::insert_event(
         &mut tx,
         complaint_id,
@@ -283,9 +299,20 @@ pub async fn add_internal_note(
             event: Event::Noted,
             from: Some(state.status),
             to: state.status,
-            actor: &Actor::Staff(staff.name.clone()),
+            actor: &Actor::Staff(member.display_name.clone()),
             public_note: "",
             internal_note: note,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        audit::Actor::member(member, ip),
+        "complaint.note",
+        audit::Subject::new("complaint", complaint_id, locked.village.as_str()),
+        audit::Change {
+            after: Some(serde_json::json!({ "note": note })),
+            ..audit::Change::default()
         },
     )
     .await?;

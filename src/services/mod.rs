@@ -6,3 +6,4 @@
 pub mod accounts;
 pub mod audit;
 pub mod complaints;
+pub mod handling;

@@ -193,13 +193,16 @@ pub async fn list_within(pool: &PgPool, within: &RegionCode) -> Result<Vec<Accou
 
 /// Active accounts of a unit, or of whoever is in charge, that bound their WeChat: who
 /// is told about an assignment.
-pub async fn bound_openids_of_unit(pool: &PgPool, unit: &str) -> Result<Vec<OpenId>, sqlx::Error> {
+pub async fn bound_openids_of_unit(
+    executor: impl sqlx::PgExecutor<'_>,
+    unit: &str,
+) -> Result<Vec<OpenId>, sqlx::Error> {
     let rows = sqlx::query_scalar!(
         r#"SELECT wechat_openid AS "openid!" FROM staff_accounts
            WHERE unit = $1 AND active AND wechat_openid IS NOT NULL ORDER BY account_id"#,
         unit
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     rows.iter()
         .map(|o| OpenId::parse(o).map_err(|e| corrupt("staff openid", e)))

@@ -195,7 +195,10 @@ pub struct Locked {
     /// The complainant.
     pub owner: OpenId,
     pub tracking_number: TrackingNumber,
+    pub village: VillageCode,
     pub assigned_unit: Option<String>,
+    /// The inspector in charge.
+    pub owner_account_id: Option<i64>,
 }
 
 /// The rule-relevant state of a complaint, locked until the transaction ends so that
@@ -207,7 +210,8 @@ pub async fn lock_state(
     let Some(r) = sqlx::query_as!(
         StateRow,
         "SELECT status, received_at, concluded_at, accept_due, conclude_due, review_due,
-                extended, reviews, satisfaction, openid, tracking_number, assigned_unit
+                extended, reviews, satisfaction, openid, tracking_number, assigned_unit,
+                village_code, owner_account_id
          FROM complaints WHERE complaint_id = $1 FOR UPDATE",
         complaint_id
     )
@@ -227,7 +231,8 @@ pub async fn state(
     let row = sqlx::query_as!(
         StateRow,
         "SELECT status, received_at, concluded_at, accept_due, conclude_due, review_due,
-                extended, reviews, satisfaction, openid, tracking_number, assigned_unit
+                extended, reviews, satisfaction, openid, tracking_number, assigned_unit,
+                village_code, owner_account_id
          FROM complaints WHERE complaint_id = $1",
         complaint_id
     )
@@ -250,6 +255,8 @@ struct StateRow {
     openid: String,
     tracking_number: String,
     assigned_unit: Option<String>,
+    village_code: String,
+    owner_account_id: Option<i64>,
 }
 
 impl StateRow {
@@ -273,7 +280,9 @@ impl StateRow {
             state,
             owner: openid(row, &r.openid)?,
             tracking_number: tracking_number(row, &r.tracking_number)?,
+            village: village(row, &r.village_code)?,
             assigned_unit: r.assigned_unit,
+            owner_account_id: r.owner_account_id,
         })
     }
 }
@@ -343,6 +352,7 @@ pub async fn update_state(
     complaint_id: i64,
     state: &ComplaintState,
     assigned_unit: Option<&str>,
+    owner_account_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -350,7 +360,8 @@ pub async fn update_state(
              review_due = $6, extended = $7, reviews = $8, satisfaction = $9,
              assigned_unit = COALESCE($10, assigned_unit),
              accepted_at = CASE WHEN $2 = 'accepted' AND accepted_at IS NULL THEN $11 ELSE accepted_at END,
-             current_due = $12
+             current_due = $12,
+             owner_account_id = COALESCE($13, owner_account_id)
          WHERE complaint_id = $1",
         complaint_id,
         state.status.as_str(),
@@ -364,6 +375,7 @@ pub async fn update_state(
         assigned_unit,
         now,
         state.current_deadline(),
+        owner_account_id,
     )
     .execute(&mut **tx)
     .await?;
@@ -385,6 +397,10 @@ pub struct StaffFilter {
     pub before_id: Option<i64>,
     /// Only those assigned to this unit.
     pub assigned_unit: Option<String>,
+    /// Only those this inspector is in charge of.
+    pub owner_account_id: Option<i64>,
+    /// The reader's region: nothing outside it is listed, whatever the other filters.
+    pub scope: Option<String>,
     pub limit: i64,
 }
 
@@ -409,6 +425,8 @@ pub struct ComplaintRow {
     pub satisfaction: Option<Satisfaction>,
     pub assigned_unit: Option<String>,
     pub concluded_at: Option<DateTime<Utc>>,
+    /// The inspector in charge.
+    pub owner_account_id: Option<i64>,
 }
 
 /// A complaint's columns as Postgres returns them, before they are read back.
@@ -431,6 +449,7 @@ struct StoredComplaint {
     satisfaction: Option<String>,
     assigned_unit: Option<String>,
     concluded_at: Option<DateTime<Utc>>,
+    owner_account_id: Option<i64>,
 }
 
 impl TryFrom<StoredComplaint> for ComplaintRow {
@@ -457,6 +476,7 @@ impl TryFrom<StoredComplaint> for ComplaintRow {
             satisfaction: satisfaction(row, r.satisfaction.as_deref())?,
             assigned_unit: r.assigned_unit,
             concluded_at: r.concluded_at,
+            owner_account_id: r.owner_account_id,
         })
     }
 }
@@ -476,7 +496,7 @@ macro_rules! select_complaints {
                       k.name AS category_name, c.content, c.openid, c.anonymous,
                       c.complainant_name, c.complainant_phone, c.status, c.received_at,
                       c.current_due, c.conclude_due, c.extended, c.satisfaction,
-                      c.assigned_unit, c.concluded_at
+                      c.assigned_unit, c.concluded_at, c.owner_account_id
                FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
                "# + $tail
             $(, $arg)*
@@ -498,6 +518,8 @@ pub async fn list_for_staff(
              AND ($6::timestamptz IS NULL OR c.received_at < $6)
              AND ($7::bigint IS NULL OR c.complaint_id < $7)
              AND ($9::text IS NULL OR c.assigned_unit = $9)
+             AND ($10::bigint IS NULL OR c.owner_account_id = $10)
+             AND ($11::text IS NULL OR c.village_code LIKE $11)
            ORDER BY c.complaint_id DESC
            LIMIT $8"#,
         f.status.map(ComplaintStatus::as_str),
@@ -509,10 +531,69 @@ pub async fn list_for_staff(
         f.before_id,
         f.limit,
         f.assigned_unit,
+        f.owner_account_id,
+        f.scope.as_ref().map(|p| format!("{p}%")),
     )
     .fetch_all(pool)
     .await
     .and_then(read_back)
+}
+
+/// The staff queue: the same filters, most urgent first — past their deadline, then
+/// due soonest, then the rest newest first — a page at a time (`offset`).
+pub async fn queue_for_staff(
+    pool: &PgPool,
+    f: &StaffFilter,
+    offset: i64,
+) -> Result<Vec<ComplaintRow>, sqlx::Error> {
+    let prefix = f.region_prefix.as_ref().map(|p| format!("{p}%"));
+    select_complaints!(
+        r#"WHERE ($1::text IS NULL OR c.status = $1)
+             AND ($2::text IS NULL OR c.village_code LIKE $2)
+             AND ($3::text IS NULL OR c.category_code = $3)
+             AND ($4::timestamptz IS NULL OR c.current_due < $4)
+             AND ($5::timestamptz IS NULL OR c.received_at >= $5)
+             AND ($6::timestamptz IS NULL OR c.received_at < $6)
+             AND ($8::text IS NULL OR c.assigned_unit = $8)
+             AND ($9::bigint IS NULL OR c.owner_account_id = $9)
+             AND ($10::text IS NULL OR c.village_code LIKE $10)
+           ORDER BY (c.current_due IS NULL), c.current_due, c.complaint_id DESC
+           LIMIT $7 OFFSET $11"#,
+        f.status.map(ComplaintStatus::as_str),
+        prefix,
+        f.category,
+        f.overdue_at,
+        f.received_from,
+        f.received_before,
+        f.limit,
+        f.assigned_unit,
+        f.owner_account_id,
+        f.scope.as_ref().map(|p| format!("{p}%")),
+        offset,
+    )
+    .fetch_all(pool)
+    .await
+    .and_then(read_back)
+}
+
+/// Open complaints inside `scope` (and of `unit`, when given) whose deadline falls
+/// before `until`: what a member of staff's daily reminder counts.
+pub async fn count_due_before(
+    pool: &PgPool,
+    scope: &str,
+    unit: Option<&str>,
+    until: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM complaints
+           WHERE village_code LIKE $1 AND current_due IS NOT NULL AND current_due < $2
+             AND ($3::text IS NULL OR assigned_unit = $3)"#,
+        format!("{scope}%"),
+        until,
+        unit,
+    )
+    .fetch_one(pool)
+    .await
 }
 
 pub async fn find(pool: &PgPool, complaint_id: i64) -> Result<Option<ComplaintRow>, sqlx::Error> {

@@ -12,7 +12,6 @@ pub mod outbox;
 pub mod people;
 pub mod power;
 pub mod regions;
-pub mod staff_tokens;
 pub mod stats;
 
 /// A transaction on the service's database.

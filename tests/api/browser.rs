@@ -439,7 +439,7 @@ async fn a_follower_files_a_complaint_on_a_phone_and_rates_the_answer() {
     let token = crate::complaints_staff::staff_token(
         &app,
         "李四",
-        sunvillage::domain::staff::StaffRole::Handler,
+        crate::staff_support::StaffRole::Handler,
     )
     .await;
     for body in [

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use sunvillage::configuration::{Settings, TemplateSettings};
 use sunvillage::domain::complaint::Event;
-use sunvillage::domain::staff::StaffRole;
 
-use crate::complaints_staff::{WANGGANG, staff_token};
+use crate::complaints_staff::WANGGANG;
 use crate::fake_wechat::FakeWechat;
 use crate::helpers::{TestApp, spawn_app_with_wechat};
+use crate::staff_support::{StaffRole, staff_token};
 
 /// A photo as a phone takes it: 40 × 20 pixels stored sideways (EXIF orientation 6),
 /// with the phone's model and a GPS position in its EXIF.

@@ -6,14 +6,15 @@ use serde_json::{Value, json};
 use sunvillage::domain::OpenId;
 use sunvillage::domain::VillageCode;
 use sunvillage::domain::complaint::{Complainant, MobileNumber, NewComplaint};
-use sunvillage::domain::staff::{Staff, StaffRole};
-use sunvillage::routes::staff::auth::{new_token, token_digest};
 use sunvillage::services::complaints::{self, SubmitError, Submitted};
 use sunvillage::storage;
 use sunvillage::wechat::api::template::Templates;
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, spawn_app};
+use crate::staff_support::{CITY, token};
+pub use crate::staff_support::{StaffRole, UNIT, staff_token};
+use sunvillage::domain::staff::Role;
 
 pub const WANGGANG: &str = "411503209202";
 pub const OPENID: &str = "oLVPpjqs9BhvzwPj5A-vTYAX3GLc";
@@ -56,32 +57,6 @@ pub async fn submit_as(
 
 pub fn templates(app: &TestApp) -> Templates {
     Templates::from_settings(&app.settings).unwrap()
-}
-
-/// The unit that complaints in these tests are assigned to.
-pub const UNIT: &str = "王岗乡纪委";
-
-/// A token for `role`; a unit's acts for [`UNIT`].
-pub async fn staff_token(app: &TestApp, name: &str, role: StaffRole) -> String {
-    let unit = (role == StaffRole::Unit).then(|| UNIT.to_owned());
-    token_for(app, name, role, unit).await
-}
-
-pub async fn unit_token(app: &TestApp, name: &str, unit: &str) -> String {
-    token_for(app, name, StaffRole::Unit, Some(unit.to_owned())).await
-}
-
-async fn token_for(app: &TestApp, name: &str, role: StaffRole, unit: Option<String>) -> String {
-    let token = new_token();
-    let staff = Staff {
-        name: name.to_owned(),
-        role,
-        unit,
-    };
-    storage::staff_tokens::insert(&app.pool, &staff, &token_digest(&token))
-        .await
-        .unwrap();
-    token
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
@@ -280,7 +255,8 @@ async fn an_auditor_reads_but_cannot_act() {
 }
 
 #[tokio::test]
-async fn an_anonymous_complainant_is_absent_from_every_listing_except_the_auditors() {
+async fn lists_name_nobody_and_only_inspectors_and_auditors_see_a_real_name_contact_each_time_audited()
+ {
     let app = spawn_app().await;
     let anon_openid = "oANONymous0000000000000000aa";
     let anon = submit_as(&app, anon_openid, Complainant::Anonymous, 0).await;
@@ -292,17 +268,12 @@ async fn an_anonymous_complainant_is_absent_from_every_listing_except_the_audito
     for id in [anon.complaint_id, real.complaint_id] {
         assign(&app, &handler, id, UNIT).await;
     }
-
-    let find = |body: &Value, id: i64| -> Value {
-        body["complaints"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap()
-            .clone()
-    };
-    for (token, who) in [(&handler, "handler"), (&unit, "unit")] {
+    // No list carries who complained, for anyone.
+    for (token, who) in [
+        (&handler, "inspector"),
+        (&unit, "unit"),
+        (&auditor, "auditor"),
+    ] {
         let response = app
             .client
             .get(app.url("/api/staff/complaints"))
@@ -311,39 +282,77 @@ async fn an_anonymous_complainant_is_absent_from_every_listing_except_the_audito
             .await
             .unwrap();
         let text = response.text().await.unwrap();
-        assert!(
-            !text.contains(anon_openid),
-            "{who} sees the anonymous openid"
-        );
-        let body: Value = serde_json::from_str(&text).unwrap();
-        assert!(
-            find(&body, anon.complaint_id).get("complainant").is_none(),
-            "{who}"
-        );
-        let (_, detail) = get(
-            &app,
-            token,
-            &format!("/api/staff/complaints/{}", anon.complaint_id),
-        )
-        .await;
-        assert!(detail["complaint"].get("complainant").is_none(), "{who}");
-        assert!(!detail.to_string().contains(anon_openid));
+        for secret in [anon_openid, OPENID, "张三", "13812345678"] {
+            assert!(!text.contains(secret), "{who}'s list holds {secret}");
+        }
     }
-    let (_, body) = get(&app, &handler, "/api/staff/complaints").await;
-    let r = find(&body, real.complaint_id);
-    assert_eq!(r["complainant"]["name"], "张三");
-    assert_eq!(r["complainant"]["phone"], "13812345678");
-    assert!(r["complainant"].get("openid").is_none());
-    let (_, body) = get(&app, &unit, "/api/staff/complaints").await;
-    assert!(
-        find(&body, real.complaint_id).get("complainant").is_none(),
-        "units never see who complained"
-    );
-    let (_, body) = get(&app, &auditor, "/api/staff/complaints").await;
-    assert_eq!(
-        find(&body, anon.complaint_id)["complainant"]["openid"],
-        anon_openid
-    );
+    let detail = |token: &str, id: i64| {
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            get(app, &token, &format!("/api/staff/complaints/{id}"))
+                .await
+                .1
+        }
+    };
+    // The real-name contact: the inspector and the auditor, never the unit.
+    for (token, sees) in [(&handler, true), (&auditor, true), (&unit, false)] {
+        let body = detail(token, real.complaint_id).await;
+        assert_eq!(
+            body["complaint"].get("complainant").is_some(),
+            sees,
+            "{body}"
+        );
+        if sees {
+            assert_eq!(body["complaint"]["complainant"]["name"], "张三");
+            assert_eq!(body["complaint"]["complainant"]["phone"], "13812345678");
+        }
+        assert!(!body.to_string().contains(OPENID));
+    }
+    // An anonymous complainant: nobody, in any detail.
+    for token in [&handler, &auditor, &unit] {
+        let body = detail(token, anon.complaint_id).await;
+        assert!(body["complaint"].get("complainant").is_none(), "{body}");
+        assert!(!body.to_string().contains(anon_openid));
+    }
+    // Each look at the contact is a line in the audit log.
+    let views: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'complaint.identity_viewed' AND object_id = $1",
+    )
+    .bind(real.tracking_number.as_str())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(views, 2, "the inspector's and the auditor's look");
+    // Only an auditor, only with a reason, learns who filed an anonymous complaint.
+    let reveal = format!("/api/staff/complaints/{}/reveal", anon.complaint_id);
+    let (status, _) = post(
+        &app,
+        &handler,
+        &reveal,
+        json!({"reason": "核查是否恶意投诉"}),
+    )
+    .await;
+    assert_eq!(status, 403, "an inspector may not reveal");
+    let (status, _) = post(&app, &auditor, &reveal, json!({"reason": ""})).await;
+    assert_eq!(status, 409, "a reveal needs a reason");
+    let (status, body) = post(
+        &app,
+        &auditor,
+        &reveal,
+        json!({"reason": "核查是否恶意投诉（审批件2026-17号）"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["openid"], anon_openid);
+    let reason: String = sqlx::query_scalar(
+        "SELECT reason FROM audit_log WHERE action = 'complaint.identity_revealed' AND object_id = $1",
+    )
+    .bind(anon.tracking_number.as_str())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(reason.contains("审批件2026-17号"));
 }
 
 async fn assign(app: &TestApp, handler: &str, id: i64, unit: &str) {
@@ -364,7 +373,7 @@ async fn assign(app: &TestApp, handler: &str, id: i64, unit: &str) {
 async fn a_unit_sees_and_acts_only_on_what_is_assigned_to_it_and_never_refuses() {
     let app = spawn_app().await;
     let handler = staff_token(&app, "处理员", StaffRole::Handler).await;
-    let wanggang = unit_token(&app, "王岗乡", "王岗乡纪委").await;
+    let wanggang = token(&app, Role::Handler, CITY, Some("王岗乡纪委")).await;
     let auditor = staff_token(&app, "审计", StaffRole::Auditor).await;
     let mine = submit_as(&app, OPENID, named(), 0).await.complaint_id;
     let other = submit_as(&app, OPENID, named(), 0).await.complaint_id;
@@ -396,7 +405,7 @@ async fn a_unit_sees_and_acts_only_on_what_is_assigned_to_it_and_never_refuses()
             &app,
             &wanggang,
             &format!("/api/staff/complaints/{id}/actions"),
-            json!({"action": "conclude", "reply": "已处理"}),
+            json!({"action": "report_result", "result": "已处理"}),
         )
         .await;
         assert_eq!(status, 404);
@@ -426,11 +435,20 @@ async fn a_unit_sees_and_acts_only_on_what_is_assigned_to_it_and_never_refuses()
     )
     .await;
     assert_eq!(status, 201);
-    let (status, body) = post(
+    // A unit reports what it did; concluding (the answer) is the commission's.
+    let (status, _) = post(
         &app,
         &wanggang,
         &actions,
         json!({"action": "conclude", "reply": "承包费已入账并公示。"}),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, body) = post(
+        &app,
+        &wanggang,
+        &actions,
+        json!({"action": "report_result", "result": "承包费已入账并公示。"}),
     )
     .await;
     assert_eq!(status, 200, "{body}");

@@ -7,8 +7,6 @@ use std::time::Duration;
 
 use serde_json::json;
 use sunvillage::configuration::WechatMode;
-use sunvillage::domain::staff::{Staff, StaffRole};
-use sunvillage::routes::staff::auth::{new_token, token_digest};
 use sunvillage::wechat::webhook::simulate;
 
 use crate::complaint_pages::{hidden, phone_photo};
@@ -151,15 +149,46 @@ async fn a_whole_scenario_logs_no_identifier_and_no_secret() {
     let pool = sqlx::PgPool::connect(&format!("{}/{}", *PG_BASE, served.db_name))
         .await
         .unwrap();
-    let token = new_token();
-    let staff = Staff {
-        name: "李四".into(),
-        role: StaffRole::Handler,
-        unit: None,
-    };
-    sunvillage::storage::staff_tokens::insert(&pool, &staff, &token_digest(&token))
+    // An inspector with an API session (the account made through the real service).
+    let token = {
+        let settings = {
+            let mut s = test_settings(&served.db_name, &served.key_prefix);
+            s.database.url =
+                secrecy::SecretString::from(format!("{}/{}", *PG_BASE, served.db_name));
+            s
+        };
+        let service = sunvillage::startup::accounts_service(&settings, pool.clone()).unwrap();
+        sunvillage::storage::accounts::insert_unit(
+            &pool,
+            "王岗乡纪委",
+            &sunvillage::domain::RegionCode::parse("411503209").unwrap(),
+        )
         .await
         .unwrap();
+        let id = service
+            .create(
+                sunvillage::services::audit::Actor::command_line(),
+                sunvillage::services::accounts::AccountForm {
+                    username: "lisi".into(),
+                    display_name: "李四".into(),
+                    role: sunvillage::domain::staff::Role::Inspector,
+                    region: sunvillage::domain::RegionCode::parse("4115").unwrap(),
+                    unit: None,
+                    password: secrecy::SecretString::from(
+                        crate::staff_support::PASSWORD.to_owned(),
+                    ),
+                    must_change_password: false,
+                },
+            )
+            .await
+            .unwrap();
+        service
+            .sessions
+            .create(id, 1, sunvillage::auth::staff_session::SessionKind::Api)
+            .await
+            .unwrap()
+            .0
+    };
     let id: i64 = sqlx::query_scalar("SELECT complaint_id FROM complaints")
         .fetch_one(&pool)
         .await

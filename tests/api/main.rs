@@ -26,6 +26,8 @@ mod region_import;
 mod regions_api;
 mod served;
 mod slow_bodies;
+mod staff_accounts;
+mod staff_support;
 mod startup;
 mod wechat_dedup;
 mod wechat_followers;

@@ -14,6 +14,8 @@ pub struct Served {
     child: Child,
     pub address: String,
     pub db_name: String,
+    /// Its Redis key prefix.
+    pub key_prefix: String,
     /// Everything the process wrote to stderr (its log).
     pub log: PathBuf,
     _dir: tempfile::TempDir,
@@ -36,13 +38,11 @@ impl Served {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("serve.log");
+        let key_prefix = format!("{}:", unique_name("svserved"));
         let mut vars: HashMap<&str, String> = HashMap::from([
             ("APP__DATABASE__URL", format!("{}/{db_name}", *PG_BASE)),
             ("APP__REDIS__URL", REDIS_URL.clone()),
-            (
-                "APP__REDIS__KEY_PREFIX",
-                format!("{}:", unique_name("svserved")),
-            ),
+            ("APP__REDIS__KEY_PREFIX", key_prefix.clone()),
             ("APP__SERVER__BIND", format!("127.0.0.1:{port}")),
             ("APP__SERVER__WORKERS", "2".into()),
             ("APP__PUBLIC_BASE_URL", "http://cunwu.test".into()),
@@ -65,6 +65,7 @@ impl Served {
             child,
             address: format!("http://127.0.0.1:{port}"),
             db_name,
+            key_prefix,
             log,
             _dir: dir,
         };

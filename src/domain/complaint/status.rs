@@ -142,12 +142,32 @@ pub enum ActorKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Accept,
-    Reject { reason: String },
-    Assign { unit: String, note: String },
-    Extend { days: u64, reason: String },
-    Conclude { reply: String },
+    Reject {
+        reason: String,
+    },
+    Assign {
+        unit: String,
+        note: String,
+    },
+    Extend {
+        days: u64,
+        reason: String,
+    },
+    Conclude {
+        reply: String,
+    },
+    /// The unit that handles it reports what it did (for the inspector, not public).
+    ReportResult {
+        result: String,
+    },
+    /// The inspector in charge hands it to another (`to`: their name, for the record).
+    Transfer {
+        to: String,
+    },
     Rate(Satisfaction),
-    RequestReview { reason: String },
+    RequestReview {
+        reason: String,
+    },
 }
 
 impl Action {
@@ -158,6 +178,8 @@ impl Action {
             Action::Assign { .. } => "assign",
             Action::Extend { .. } => "extend",
             Action::Conclude { .. } => "conclude",
+            Action::ReportResult { .. } => "report_result",
+            Action::Transfer { .. } => "transfer",
             Action::Rate(_) => "rate",
             Action::RequestReview { .. } => "request_review",
         }
@@ -179,6 +201,8 @@ impl Action {
             Action::Assign { .. } => &[Accepted, Assigned, UnderReview],
             Action::Extend { .. } => &[Accepted, Assigned],
             Action::Conclude { .. } => &[Accepted, Assigned, UnderReview],
+            Action::ReportResult { .. } => &[Assigned, UnderReview],
+            Action::Transfer { .. } => &[Accepted, Assigned, UnderReview],
             Action::Rate(_) => &[Concluded],
             Action::RequestReview { .. } => &[Rated],
         }
@@ -200,6 +224,10 @@ pub enum Event {
     ReviewOpened,
     /// An internal note by staff; the status does not change.
     Noted,
+    /// The unit reported what it did; the status does not change.
+    ResultReported,
+    /// Another inspector took charge; the status does not change.
+    Transferred,
 }
 
 impl Event {
@@ -219,7 +247,7 @@ impl Event {
     /// the tracking number, the new status in a few words, and the time.
     pub const FIELDS: [&'static str; 3] = ["tracking_number", "status", "time"];
 
-    pub const ALL: [Event; 9] = [
+    pub const ALL: [Event; 11] = [
         Event::Received,
         Event::Accepted,
         Event::Rejected,
@@ -229,6 +257,8 @@ impl Event {
         Event::Rated,
         Event::ReviewOpened,
         Event::Noted,
+        Event::ResultReported,
+        Event::Transferred,
     ];
 
     pub fn parse(s: &str) -> Option<Event> {
@@ -238,7 +268,10 @@ impl Event {
     /// Whether the complainant may read this step of the timeline (internal notes are
     /// for staff only).
     pub fn is_public(self) -> bool {
-        self != Event::Noted
+        !matches!(
+            self,
+            Event::Noted | Event::ResultReported | Event::Transferred
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -252,13 +285,18 @@ impl Event {
             Event::Rated => "complaint_rated",
             Event::ReviewOpened => "complaint_review_opened",
             Event::Noted => "complaint_noted",
+            Event::ResultReported => "complaint_result_reported",
+            Event::Transferred => "complaint_transferred",
         }
     }
 
     /// The complainant is told of every step that changes what they wait for; their
     /// own rating is not pushed back to them, and internal notes never reach them.
     pub fn notifies_complainant(self) -> bool {
-        !matches!(self, Event::Rated | Event::Noted)
+        !matches!(
+            self,
+            Event::Rated | Event::Noted | Event::ResultReported | Event::Transferred
+        )
     }
 
     pub fn label(self) -> &'static str {
@@ -272,6 +310,8 @@ impl Event {
             Event::Rated => "已评价",
             Event::ReviewOpened => "已进入复查",
             Event::Noted => "内部备注",
+            Event::ResultReported => "承办单位报送办理结果",
+            Event::Transferred => "移交其他干部办理",
         }
     }
 }
@@ -445,6 +485,14 @@ pub fn apply(
             next.concluded_at = Some(now);
             next.satisfaction = None;
             (Event::Concluded, format!("已办结：{reply}"))
+        }
+        Action::ReportResult { result } => {
+            required("the result", result, MAX_NOTE_CHARS)?;
+            (Event::ResultReported, String::new())
+        }
+        Action::Transfer { to } => {
+            let to = required("who takes charge", to, MAX_UNIT_CHARS)?;
+            (Event::Transferred, format!("移交{to}办理"))
         }
         Action::Rate(satisfaction) => {
             next.status = ComplaintStatus::Rated;

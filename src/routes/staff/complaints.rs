@@ -1,4 +1,8 @@
-//! `/api/staff/complaints…`.
+//! `/api/staff/complaints…`: the staff JSON API, for other government systems (a 12345
+//! hotline, a 信访 system) as much as for scripts. Every call needs an API session
+//! (`POST /api/staff/session`); lists never carry who complained; a detail carries the
+//! contact of a real-name complainant to those who may see it, and each time it does,
+//! the audit log says so.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -10,23 +14,23 @@ use crate::domain::RegionCode;
 use crate::domain::china_time;
 use crate::domain::complaint::deadline::DeadlineState;
 use crate::domain::complaint::{Action, ComplaintStatus, Satisfaction};
-use crate::domain::staff::{IdentityView, Staff};
 use crate::region_index::SearchIndex;
 use crate::routes::error::JsonError;
+use crate::routes::staff::extract::StaffApi;
 use crate::services::complaints::{self, ActError, ActingAs};
+use crate::services::handling::{self, ComplaintKey, Identity};
 use crate::storage;
 use crate::storage::complaints::{ComplaintRow, EventRow, StaffFilter};
 use crate::wechat::api::template::Templates;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/staff/complaints", web::get().to(list))
-        .route("/staff/complaints/{id}", web::get().to(detail))
-        .route("/staff/complaints/{id}/actions", web::post().to(act))
-        .route("/staff/complaints/{id}/notes", web::post().to(note))
-        .route(
-            "/staff/complaints/{id}/photos/{position}",
-            web::get().to(photo),
-        );
+    // Under the gated `/api/staff` scope.
+    cfg.route("/complaints", web::get().to(list))
+        .route("/complaints/{id}", web::get().to(detail))
+        .route("/complaints/{id}/actions", web::post().to(act))
+        .route("/complaints/{id}/notes", web::post().to(note))
+        .route("/complaints/{id}/reveal", web::post().to(reveal))
+        .route("/complaints/{id}/photos/{position}", web::get().to(photo));
 }
 
 const MAX_PAGE: i64 = 100;
@@ -41,8 +45,6 @@ struct Place {
 struct Complainant {
     name: Option<String>,
     phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    openid: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -62,31 +64,22 @@ struct ComplaintJson {
     assigned_unit: Option<String>,
     satisfaction: Option<&'static str>,
     anonymous: bool,
-    /// Absent unless the reader's role may see who complained.
+    /// Absent unless this is a detail and the reader may see who complained.
     #[serde(skip_serializing_if = "Option::is_none")]
     complainant: Option<Complainant>,
 }
 
 fn to_json(
     row: ComplaintRow,
-    staff: &Staff,
+    identity: Option<Identity>,
     index: &SearchIndex,
     now: DateTime<Utc>,
 ) -> ComplaintJson {
     let village_name = index.current().full_name(&row.village_code);
     let deadline_state = row.current_due.map(|due| DeadlineState::of(due, now));
-    let complainant = match staff.role.identity_view(row.anonymous) {
-        IdentityView::Hidden => None,
-        IdentityView::Contact => Some(Complainant {
-            name: row.complainant_name,
-            phone: row.complainant_phone,
-            openid: None,
-        }),
-        IdentityView::Full => Some(Complainant {
-            name: row.complainant_name,
-            phone: row.complainant_phone,
-            openid: Some(row.openid.as_str().to_owned()),
-        }),
+    let complainant = match identity {
+        Some(Identity::Contact { name, phone }) => Some(Complainant { name, phone }),
+        _ => None,
     };
     ComplaintJson {
         id: row.complaint_id,
@@ -138,7 +131,7 @@ fn day_start(s: &str, what: &str) -> Result<DateTime<Utc>, JsonError> {
 }
 
 async fn list(
-    staff: Staff,
+    staff: StaffApi,
     params: web::Query<ListParams>,
     pool: web::Data<PgPool>,
     index: web::Data<SearchIndex>,
@@ -178,16 +171,20 @@ async fn list(
             .transpose()?,
         received_before: to,
         before_id: params.before,
-        assigned_unit: staff.only_unit().map(str::to_owned),
+        assigned_unit: None,
+        owner_account_id: None,
+        scope: None,
         limit,
     };
+    let filter = handling::scoped(&staff.member, filter)
+        .ok_or_else(|| JsonError::Forbidden("this role reads no complaints".into()))?;
     let rows = storage::complaints::list_for_staff(&pool, &filter).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.complaint_id))
         .flatten();
     let items: Vec<ComplaintJson> = rows
         .into_iter()
-        .map(|r| to_json(r, &staff, &index, now))
+        .map(|r| to_json(r, None, &index, now))
         .collect();
     Ok(private_json(
         StatusCode::OK,
@@ -221,13 +218,15 @@ impl From<EventRow> for EventJson {
 }
 
 async fn detail(
-    staff: Staff,
+    staff: StaffApi,
     path: web::Path<i64>,
     pool: web::Data<PgPool>,
     index: web::Data<SearchIndex>,
 ) -> Result<HttpResponse, JsonError> {
     let id = path.into_inner();
-    let row = visible(&pool, &staff, id).await?;
+    let view = handling::read(&pool, &staff.member, staff.ip, ComplaintKey::Id(id))
+        .await
+        .map_err(act_error)?;
     let events = storage::complaints::events(&pool, id).await?;
     let photos = storage::complaints::photo_count(&pool, id).await?;
     let photo_urls: Vec<String> = (1..=photos)
@@ -236,7 +235,7 @@ async fn detail(
     Ok(private_json(
         StatusCode::OK,
         serde_json::json!({
-            "complaint": to_json(row, &staff, &index, Utc::now()),
+            "complaint": to_json(view.row, Some(view.identity), &index, Utc::now()),
             "photos": photo_urls,
             "timeline": events.into_iter().map(EventJson::from).collect::<Vec<_>>(),
         }),
@@ -265,6 +264,14 @@ enum ActionJson {
     },
     Conclude {
         reply: String,
+        internal_note: Option<String>,
+    },
+    ReportResult {
+        result: String,
+    },
+    Transfer {
+        /// The username of the inspector who takes charge.
+        to: String,
         internal_note: Option<String>,
     },
 }
@@ -305,6 +312,10 @@ impl ActionJson {
                 Action::Conclude { reply },
                 internal_note.unwrap_or_default(),
             ),
+            ActionJson::ReportResult { result } => (Action::ReportResult { result }, String::new()),
+            ActionJson::Transfer { to, internal_note } => {
+                (Action::Transfer { to }, internal_note.unwrap_or_default())
+            }
         }
     }
 }
@@ -319,7 +330,7 @@ fn act_error(e: ActError) -> JsonError {
 }
 
 async fn act(
-    staff: Staff,
+    staff: StaffApi,
     path: web::Path<i64>,
     body: web::Json<ActionJson>,
     pool: web::Data<PgPool>,
@@ -330,7 +341,10 @@ async fn act(
         &pool,
         &templates,
         path.into_inner(),
-        ActingAs::Staff(&staff),
+        ActingAs::Staff {
+            member: &staff.member,
+            ip: staff.ip,
+        },
         &action,
         &internal_note,
         Utc::now(),
@@ -355,27 +369,64 @@ struct NoteJson {
 }
 
 async fn note(
-    staff: Staff,
+    staff: StaffApi,
     path: web::Path<i64>,
     body: web::Json<NoteJson>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, JsonError> {
-    complaints::add_internal_note(&pool, path.into_inner(), &staff, &body.note)
-        .await
-        .map_err(act_error)?;
+    complaints::add_internal_note(
+        &pool,
+        path.into_inner(),
+        &staff.member,
+        staff.ip,
+        &body.note,
+    )
+    .await
+    .map_err(act_error)?;
     Ok(private_json(
         StatusCode::CREATED,
         serde_json::json!({ "ok": true }),
     ))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevealJson {
+    reason: String,
+}
+
+/// `POST /api/staff/complaints/{id}/reveal`: who filed it (the openid), for a stated
+/// reason — recorded before it is shown.
+async fn reveal(
+    staff: StaffApi,
+    path: web::Path<i64>,
+    body: web::Json<RevealJson>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, JsonError> {
+    let openid = handling::reveal(
+        &pool,
+        &staff.member,
+        staff.ip,
+        ComplaintKey::Id(path.into_inner()),
+        &body.reason,
+    )
+    .await
+    .map_err(act_error)?;
+    Ok(private_json(
+        StatusCode::OK,
+        serde_json::json!({ "openid": openid.as_str() }),
+    ))
+}
+
 async fn photo(
-    staff: Staff,
+    staff: StaffApi,
     path: web::Path<(i64, i16)>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, JsonError> {
     let (id, position) = path.into_inner();
-    visible(&pool, &staff, id).await?;
+    handling::visible(&pool, &staff.member, ComplaintKey::Id(id))
+        .await
+        .map_err(act_error)?;
     let photo = storage::complaints::photo(&pool, id, position)
         .await?
         .ok_or_else(|| JsonError::not_found("no such photo"))?;
@@ -385,14 +436,6 @@ async fn photo(
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Content-Disposition", "inline"))
         .body(photo.bytes))
-}
-
-/// The complaint, if this member of staff may see it; otherwise it does not exist.
-async fn visible(pool: &PgPool, staff: &Staff, id: i64) -> Result<ComplaintRow, JsonError> {
-    storage::complaints::find(pool, id)
-        .await?
-        .filter(|row| staff.may_see(row.assigned_unit.as_deref()))
-        .ok_or_else(|| JsonError::not_found("no such complaint"))
 }
 
 /// JSON that may hold a complainant's identity or words: never kept by a cache.

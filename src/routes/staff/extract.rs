@@ -72,9 +72,13 @@ pub enum PageRefusal {
 impl std::fmt::Display for PageRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PageRefusal::SignIn { .. } => f.write_str("not signed in; redirecting to the sign-in page"),
+            PageRefusal::SignIn { .. } => {
+                f.write_str("not signed in; redirecting to the sign-in page")
+            }
             PageRefusal::Elsewhere(to) => write!(f, "redirecting to {to}"),
-            PageRefusal::Unavailable => f.write_str("the session store or database does not answer"),
+            PageRefusal::Unavailable => {
+                f.write_str("the session store or database does not answer")
+            }
             PageRefusal::Internal(e) => write!(f, "staff session check failed: {e}"),
         }
     }
@@ -110,7 +114,9 @@ impl ResponseError for PageRefusal {
             PageRefusal::Unavailable => {
                 PageError::unavailable("登录服务暂时不可用，请稍后再试。").error_response()
             }
-            PageRefusal::Internal(e) => PageError::internal(anyhow::anyhow!(e.clone())).error_response(),
+            PageRefusal::Internal(e) => {
+                PageError::internal(anyhow::anyhow!(e.clone())).error_response()
+            }
         }
     }
 }
@@ -154,16 +160,18 @@ impl FromRequest for StaffPage {
             .as_ref()
             .and_then(|a| a.sessions.token_from_cookie(req));
         Box::pin(async move {
-            let accounts =
-                accounts.ok_or_else(|| PageRefusal::Internal("accounts are not registered".into()))?;
+            let accounts = accounts
+                .ok_or_else(|| PageRefusal::Internal("accounts are not registered".into()))?;
             let Some(token) = token else {
                 return Err(PageRefusal::SignIn {
                     next: here,
                     clear: None,
                 });
             };
-            let Some((member, record, account)) =
-                accounts.authenticate(&token).await.map_err(|e| unavailable(&e))?
+            let Some((member, record, account)) = accounts
+                .authenticate(&token)
+                .await
+                .map_err(|e| unavailable(&e))?
             else {
                 return Err(PageRefusal::SignIn {
                     next: here,
@@ -203,10 +211,68 @@ impl FromRequest for StaffPage {
 }
 
 /// A member of staff calling the JSON API with `Authorization: Bearer <token>`.
+#[derive(Clone)]
 pub struct StaffApi {
     pub member: StaffMember,
     pub token: String,
     pub ip: Option<IpAddr>,
+}
+
+/// The API session check on its own, for the gate in front of every staff endpoint.
+async fn authenticate_api(
+    accounts: Option<web::Data<Accounts>>,
+    token: Option<String>,
+    ip: Option<IpAddr>,
+) -> Result<StaffApi, JsonError> {
+    let accounts = accounts
+        .ok_or_else(|| JsonError::internal(anyhow::anyhow!("accounts are not registered")))?;
+    let unauthorized = || {
+        JsonError::Unauthorized(
+            "a staff session is required: POST /api/staff/session, then Authorization: Bearer <token>".into(),
+        )
+    };
+    let token = token.ok_or_else(unauthorized)?;
+    let found = accounts.authenticate(&token).await.map_err(|e| match e {
+        SignInError::Store(_) | SignInError::Database(_) => {
+            JsonError::Unavailable("the session store does not answer".into())
+        }
+        other => JsonError::internal(anyhow::anyhow!(other.to_string())),
+    })?;
+    match found {
+        Some((member, record, _)) if record.kind == SessionKind::Api => {
+            Ok(StaffApi { member, token, ip })
+        }
+        _ => Err(unauthorized()),
+    }
+}
+
+/// Middleware in front of every staff API endpoint: the session is checked before any
+/// other extractor runs, so that without one the answer is always 401 (never a 400
+/// about a body nobody may send).
+pub async fn api_gate(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let staff = authenticate_api(
+        req.app_data::<web::Data<Accounts>>().cloned(),
+        bearer_token(req.request()),
+        client_ip(req.request()),
+    )
+    .await;
+    match staff {
+        Ok(staff) => {
+            req.extensions_mut().insert(staff);
+            next.call(req).await.map(|r| r.map_into_boxed_body())
+        }
+        Err(e) => {
+            let (req, _) = req.into_parts();
+            Ok(actix_web::dev::ServiceResponse::new(
+                req,
+                e.error_response(),
+            ))
+        }
+    }
 }
 
 impl FromRequest for StaffApi {
@@ -214,32 +280,14 @@ impl FromRequest for StaffApi {
     type Future = Pin<Box<dyn Future<Output = Result<StaffApi, JsonError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        use actix_web::HttpMessage;
+        // The gate already checked it.
+        if let Some(staff) = req.extensions().get::<StaffApi>().cloned() {
+            return Box::pin(async move { Ok(staff) });
+        }
         let accounts = req.app_data::<web::Data<Accounts>>().cloned();
         let token = bearer_token(req);
         let ip = client_ip(req);
-        Box::pin(async move {
-            let accounts = accounts
-                .ok_or_else(|| JsonError::internal(anyhow::anyhow!("accounts are not registered")))?;
-            let unauthorized = || {
-                JsonError::Unauthorized(
-                    "a staff session is required: POST /api/staff/session, then Authorization: Bearer <token>".into(),
-                )
-            };
-            let token = token.ok_or_else(unauthorized)?;
-            let found = accounts.authenticate(&token).await.map_err(|e| match e {
-                SignInError::Store(_) | SignInError::Database(_) => {
-                    JsonError::Unavailable("the session store does not answer".into())
-                }
-                other => JsonError::internal(anyhow::anyhow!(other.to_string())),
-            })?;
-            match found {
-                Some((member, record, _)) if record.kind == SessionKind::Api => Ok(StaffApi {
-                    member,
-                    token,
-                    ip,
-                }),
-                _ => Err(unauthorized()),
-            }
-        })
+        Box::pin(authenticate_api(accounts, token, ip))
     }
 }

@@ -10,14 +10,14 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{Errors, StaffLayout, qr_data_uri, region_name, render, see_other};
+use crate::auth::follower::FollowerSession;
 use crate::auth::staff_session::SessionKind;
 use crate::configuration::Settings;
 use crate::region_index::SearchIndex;
 use crate::routes::client::client_ip;
 use crate::routes::page_error::PageError;
 use crate::routes::staff::extract::StaffPage;
-use crate::services::accounts::{Accounts, AccountUseError};
-use crate::auth::follower::FollowerSession;
+use crate::services::accounts::{AccountUseError, Accounts};
 
 /// The issuer authenticator apps show beside the code.
 const ISSUER: &str = "阳光村务";
@@ -83,7 +83,10 @@ pub async fn show(
         Some("totp") => Some("动态验证码已启用。".to_owned()),
         _ => None,
     };
-    render(StatusCode::OK, &account_page(&page, &index, Errors::default(), None, notice))
+    render(
+        StatusCode::OK,
+        &account_page(&page, &index, Errors::default(), None, notice),
+    )
 }
 
 #[derive(Deserialize)]
@@ -153,9 +156,16 @@ async fn totp_page(
     accounts: &Accounts,
     error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
-    let secret = match accounts.pending_totp(&page.member).await.map_err(account_error)? {
+    let secret = match accounts
+        .pending_totp(&page.member)
+        .await
+        .map_err(account_error)?
+    {
         Some(secret) => secret,
-        None => accounts.start_totp(&page.member).await.map_err(account_error)?,
+        None => accounts
+            .start_totp(&page.member)
+            .await
+            .map_err(account_error)?,
     };
     let url = secret.otpauth_url(ISSUER, page.member.username.as_str());
     let status = if error.is_some() {
@@ -219,7 +229,13 @@ pub async fn confirm_totp(
             Ok(response)
         }
         Err(AccountUseError::WrongCode) => {
-            totp_page(&page, &index, &accounts, Some(AccountUseError::WrongCode.to_string())).await
+            totp_page(
+                &page,
+                &index,
+                &accounts,
+                Some(AccountUseError::WrongCode.to_string()),
+            )
+            .await
         }
         Err(e) => Err(account_error(e)),
     }

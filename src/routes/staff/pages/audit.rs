@@ -71,8 +71,13 @@ fn day_bound(raw: &str, next_day: bool) -> Result<Option<DateTime<Utc>>, String>
     if raw.is_empty() {
         return Ok(None);
     }
-    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| format!("日期“{raw}”应形如 2026-12-01"))?;
-    let day = if next_day { day.succ_opt().unwrap_or(day) } else { day };
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| format!("日期“{raw}”应形如 2026-12-01"))?;
+    let day = if next_day {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
     Ok(day
         .and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(china_time::zone()).single())
@@ -81,7 +86,12 @@ fn day_bound(raw: &str, next_day: bool) -> Result<Option<DateTime<Utc>>, String>
 
 /// The storage filter for `q` within what `member` may read.
 fn filter(member: &StaffMember, q: &AuditQuery, limit: i64) -> Result<Filter, String> {
-    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     let region = match text(&q.region) {
         Some(r) => {
             let code = RegionCode::parse(&r).map_err(|_| format!("地区代码“{r}”有误"))?;
@@ -133,7 +143,13 @@ fn line(e: &Entry) -> Line {
 
 fn query_string(q: &AuditQuery, before: Option<i64>) -> String {
     let mut s = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [("actor", &q.actor), ("action", &q.action), ("region", &q.region), ("from", &q.from), ("to", &q.to)] {
+    for (k, v) in [
+        ("actor", &q.actor),
+        ("action", &q.action),
+        ("region", &q.region),
+        ("from", &q.from),
+        ("to", &q.to),
+    ] {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
             s.append_pair(k, v);
         }
@@ -165,7 +181,10 @@ pub async fn show(
         Err(e) => (Vec::new(), Some(e)),
     };
     let next = (rows.len() as i64 == PER_PAGE)
-        .then(|| rows.last().map(|r| format!("/staff/audit?{}", query_string(&q, Some(r.audit_id)))))
+        .then(|| {
+            rows.last()
+                .map(|r| format!("/staff/audit?{}", query_string(&q, Some(r.audit_id))))
+        })
         .flatten();
     let view = AuditPage {
         page: StaffLayout::signed_in(&page, &index, "审计日志", "/staff/audit"),
@@ -196,7 +215,19 @@ pub async fn export(
     let f = filter(&page.member, &q, MAX_EXPORT).map_err(PageError::bad_request)?;
     let rows = list(&pool, &f).await?;
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let header = ["id", "time", "actor", "source_ip", "action", "object_type", "object_id", "region", "before", "after", "reason"];
+    let header = [
+        "id",
+        "time",
+        "actor",
+        "source_ip",
+        "action",
+        "object_type",
+        "object_id",
+        "region",
+        "before",
+        "after",
+        "reason",
+    ];
     out.write_record(header).map_err(PageError::internal)?;
     for e in &rows {
         out.write_record([
@@ -208,20 +239,30 @@ pub async fn export(
             e.object_type.clone().unwrap_or_default(),
             e.object_id.clone().unwrap_or_default(),
             e.region_code.clone().unwrap_or_default(),
-            e.before.as_ref().map(ToString::to_string).unwrap_or_default(),
-            e.after.as_ref().map(ToString::to_string).unwrap_or_default(),
+            e.before
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            e.after
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             e.reason.clone().unwrap_or_default(),
         ])
         .map_err(PageError::internal)?;
     }
-    let body = out.into_inner().map_err(|e| PageError::internal(anyhow::anyhow!("{e}")))?;
+    let body = out
+        .into_inner()
+        .map_err(|e| PageError::internal(anyhow::anyhow!("{e}")))?;
     audit::record(
         &**pool,
         Actor::member(&page.member, page.ip),
         "audit.exported",
         Subject::default(),
         Change {
-            after: Some(serde_json::json!({ "filter": query_string(&q, None), "lines": rows.len() })),
+            after: Some(
+                serde_json::json!({ "filter": query_string(&q, None), "lines": rows.len() }),
+            ),
             ..Change::default()
         },
     )
@@ -229,7 +270,10 @@ pub async fn export(
     let name = format!("audit-{}.csv", china_time::day(Utc::now()).format("%Y%m%d"));
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
         .insert_header((CACHE_CONTROL, "no-store"))
         .body(body))
 }

@@ -87,7 +87,14 @@ pub async fn show(
             return Ok(see_other(safe_next(next)));
         }
     }
-    form(StatusCode::OK, accounts.sessions.is_secure(), next, "", None, false)
+    form(
+        StatusCode::OK,
+        accounts.sessions.is_secure(),
+        next,
+        "",
+        None,
+        false,
+    )
 }
 
 pub async fn submit(
@@ -99,12 +106,19 @@ pub async fn submit(
     let next = f.next.clone().unwrap_or_default();
     let secure = accounts.sessions.is_secure();
     let expected = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_owned());
-    let token_ok = expected
-        .as_deref()
-        .is_some_and(|e| !e.is_empty() && bool::from(e.as_bytes().ct_eq(f.login_csrf.trim().as_bytes())));
+    let token_ok = expected.as_deref().is_some_and(|e| {
+        !e.is_empty() && bool::from(e.as_bytes().ct_eq(f.login_csrf.trim().as_bytes()))
+    });
     if !token_ok {
         let banner = Some("登录页面已过期，请重新输入。".to_owned());
-        return form(StatusCode::FORBIDDEN, secure, &next, &f.username, banner, false);
+        return form(
+            StatusCode::FORBIDDEN,
+            secure,
+            &next,
+            &f.username,
+            banner,
+            false,
+        );
     }
     let credentials = Credentials {
         username: f.username.clone(),
@@ -137,7 +151,14 @@ pub async fn submit(
         ),
         Err(e @ (SignInError::Store(_) | SignInError::Database(_) | SignInError::Internal(_))) => {
             tracing::warn!(error = ?e, "staff sign-in could not be checked");
-            form(StatusCode::SERVICE_UNAVAILABLE, secure, &next, &f.username, Some(e.to_string()), false)
+            form(
+                StatusCode::SERVICE_UNAVAILABLE,
+                secure,
+                &next,
+                &f.username,
+                Some(e.to_string()),
+                false,
+            )
         }
         Err(e) => {
             let status = match e {
@@ -145,7 +166,14 @@ pub async fn submit(
                 _ => StatusCode::UNAUTHORIZED,
             };
             let code = matches!(e, SignInError::WrongCode);
-            form(status, secure, &next, &f.username, Some(e.to_string()), code)
+            form(
+                status,
+                secure,
+                &next,
+                &f.username,
+                Some(e.to_string()),
+                code,
+            )
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod complaints;
 pub mod login;
 pub mod users;
 
@@ -54,9 +55,17 @@ pub struct StaffLayout {
 
 /// The pages of the bar, each shown only to roles that may use it.
 const NAV: &[(&str, &str, Option<StaffAction>)] = &[
-    ("/staff/complaints", "投诉办理", Some(StaffAction::ListComplaints)),
+    (
+        "/staff/complaints",
+        "投诉办理",
+        Some(StaffAction::ListComplaints),
+    ),
     ("/staff/audit", "审计日志", Some(StaffAction::ReadAudit)),
-    ("/staff/users", "账号管理", Some(StaffAction::ManageAccounts)),
+    (
+        "/staff/users",
+        "账号管理",
+        Some(StaffAction::ManageAccounts),
+    ),
     ("/staff/account", "我的账号", None),
 ];
 
@@ -71,7 +80,12 @@ pub fn region_name(index: &SearchIndex, code: &RegionCode) -> String {
 impl StaffLayout {
     /// The layout of a page for `page`'s member; `here` is the page's path (its link in
     /// the bar is marked).
-    pub fn signed_in(page: &StaffPage, index: &SearchIndex, title: &str, here: &str) -> StaffLayout {
+    pub fn signed_in(
+        page: &StaffPage,
+        index: &SearchIndex,
+        title: &str,
+        here: &str,
+    ) -> StaffLayout {
         let member = &page.member;
         let nav = NAV
             .iter()

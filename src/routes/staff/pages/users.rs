@@ -266,7 +266,15 @@ pub async fn create(
         (None, _) => shown.errors.add("role", "请选择角色"),
         (_, Err(_)) => shown.errors.add("region", "地区代码有误"),
     }
-    users_page(&page, &pool, &index, shown, StatusCode::UNPROCESSABLE_ENTITY, None).await
+    users_page(
+        &page,
+        &pool,
+        &index,
+        shown,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+    )
+    .await
 }
 
 /// The account `id`, when it lies within the administrator's region.
@@ -334,7 +342,16 @@ pub async fn show(
         Some("totp") => Some("动态验证码已重置。".to_owned()),
         _ => None,
     };
-    user_page(&page, &pool, &index, &account, Errors::default(), StatusCode::OK, notice).await
+    user_page(
+        &page,
+        &pool,
+        &index,
+        &account,
+        Errors::default(),
+        StatusCode::OK,
+        notice,
+    )
+    .await
 }
 
 pub async fn update(
@@ -360,7 +377,11 @@ pub async fn update(
                 active: f.active.as_deref() == Some("true"),
             };
             match accounts_service
-                .change(Actor::member(&page.member, page.ip), account.account_id, &edit)
+                .change(
+                    Actor::member(&page.member, page.ip),
+                    account.account_id,
+                    &edit,
+                )
                 .await
             {
                 Ok(()) => {
@@ -375,7 +396,16 @@ pub async fn update(
         (None, _) => errors.add("role", "请选择角色"),
         (_, Err(_)) => errors.add("region", "地区代码有误"),
     }
-    user_page(&page, &pool, &index, &account, errors, StatusCode::UNPROCESSABLE_ENTITY, None).await
+    user_page(
+        &page,
+        &pool,
+        &index,
+        &account,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -411,7 +441,16 @@ pub async fn reset_password(
         Err(e @ AccountUseError::Weak(_)) => {
             let mut errors = Errors::default();
             errors.add("new_password", e.to_string());
-            user_page(&page, &pool, &index, &account, errors, StatusCode::UNPROCESSABLE_ENTITY, None).await
+            user_page(
+                &page,
+                &pool,
+                &index,
+                &account,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+            )
+            .await
         }
         Err(e) => Err(PageError::internal(anyhow::anyhow!(e.to_string()))),
     }
@@ -436,7 +475,10 @@ pub async fn reset_totp(
         .reset_totp(Actor::member(&page.member, page.ip), account.account_id)
         .await
         .map_err(|e| PageError::internal(anyhow::anyhow!(e.to_string())))?;
-    Ok(see_other(&format!("/staff/users/{}?done=totp", account.account_id)))
+    Ok(see_other(&format!(
+        "/staff/users/{}?done=totp",
+        account.account_id
+    )))
 }
 
 #[derive(Deserialize)]
@@ -468,7 +510,10 @@ pub async fn add_unit(
         return Err(PageError::forbidden("只能在本辖区内添加单位。"));
     }
     let mut tx = pool.begin().await?;
-    if crate::storage::regions::find(&mut *tx, &region).await?.is_none() {
+    if crate::storage::regions::find(&mut *tx, &region)
+        .await?
+        .is_none()
+    {
         return Err(PageError::bad_request("没有这个地区代码。"));
     }
     accounts::insert_unit(&mut *tx, name, &region).await?;

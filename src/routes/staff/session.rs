@@ -1,0 +1,74 @@
+//! `POST /api/staff/session` (sign in: username, password and, where the account has
+//! one, the TOTP code; answers a bearer token) and `DELETE /api/staff/session` (sign
+//! out). The same rules as the sign-in page: lock-out, rate limit, audit lines.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::auth::staff_session::SessionKind;
+use crate::routes::client::client_ip;
+use crate::routes::error::JsonError;
+use crate::routes::staff::extract::StaffApi;
+use crate::services::accounts::{Accounts, Credentials, SignInError};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/session", web::post().to(sign_in))
+        .route("/staff/session", web::delete().to(sign_out));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignInJson {
+    username: String,
+    password: String,
+    code: Option<String>,
+}
+
+async fn sign_in(
+    req: HttpRequest,
+    accounts: web::Data<Accounts>,
+    body: web::Json<SignInJson>,
+) -> Result<HttpResponse, JsonError> {
+    let body = body.into_inner();
+    let credentials = Credentials {
+        username: body.username,
+        password: SecretString::from(body.password),
+        code: body.code,
+    };
+    match accounts
+        .sign_in(&credentials, client_ip(&req), SessionKind::Api, Utc::now())
+        .await
+    {
+        Ok(done) => Ok(HttpResponse::build(StatusCode::CREATED)
+            .insert_header(("Cache-Control", "no-store"))
+            .json(serde_json::json!({
+                "token": done.token,
+                "token_type": "Bearer",
+                "username": done.account.username.as_str(),
+                "role": done.account.role.as_str(),
+            }))),
+        Err(e @ (SignInError::RateLimited | SignInError::Locked)) => {
+            Err(JsonError::TooManyRequests(e.to_string()))
+        }
+        Err(e @ (SignInError::Store(_) | SignInError::Database(_) | SignInError::Internal(_))) => {
+            tracing::warn!(error = ?e, "staff API sign-in could not be checked");
+            Err(JsonError::Unavailable(e.to_string()))
+        }
+        Err(e @ SignInError::EnrolFirst) => Err(JsonError::Forbidden(e.to_string())),
+        Err(e) => Err(JsonError::Unauthorized(e.to_string())),
+    }
+}
+
+async fn sign_out(
+    staff: StaffApi,
+    accounts: web::Data<Accounts>,
+) -> Result<HttpResponse, JsonError> {
+    accounts
+        .sign_out(&staff.member, &staff.token, staff.ip)
+        .await
+        .map_err(|e| JsonError::Unavailable(e.to_string()))?;
+    Ok(HttpResponse::NoContent().finish())
+}
