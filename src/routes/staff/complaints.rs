@@ -13,20 +13,18 @@ use crate::domain::complaint::{Action, ComplaintStatus, Satisfaction};
 use crate::domain::staff::{IdentityView, Staff};
 use crate::region_index::SearchIndex;
 use crate::routes::error::JsonError;
+use crate::routes::paths::{self, api};
 use crate::services::complaints::{self, ActError, ActingAs};
 use crate::storage;
 use crate::storage::complaints::{ComplaintRow, EventRow, StaffFilter};
 use crate::wechat::api::template::Templates;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/staff/complaints", web::get().to(list))
-        .route("/staff/complaints/{id}", web::get().to(detail))
-        .route("/staff/complaints/{id}/actions", web::post().to(act))
-        .route("/staff/complaints/{id}/notes", web::post().to(note))
-        .route(
-            "/staff/complaints/{id}/photos/{position}",
-            web::get().to(photo),
-        );
+    cfg.route(api::STAFF_COMPLAINTS, web::get().to(list))
+        .route(api::STAFF_COMPLAINT_PATTERN, web::get().to(detail))
+        .route(api::STAFF_COMPLAINT_ACTIONS_PATTERN, web::post().to(act))
+        .route(api::STAFF_COMPLAINT_NOTES_PATTERN, web::post().to(note))
+        .route(api::STAFF_COMPLAINT_PHOTO_PATTERN, web::get().to(photo));
 }
 
 const MAX_PAGE: i64 = 100;
@@ -231,7 +229,7 @@ async fn detail(
     let events = storage::complaints::events(&pool, id).await?;
     let photos = storage::complaints::photo_count(&pool, id).await?;
     let photo_urls: Vec<String> = (1..=photos)
-        .map(|n| format!("/api/staff/complaints/{id}/photos/{n}"))
+        .map(|n| paths::staff_complaint_photo(id, n))
         .collect();
     Ok(private_json(
         StatusCode::OK,
