@@ -84,7 +84,7 @@ impl Application {
         crate::telemetry::set_log_key(
             secrecy::ExposeSecret::expose_secret(&settings.session.secret).as_bytes(),
         );
-        let bind = settings.bind_address()?;
+        let bind = settings.server.bind;
         tracing::info!(database = %settings.database.describe(), "connecting to Postgres");
         let pool = prepare_database(&settings.database).await?;
 
@@ -127,7 +127,7 @@ impl Application {
 
         let wechat = WechatApi::from_settings(&settings.wechat, &kv)
             .context("cannot build the WeChat client")?;
-        let templates = Templates::from_settings(&settings).context("wechat.templates")?;
+        let templates = Templates::from_settings(&settings);
         let sessions = Sessions::from_settings(&settings, wechat.clone()).context("session")?;
         let forms = FormTokens::from_settings(&settings).context("session.secret")?;
         if !settings.session.dev_openid.is_empty() {
@@ -144,10 +144,11 @@ impl Application {
             ));
         }
         let database = storage::database::Availability::default();
-        background.tracker.spawn(database.clone().watch(
-            settings.database.connect_options()?,
-            background.stop.clone(),
-        ));
+        background.tracker.spawn(
+            database
+                .clone()
+                .watch(settings.database.connect_options(), background.stop.clone()),
+        );
         let views = ViewCounter::default();
         views.spawn_flusher(
             pool.clone(),

@@ -55,7 +55,7 @@ pub async fn submit_as(
 }
 
 pub fn templates(app: &TestApp) -> Templates {
-    Templates::from_settings(&app.settings).unwrap()
+    Templates::from_settings(&app.settings)
 }
 
 /// The unit that complaints in these tests are assigned to.
