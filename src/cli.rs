@@ -396,7 +396,7 @@ async fn simulate_message(settings: Settings, args: SimulateArgs) -> anyhow::Res
     let options = simulate::Options {
         url: args
             .url
-            .unwrap_or_else(|| simulate::default_url(&settings.server.bind)),
+            .unwrap_or_else(|| simulate::default_url(&settings.server.bind.to_string())),
         mode,
         openid: args.openid,
         what,

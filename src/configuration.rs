@@ -1,16 +1,25 @@
 //! Settings in layers: `config/default.toml` (compiled in), an optional file given with
 //! `--config`, then environment variables `APP__SECTION__KEY`. Secrets are `SecretString`
 //! and are exposed only where they are used.
+//!
+//! Values are parsed once, while loading: `server.bind` is a `SocketAddr`,
+//! `database.url` the connection options, `wechat.templates` the checked template
+//! specs. A value that does not parse stops loading with an error naming its key (the
+//! first bad one in the files' order); [`Settings::validate`] then checks what only makes
+//! sense across keys.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 
 use config::{Config, Environment as EnvSource, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_aux::field_attributes::deserialize_number_from_string;
 use sqlx::postgres::PgConnectOptions;
+
+use crate::domain::notification::{NotificationKind, TemplateSpec};
 
 /// The base layer, identical to `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -45,7 +54,9 @@ pub enum AppEnvironment {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
-    pub bind: String,
+    /// The listen address, `127.0.0.1:8080` (port 0: any free port).
+    #[serde(deserialize_with = "socket_address")]
+    pub bind: SocketAddr,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub workers: usize,
     /// Reverse proxies whose `X-Forwarded-For` is believed: addresses or networks,
@@ -56,8 +67,8 @@ pub struct ServerSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
-    /// May carry the password, so it is a secret as a whole.
-    pub url: SecretString,
+    /// Where the database is; it may carry the password, so it never prints whole.
+    pub url: DatabaseUrl,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub max_connections: u32,
     /// Longest wait for a connection from the pool; a page or a reply that cannot get
@@ -85,9 +96,10 @@ pub struct WechatSettings {
     pub api_base: String,
     /// Where the access_token comes from: `stable` (/cgi-bin/stable_token) or `token`.
     pub token_endpoint: TokenEndpoint,
-    /// Template and field mapping per notification kind (`[wechat.templates.<kind>]`).
-    #[serde(default)]
-    pub templates: BTreeMap<String, TemplateSettings>,
+    /// Template and field mapping per notification kind (`[wechat.templates.<kind>]`),
+    /// each checked against the 2023 rules while loading.
+    #[serde(default, deserialize_with = "templates")]
+    pub templates: BTreeMap<NotificationKind, TemplateSpec>,
     /// Production refuses plain and compatible mode unless this is set: there the
     /// signature does not cover the body, so only safe mode authenticates a message.
     pub allow_unencrypted: bool,
@@ -104,13 +116,83 @@ pub enum TokenEndpoint {
     Token,
 }
 
-/// One kind of notification: its template (模板ID from the console) and which template
-/// keyword each of its fields fills, e.g. `fields = { status = "phrase2" }`.
-#[derive(Debug, Clone, Deserialize)]
+/// One `[wechat.templates.<kind>]` table as written: the template (模板ID from the
+/// console) and which template keyword each notification field fills, e.g.
+/// `fields = { status = "phrase2" }`. Read into a [`TemplateSpec`] at once.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TemplateSettings {
-    pub template_id: String,
-    pub fields: BTreeMap<String, String>,
+struct TemplateTable {
+    template_id: String,
+    fields: BTreeMap<String, String>,
+}
+
+fn templates<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<NotificationKind, TemplateSpec>, D::Error> {
+    let tables = BTreeMap::<String, TemplateTable>::deserialize(d)?;
+    tables
+        .into_iter()
+        .map(|(kind, t)| {
+            let kind = NotificationKind::parse(&kind).map_err(serde::de::Error::custom)?;
+            let spec = TemplateSpec::parse(&t.template_id, &t.fields)
+                .map_err(|reason| serde::de::Error::custom(format!("{kind}: {reason}")))?;
+            Ok((kind, spec))
+        })
+        .collect()
+}
+
+fn socket_address<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let raw = String::deserialize(d)?;
+    raw.trim().parse().map_err(|_| {
+        serde::de::Error::custom(format!("`{raw}` is not an address like 127.0.0.1:8080"))
+    })
+}
+
+/// `database.url`, parsed once into the options every connection is made with. Its
+/// `Debug` shows host, port and database, never the user's password.
+#[derive(Clone)]
+pub struct DatabaseUrl(PgConnectOptions);
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<DatabaseUrl, String> {
+        if url.is_empty() {
+            return Err("is empty".into());
+        }
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err("must start with postgres://".into());
+        }
+        url.parse::<PgConnectOptions>()
+            .map(DatabaseUrl)
+            .map_err(|e| format!("not a Postgres URL: {e}"))
+    }
+
+    pub fn options(&self) -> &PgConnectOptions {
+        &self.0
+    }
+
+    /// Host, port and database name, for logs.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}:{}/{}",
+            self.0.get_host(),
+            self.0.get_port(),
+            self.0.get_database().unwrap_or("(default)")
+        )
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.describe())
+    }
+}
+
+impl<'de> Deserialize<'de> for DatabaseUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DatabaseUrl, D::Error> {
+        // Read as a secret, so that no error path can echo it.
+        let raw = SecretString::deserialize(d)?;
+        DatabaseUrl::parse(raw.expose_secret()).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Follower sessions on pages (OAuth2 snsapi_base).
@@ -292,6 +374,13 @@ impl Settings {
         if let Some(path) = file {
             builder = builder.add_source(File::from(path).required(true));
         }
+        // In name order, so that keys the defaults lack are added in a fixed order.
+        let env = env.map(|vars| {
+            vars.into_iter()
+                .collect::<BTreeMap<_, _>>()
+                .into_iter()
+                .collect()
+        });
         let env_source = EnvSource::with_prefix(ENV_PREFIX)
             .separator("__")
             .source(env);
@@ -300,8 +389,8 @@ impl Settings {
         Ok(settings)
     }
 
-    /// Checks what serde cannot: formats, non-empty secrets, and values that only make
-    /// sense together.
+    /// Checks what parsing each value alone cannot: non-empty secrets, ranges, and values
+    /// that only make sense together.
     pub fn validate(&self) -> Result<(), SettingsError> {
         let base = url::Url::parse(&self.public_base_url)
             .map_err(|e| invalid("public_base_url", format!("not a URL: {e}")))?;
@@ -311,12 +400,7 @@ impl Settings {
                 "must be an http(s) URL with a host",
             ));
         }
-        self.bind_address()?;
         self.trusted_proxies()?;
-        if self.database.url.expose_secret().is_empty() {
-            return Err(invalid("database.url", "is empty"));
-        }
-        self.database.connect_options()?;
         if self.database.max_connections == 0 {
             return Err(invalid("database.max_connections", "must be at least 1"));
         }
@@ -372,7 +456,7 @@ impl Settings {
             let key = event.as_str();
             match self.wechat.templates.get(key) {
                 Some(t) => {
-                    let mut names: Vec<&str> = t.fields.keys().map(String::as_str).collect();
+                    let mut names: Vec<&str> = t.field_names().collect();
                     names.sort_unstable();
                     let mut wanted = Event::FIELDS.to_vec();
                     wanted.sort_unstable();
@@ -396,18 +480,6 @@ impl Settings {
             }
         }
         Ok(())
-    }
-
-    pub fn bind_address(&self) -> Result<SocketAddr, SettingsError> {
-        self.server.bind.parse().map_err(|_| {
-            invalid(
-                "server.bind",
-                format!(
-                    "`{}` is not an address like 127.0.0.1:8080",
-                    self.server.bind
-                ),
-            )
-        })
     }
 
     /// The parsed `server.trusted_proxies`.
@@ -437,28 +509,14 @@ impl Settings {
 }
 
 impl DatabaseSettings {
-    pub fn connect_options(&self) -> Result<PgConnectOptions, SettingsError> {
-        let url = self.url.expose_secret();
-        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(invalid("database.url", "must start with postgres://"));
-        }
-        self.url
-            .expose_secret()
-            .parse::<PgConnectOptions>()
-            .map_err(|e| invalid("database.url", format!("not a Postgres URL: {e}")))
+    /// The options every connection to the service's database is made with.
+    pub fn connect_options(&self) -> PgConnectOptions {
+        self.url.options().clone()
     }
 
     /// Host, port and database name, for logs (never the password).
     pub fn describe(&self) -> String {
-        match self.connect_options() {
-            Ok(o) => format!(
-                "{}:{}/{}",
-                o.get_host(),
-                o.get_port(),
-                o.get_database().unwrap_or("(default)")
-            ),
-            Err(_) => "(invalid)".to_owned(),
-        }
+        self.url.describe()
     }
 }
 
@@ -513,7 +571,6 @@ impl WechatSettings {
         if !matches!(api.scheme(), "http" | "https") {
             return Err(invalid("wechat.api_base", "must be an http(s) URL"));
         }
-        self.validate_templates()?;
         Ok(())
     }
 
@@ -553,16 +610,6 @@ impl WechatSettings {
     /// `api_base` without a trailing slash.
     pub fn api_base(&self) -> &str {
         self.api_base.trim_end_matches('/')
-    }
-
-    fn validate_templates(&self) -> Result<(), SettingsError> {
-        for (kind, t) in &self.templates {
-            crate::domain::notification::NotificationKind::parse(kind)
-                .map_err(|e| invalid("wechat.templates", e.to_string()))?;
-            crate::domain::notification::TemplateSpec::parse(&t.template_id, &t.fields)
-                .map_err(|reason| invalid("wechat.templates", format!("{kind}: {reason}")))?;
-        }
-        Ok(())
     }
 }
 
@@ -643,7 +690,7 @@ mod tests {
     #[test]
     fn defaults_work_on_a_development_machine() {
         let s = assert_ok!(Settings::load_with_env(None, env(&[])));
-        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.server.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(s.wechat.mode, WechatMode::Plain);
         assert_eq!(s.environment, AppEnvironment::Development);
     }
@@ -669,7 +716,7 @@ mod tests {
                 ("APP__WECHAT__API_BASE", "http://127.0.0.1:9999"),
             ])
         ));
-        assert_eq!(s.server.bind, "0.0.0.0:9000");
+        assert_eq!(s.server.bind.to_string(), "0.0.0.0:9000");
         assert_eq!(s.database.max_connections, 3);
         assert!(!s.redis.is_configured());
         assert_eq!(s.public_base_url, "https://cunwu.example.cn");
@@ -890,7 +937,7 @@ fields = { tracking_number = "character_string1", status = "phrase2", time = "ti
         .unwrap();
         let s = assert_ok!(Settings::load_with_env(Some(&path), env(&[])));
         let t = &s.wechat.templates["complaint_received"];
-        assert_eq!(t.fields["status"], "phrase2");
+        assert_eq!(t.keyword("status"), Some("phrase2"));
         std::fs::write(
             &path,
             r#"

@@ -111,7 +111,7 @@ impl Application {
         crate::telemetry::set_log_key(
             secrecy::ExposeSecret::expose_secret(&settings.session.secret).as_bytes(),
         );
-        let bind = settings.bind_address()?;
+        let bind = settings.server.bind;
         tracing::info!(database = %settings.database.describe(), "connecting to Postgres");
         let pool = prepare_database(&settings.database).await?;
 
@@ -154,7 +154,7 @@ impl Application {
 
         let wechat = WechatApi::from_settings(&settings.wechat, &kv)
             .context("cannot build the WeChat client")?;
-        let templates = Templates::from_settings(&settings).context("wechat.templates")?;
+        let templates = Templates::from_settings(&settings);
         let sessions = Sessions::from_settings(&settings, wechat.clone()).context("session")?;
         let forms = FormTokens::from_settings(&settings).context("session.secret")?;
         if !settings.session.dev_openid.is_empty() {
@@ -172,10 +172,11 @@ impl Application {
         }
         let accounts = accounts_service(&settings, pool.clone())?;
         let database = storage::database::Availability::default();
-        background.tracker.spawn(database.clone().watch(
-            settings.database.connect_options()?,
-            background.stop.clone(),
-        ));
+        background.tracker.spawn(
+            database
+                .clone()
+                .watch(settings.database.connect_options(), background.stop.clone()),
+        );
         let views = ViewCounter::default();
         views.spawn_flusher(
             pool.clone(),

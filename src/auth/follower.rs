@@ -18,13 +18,13 @@ use secrecy::ExposeSecret;
 
 use crate::configuration::Settings;
 use crate::domain::OpenId;
+use crate::routes::paths;
 use crate::wechat::api::WechatApi;
 use crate::wechat::api::token::now_ms;
 
 pub const SESSION_COOKIE: &str = "sv_session";
 pub const STATE_COOKIE: &str = "sv_oauth";
 /// Where WeChat sends the browser back (a route of `routes::oauth`).
-pub const CALLBACK_PATH: &str = "/oauth/callback";
 /// How long a started login may take.
 const STATE_LIFETIME: Duration = Duration::from_secs(600);
 /// Longest page address kept to return to after login.
@@ -69,7 +69,11 @@ fn safe_return_to(path: &str) -> String {
         && !path.contains('\\')
         && path.len() <= MAX_RETURN_TO
         && !path.chars().any(char::is_control);
-    if ok { path.to_owned() } else { "/".to_owned() }
+    if ok {
+        path.to_owned()
+    } else {
+        paths::home().to_owned()
+    }
 }
 
 /// Hex, because actix percent-decodes request cookies: a `%` in a signed value would
@@ -158,7 +162,7 @@ impl Sessions {
     /// and then to `return_to`.
     pub fn login_redirect(&self, return_to: &str) -> LoginRedirect {
         let state = uuid::Uuid::new_v4().simple().to_string();
-        let redirect_uri = format!("{}{CALLBACK_PATH}", self.inner.public_base);
+        let redirect_uri = format!("{}{}", self.inner.public_base, paths::oauth_callback());
         let value = format!("{state}|{}", encode(&safe_return_to(return_to)));
         LoginRedirect::Login {
             location: self.inner.api.authorize_url(&redirect_uri, &state),
@@ -271,7 +275,7 @@ impl FromRequest for FollowerSession {
             Some(openid) => Ok(FollowerSession(openid)),
             None => {
                 let uri = req.uri();
-                let here = uri.path_and_query().map_or("/", |p| p.as_str());
+                let here = uri.path_and_query().map_or(paths::home(), |p| p.as_str());
                 Err(sessions.login_redirect(here))
             }
         })

@@ -18,7 +18,7 @@ use crate::kv::{Kv, KvError};
 pub const COOKIE: &str = "sv_staff";
 /// The path the cookie is sent on: staff pages only, never the followers' pages or the
 /// JSON API (which takes a bearer token, so a page of another site cannot use it).
-pub const COOKIE_PATH: &str = "/staff";
+pub const COOKIE_PATH: &str = crate::routes::paths::staff::HOME;
 
 /// What a session lets its holder do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

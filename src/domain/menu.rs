@@ -10,6 +10,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::wire::wire_enum;
+
 pub const MAX_TOP_LEVEL: usize = 3;
 pub const MAX_SUB_BUTTONS: usize = 5;
 /// 一级菜单: "不超过16个字节" (four Chinese characters).
@@ -59,131 +61,79 @@ pub struct SubButton {
     pub action: Action,
 }
 
-/// What a button does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// `click` and the scan/picture/location kinds: WeChat sends an event with the key.
-    Event { kind: EventKind, key: String },
-    /// `view`: opens an absolute http(s) URL.
-    View { url: String },
-    /// `miniprogram`: opens a mini program; `url` is the fallback for old clients.
-    Miniprogram {
-        url: String,
-        appid: String,
-        pagepath: String,
-    },
-    /// `media_id` / `view_limited`: a permanent material.
-    Media { kind: MediaKind, media_id: String },
-    /// `article_id` / `article_view_limited`: a published article.
-    Article {
-        kind: ArticleKind,
-        article_id: String,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    Click,
-    ScancodePush,
-    ScancodeWaitmsg,
-    PicSysphoto,
-    PicPhotoOrAlbum,
-    PicWeixin,
-    LocationSelect,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaKind {
-    MediaId,
-    ViewLimited,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArticleKind {
-    ArticleId,
-    ArticleViewLimited,
-}
-
-/// Every `type` WeChat's menu/create accepts.
-const TYPES: [&str; 13] = [
-    "click",
-    "view",
-    "miniprogram",
-    "scancode_push",
-    "scancode_waitmsg",
-    "pic_sysphoto",
-    "pic_photo_or_album",
-    "pic_weixin",
-    "location_select",
-    "media_id",
-    "view_limited",
-    "article_id",
-    "article_view_limited",
-];
-
-/// Fields a button may carry.
-const FIELDS: [&str; 9] = [
-    "type",
-    "name",
-    "key",
-    "url",
-    "media_id",
-    "article_id",
-    "appid",
-    "pagepath",
-    "sub_button",
-];
-
-impl EventKind {
-    fn parse(s: &str) -> Option<EventKind> {
-        Some(match s {
-            "click" => EventKind::Click,
-            "scancode_push" => EventKind::ScancodePush,
-            "scancode_waitmsg" => EventKind::ScancodeWaitmsg,
-            "pic_sysphoto" => EventKind::PicSysphoto,
-            "pic_photo_or_album" => EventKind::PicPhotoOrAlbum,
-            "pic_weixin" => EventKind::PicWeixin,
-            "location_select" => EventKind::LocationSelect,
-            _ => return None,
-        })
+wire_enum! {
+    /// Every `type` WeChat's menu/create accepts, in its documented order.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum ButtonType {
+        /// WeChat sends a CLICK event with the key.
+        Click("click"),
+        /// Opens an absolute http(s) URL.
+        View("view"),
+        /// Opens a mini program; `url` is the fallback for old clients.
+        Miniprogram("miniprogram"),
+        ScancodePush("scancode_push"),
+        ScancodeWaitmsg("scancode_waitmsg"),
+        PicSysphoto("pic_sysphoto"),
+        PicPhotoOrAlbum("pic_photo_or_album"),
+        PicWeixin("pic_weixin"),
+        LocationSelect("location_select"),
+        /// A permanent material.
+        MediaId("media_id"),
+        ViewLimited("view_limited"),
+        /// A published article.
+        ArticleId("article_id"),
+        ArticleViewLimited("article_view_limited"),
     }
+}
 
-    pub fn as_str(self) -> &'static str {
+wire_enum! {
+    /// Every field a button may carry, in menu/create's documented order (the order
+    /// [`Menu::to_json`] writes them in).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Field {
+        Type("type"),
+        Name("name"),
+        Key("key"),
+        Url("url"),
+        MediaId("media_id"),
+        ArticleId("article_id"),
+        Appid("appid"),
+        Pagepath("pagepath"),
+        SubButton("sub_button"),
+    }
+}
+
+impl ButtonType {
+    /// The fields a button of this type carries besides `type` and `name`; any other is
+    /// refused, so a typo cannot silently do nothing.
+    pub fn fields(self) -> &'static [Field] {
+        use ButtonType::*;
         match self {
-            EventKind::Click => "click",
-            EventKind::ScancodePush => "scancode_push",
-            EventKind::ScancodeWaitmsg => "scancode_waitmsg",
-            EventKind::PicSysphoto => "pic_sysphoto",
-            EventKind::PicPhotoOrAlbum => "pic_photo_or_album",
-            EventKind::PicWeixin => "pic_weixin",
-            EventKind::LocationSelect => "location_select",
+            Click | ScancodePush | ScancodeWaitmsg | PicSysphoto | PicPhotoOrAlbum | PicWeixin
+            | LocationSelect => &[Field::Key],
+            View => &[Field::Url],
+            Miniprogram => &[Field::Url, Field::Appid, Field::Pagepath],
+            MediaId | ViewLimited => &[Field::MediaId],
+            ArticleId | ArticleViewLimited => &[Field::ArticleId],
         }
     }
+}
+
+/// What a button does: its type and the values of the fields that type carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    pub kind: ButtonType,
+    /// One value per field of `kind.fields()`, in that order; view URLs are absolute.
+    values: Vec<(Field, String)>,
 }
 
 impl Action {
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Action::Event { kind, .. } => kind.as_str(),
-            Action::View { .. } => "view",
-            Action::Miniprogram { .. } => "miniprogram",
-            Action::Media {
-                kind: MediaKind::MediaId,
-                ..
-            } => "media_id",
-            Action::Media {
-                kind: MediaKind::ViewLimited,
-                ..
-            } => "view_limited",
-            Action::Article {
-                kind: ArticleKind::ArticleId,
-                ..
-            } => "article_id",
-            Action::Article {
-                kind: ArticleKind::ArticleViewLimited,
-                ..
-            } => "article_view_limited",
-        }
+    /// The value of `field`, when this type carries it.
+    pub fn get(&self, field: Field) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -279,22 +229,24 @@ impl Checker<'_> {
 
     fn unknown_fields(&mut self, obj: &Map<String, Value>, path: &str) {
         for key in obj.keys() {
-            if !FIELDS.contains(&key.as_str()) {
+            if Field::parse(key).is_none() {
                 self.report(&format!("{path}.{key}"), "is not a menu button field");
             }
         }
     }
 
     /// Fields a type does not use are refused, so a typo cannot silently do nothing.
-    fn only(&mut self, obj: &Map<String, Value>, path: &str, kind: &str, allowed: &[&str]) {
+    fn only(&mut self, obj: &Map<String, Value>, path: &str, kind: ButtonType) {
         for key in obj.keys() {
-            if FIELDS.contains(&key.as_str())
-                && !["type", "name", "sub_button"].contains(&key.as_str())
-                && !allowed.contains(&key.as_str())
+            let Some(field) = Field::parse(key) else {
+                continue;
+            };
+            if ![Field::Type, Field::Name, Field::SubButton].contains(&field)
+                && !kind.fields().contains(&field)
             {
                 self.report(
                     &format!("{path}.{key}"),
-                    format!("a `{kind}` button does not use `{key}`"),
+                    format!("a `{}` button does not use `{key}`", kind.as_str()),
                 );
             }
         }
@@ -312,67 +264,42 @@ impl Checker<'_> {
                 return None;
             }
         };
-        if let Some(event) = EventKind::parse(&kind) {
-            self.only(obj, path, &kind, &["key"]);
-            let key = self.string(obj, path, "key")?;
-            let key = self.bounded(key, &format!("{path}.key"), "the key", MAX_KEY_BYTES)?;
-            return Some(Action::Event { kind: event, key });
-        }
-        match kind.as_str() {
-            "view" => {
-                self.only(obj, path, &kind, &["url"]);
-                Some(Action::View {
-                    url: self.url(obj, path, "url")?,
-                })
-            }
-            "miniprogram" => {
-                self.only(obj, path, &kind, &["url", "appid", "pagepath"]);
-                let url = self.url(obj, path, "url");
-                let appid = self.id(obj, path, "appid");
-                let pagepath = self.id(obj, path, "pagepath");
-                Some(Action::Miniprogram {
-                    url: url?,
-                    appid: appid?,
-                    pagepath: pagepath?,
-                })
-            }
-            "media_id" | "view_limited" => {
-                self.only(obj, path, &kind, &["media_id"]);
-                let kind = if kind == "media_id" {
-                    MediaKind::MediaId
-                } else {
-                    MediaKind::ViewLimited
-                };
-                Some(Action::Media {
-                    kind,
-                    media_id: self.id(obj, path, "media_id")?,
-                })
-            }
-            "article_id" | "article_view_limited" => {
-                self.only(obj, path, &kind, &["article_id"]);
-                let kind = if kind == "article_id" {
-                    ArticleKind::ArticleId
-                } else {
-                    ArticleKind::ArticleViewLimited
-                };
-                Some(Action::Article {
-                    kind,
-                    article_id: self.id(obj, path, "article_id")?,
-                })
-            }
-            other => {
-                self.report(
-                    &format!("{path}.type"),
-                    format!("`{other}` is not a menu button type ({})", TYPES.join(", ")),
-                );
-                None
-            }
-        }
+        let Some(kind) = ButtonType::parse(&kind) else {
+            let known: Vec<&str> = ButtonType::ALL.iter().map(|t| t.as_str()).collect();
+            self.report(
+                &format!("{path}.type"),
+                format!("`{kind}` is not a menu button type ({})", known.join(", ")),
+            );
+            return None;
+        };
+        self.only(obj, path, kind);
+        // Every field is read (and its problems reported) before any is missing.
+        let values: Vec<Option<(Field, String)>> = kind
+            .fields()
+            .iter()
+            .map(|&field| self.value(obj, path, field).map(|v| (field, v)))
+            .collect();
+        let values: Option<Vec<(Field, String)>> = values.into_iter().collect();
+        Some(Action {
+            kind,
+            values: values?,
+        })
     }
 
-    fn id(&mut self, obj: &Map<String, Value>, path: &str, field: &str) -> Option<String> {
-        let value = self.string(obj, path, field)?;
-        self.bounded(value, &format!("{path}.{field}"), field, MAX_ID_BYTES)
+    /// One field of an action, checked against its limit.
+    fn value(&mut self, obj: &Map<String, Value>, path: &str, field: Field) -> Option<String> {
+        let name = field.as_str();
+        match field {
+            Field::Url => self.url(obj, path, name),
+            Field::Key => {
+                let key = self.string(obj, path, name)?;
+                self.bounded(key, &format!("{path}.{name}"), "the key", MAX_KEY_BYTES)
+            }
+            _ => {
+                let value = self.string(obj, path, name)?;
+                self.bounded(value, &format!("{path}.{name}"), name, MAX_ID_BYTES)
+            }
+        }
     }
 
     fn object<'v>(&mut self, value: &'v Value, path: &str) -> Option<&'v Map<String, Value>> {
@@ -425,18 +352,11 @@ impl Checker<'_> {
                 action: action?,
             });
         };
-        for field in [
-            "type",
-            "key",
-            "url",
-            "media_id",
-            "article_id",
-            "appid",
-            "pagepath",
-        ] {
-            if obj.contains_key(field) {
+        for field in Field::ALL {
+            if ![Field::Name, Field::SubButton].contains(&field) && obj.contains_key(field.as_str())
+            {
                 self.report(
-                    &format!("{path}.{field}"),
+                    &format!("{path}.{}", field.as_str()),
                     "a button with sub_button only has a name",
                 );
             }
@@ -535,12 +455,10 @@ impl Menu {
     /// Every `click` key with the path of its button, for matching against the router.
     pub fn click_keys(&self) -> Vec<(String, &str)> {
         fn click(action: &Action) -> Option<&str> {
-            match action {
-                Action::Event {
-                    kind: EventKind::Click,
-                    key,
-                } => Some(key.as_str()),
-                _ => None,
+            if action.kind == ButtonType::Click {
+                action.get(Field::Key)
+            } else {
+                None
             }
         }
         let mut out = Vec::new();
@@ -604,77 +522,65 @@ struct CreateBody<'a> {
     button: Vec<ButtonJson<'a>>,
 }
 
-#[derive(Serialize)]
+/// One button of menu/create's body: a name and either an action or sub-buttons.
 struct ButtonJson<'a> {
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    kind: Option<&'static str>,
     name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    media_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    article_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    appid: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pagepath: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sub_button: Option<Vec<ButtonJson<'a>>>,
+    action: Option<&'a Action>,
+    subs: Option<Vec<ButtonJson<'a>>>,
 }
 
 impl<'a> ButtonJson<'a> {
-    fn action(name: &'a str, action: &'a Action) -> ButtonJson<'a> {
-        let mut b = ButtonJson {
-            kind: Some(action.type_name()),
-            name,
-            key: None,
-            url: None,
-            media_id: None,
-            article_id: None,
-            appid: None,
-            pagepath: None,
-            sub_button: None,
-        };
-        match action {
-            Action::Event { key, .. } => b.key = Some(key),
-            Action::View { url } => b.url = Some(url),
-            Action::Miniprogram {
-                url,
-                appid,
-                pagepath,
-            } => {
-                b.url = Some(url);
-                b.appid = Some(appid);
-                b.pagepath = Some(pagepath);
-            }
-            Action::Media { media_id, .. } => b.media_id = Some(media_id),
-            Action::Article { article_id, .. } => b.article_id = Some(article_id),
-        }
-        b
-    }
-
     fn top(button: &'a TopButton) -> ButtonJson<'a> {
         match button {
-            TopButton::Action { name, action } => ButtonJson::action(name, action),
-            TopButton::Group { name, subs } => ButtonJson {
-                kind: None,
+            TopButton::Action { name, action } => ButtonJson {
                 name,
-                key: None,
-                url: None,
-                media_id: None,
-                article_id: None,
-                appid: None,
-                pagepath: None,
-                sub_button: Some(
+                action: Some(action),
+                subs: None,
+            },
+            TopButton::Group { name, subs } => ButtonJson {
+                name,
+                action: None,
+                subs: Some(
                     subs.iter()
-                        .map(|s| ButtonJson::action(&s.name, &s.action))
+                        .map(|s| ButtonJson {
+                            name: &s.name,
+                            action: Some(&s.action),
+                            subs: None,
+                        })
                         .collect(),
                 ),
             },
         }
+    }
+}
+
+impl Serialize for ButtonJson<'_> {
+    /// The fields in [`Field::ALL`]'s order, each only when the button has it.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for field in Field::ALL {
+            let key = field.as_str();
+            match field {
+                Field::Type => {
+                    if let Some(a) = self.action {
+                        map.serialize_entry(key, a.kind.as_str())?;
+                    }
+                }
+                Field::Name => map.serialize_entry(key, self.name)?,
+                Field::SubButton => {
+                    if let Some(subs) = &self.subs {
+                        map.serialize_entry(key, subs)?;
+                    }
+                }
+                _ => {
+                    if let Some(v) = self.action.and_then(|a| a.get(field)) {
+                        map.serialize_entry(key, v)?;
+                    }
+                }
+            }
+        }
+        map.end()
     }
 }
 

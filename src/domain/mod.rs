@@ -13,6 +13,7 @@ pub mod photo;
 pub mod power;
 pub mod region;
 pub mod staff;
+pub mod wire;
 
 pub use disclosure::{
     Amount, Correction, DisclosureContent, DisclosureError, DisclosureStatus, NewAttachment,

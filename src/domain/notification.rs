@@ -13,18 +13,27 @@ pub const MAX_VALUE_CHARS: usize = 20;
 /// Longest link a template message may carry.
 pub const MAX_LINK_BYTES: usize = 1024;
 
-/// A kind of notification, named like a configuration key (`complaint_received`).
+/// What a notification kind and a notification field name look like (they are
+/// configuration keys: `[wechat.templates.complaint_received]`, `tracking_number = …`).
+pub const NAME_RULE: &str =
+    "a lower-case letter, then lower-case letters, digits or _ (at most 64)";
+
+/// Whether `s` follows [`NAME_RULE`].
+fn is_name(s: &str) -> bool {
+    s.len() <= 64
+        && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// A kind of notification, named like a configuration key (`complaint_received`), by
+/// [`NAME_RULE`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NotificationKind(String);
 
 impl NotificationKind {
     pub fn parse(s: &str) -> Result<NotificationKind, NotificationError> {
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if ok {
+        if is_name(s) {
             Ok(NotificationKind(s.to_owned()))
         } else {
             Err(NotificationError::BadKind(s.to_owned()))
@@ -32,6 +41,13 @@ impl NotificationKind {
     }
 
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// So that a map of kinds can be looked up with the kind's name.
+impl std::borrow::Borrow<str> for NotificationKind {
+    fn borrow(&self) -> &str {
         &self.0
     }
 }
@@ -91,7 +107,8 @@ pub enum ValueError {
 }
 
 /// Which template a kind of notification uses, and which template keyword
-/// (`thing2`, `character_string1`, …) each of its named fields fills.
+/// (`thing2`, `character_string1`, …) each of its named fields fills. A field name
+/// follows [`NAME_RULE`]; a keyword is letters, digits and _ as the console shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateSpec {
     template_id: String,
@@ -123,9 +140,9 @@ impl TemplateSpec {
         }
         let mut keywords = std::collections::BTreeSet::new();
         for (name, keyword) in fields {
-            if NotificationKind::parse(name).is_err() {
+            if !is_name(name) {
                 return Err(format!(
-                    "fields: `{name}` is not a field name (lower-case letters, digits, _)"
+                    "fields: `{name}` is not a field name ({NAME_RULE})"
                 ));
             }
             let keyword_ok = !keyword.is_empty()
@@ -160,6 +177,11 @@ impl TemplateSpec {
     /// The field names a notification of this kind must give, in order.
     pub fn field_names(&self) -> impl Iterator<Item = &str> {
         self.fields.keys().map(String::as_str)
+    }
+
+    /// The template keyword a field fills.
+    pub fn keyword(&self, field: &str) -> Option<&str> {
+        self.fields.get(field).map(String::as_str)
     }
 
     /// A notification of `kind` for `openid`: every configured field given exactly
@@ -269,7 +291,7 @@ impl Notification {
 /// Why a notification cannot be built; each names the kind and field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotificationError {
-    #[error("`{0}` is not a notification kind (lower-case letters, digits, _)")]
+    #[error("`{0}` is not a notification kind ({rule})", rule = NAME_RULE)]
     BadKind(String),
     #[error("no template is configured for notification kind `{0}` (wechat.templates.{0})")]
     UnknownKind(String),
@@ -287,8 +309,6 @@ pub enum NotificationError {
     },
     #[error("the link `{0}` is not an absolute http(s) URL of at most 1024 bytes")]
     BadLink(String),
-    #[error("wechat.templates.{kind}: {reason}")]
-    BadTemplate { kind: String, reason: String },
 }
 
 /// What a `TEMPLATESENDJOBFINISH` event reports about one message.
@@ -440,6 +460,25 @@ mod tests {
         assert!(TemplateSpec::parse("abc", &empty).is_err());
         let fields: BTreeMap<String, String> = [("a".to_owned(), "thing1".to_owned())].into();
         assert!(TemplateSpec::parse("has space", &fields).is_err());
+    }
+
+    #[test]
+    fn field_names_follow_the_documented_rule() {
+        let spec = |name: &str| {
+            let fields: BTreeMap<String, String> = [(name.to_owned(), "thing1".to_owned())].into();
+            TemplateSpec::parse("abc", &fields)
+        };
+        assert!(spec("tracking_number").is_ok());
+        for bad in ["Status", "2nd", "_x", "has-dash", &"x".repeat(65)] {
+            let err = spec(bad).unwrap_err();
+            assert!(err.contains(NAME_RULE), "{bad}: {err}");
+        }
+        assert!(
+            NotificationKind::parse("Complaint")
+                .unwrap_err()
+                .to_string()
+                .contains(NAME_RULE)
+        );
     }
 
     #[test]

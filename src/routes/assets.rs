@@ -9,6 +9,7 @@ use actix_web::{HttpResponse, web};
 use sha1::{Digest, Sha1};
 
 use super::page_error::PageError;
+use crate::routes::paths;
 
 /// One embedded file.
 pub struct Asset {
@@ -37,7 +38,7 @@ fn asset(name: &'static str, content_type: &'static str, bytes: &'static [u8]) -
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
     Asset {
         name,
-        path: format!("/assets/{stem}.{fingerprint}.{ext}"),
+        path: paths::asset(&format!("{stem}.{fingerprint}.{ext}")),
         content_type,
         bytes,
     }
@@ -59,18 +60,19 @@ pub fn all() -> &'static [Asset] {
 /// The fingerprinted path of an embedded asset (`site.css` → `/assets/site.….css`).
 /// An unknown name yields a path that is served as 404, so a typo shows in tests.
 pub fn url(name: &str) -> &'static str {
+    static MISSING: LazyLock<String> = LazyLock::new(|| paths::asset("missing"));
     ASSETS
         .iter()
         .find(|a| a.name == name)
-        .map_or("/assets/missing", |a| a.path.as_str())
+        .map_or(MISSING.as_str(), |a| a.path.as_str())
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/assets/{file}", super::pages::get().to(serve));
+    cfg.route(paths::ASSET_PATTERN, super::pages::get().to(serve));
 }
 
 async fn serve(file: web::Path<String>) -> Result<HttpResponse, PageError> {
-    let path = format!("/assets/{file}");
+    let path = paths::asset(&file);
     let asset = ASSETS
         .iter()
         .find(|a| a.path == path)

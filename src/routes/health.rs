@@ -9,7 +9,7 @@ use crate::kv::Kv;
 use crate::storage;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz));
+    cfg.route(super::paths::HEALTHZ, web::get().to(healthz));
 }
 
 #[derive(Serialize)]

@@ -9,6 +9,7 @@ pub mod health;
 pub mod oauth;
 pub mod page_error;
 pub mod pages;
+pub mod paths;
 pub mod query;
 pub mod staff;
 pub mod wechat;

@@ -6,13 +6,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::Deserialize;
 
-use crate::auth::follower::{CALLBACK_PATH, Sessions, StateError};
+use crate::auth::follower::{Sessions, StateError};
 use crate::kv::Kv;
 use crate::wechat::api::WechatApi;
 use crate::wechat::api::oauth::{self, OAuthError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(CALLBACK_PATH, web::get().to(callback));
+    cfg.route(super::paths::OAUTH_CALLBACK, web::get().to(callback));
 }
 
 #[derive(Deserialize)]

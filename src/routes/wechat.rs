@@ -20,7 +20,7 @@ use crate::wechat::webhook::{MAX_BODY_BYTES, Params, Response, Webhook, WebhookE
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/wechat")
+        web::resource(super::paths::WECHAT)
             .route(web::get().to(verify))
             .route(web::post().to(receive)),
     );

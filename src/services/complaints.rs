@@ -15,14 +15,10 @@ use crate::domain::complaint::{
 use crate::domain::notification::NotificationError;
 use crate::domain::staff::{StaffAction, StaffMember};
 use crate::domain::{OpenId, china_time};
+use crate::routes::paths;
 use crate::services::{audit, handling};
 use crate::storage::{self, PgTransaction, complaints::NewEvent};
 use crate::wechat::api::template::Templates;
-
-/// The complainant's page for a complaint, linked from every push.
-pub fn complaint_path(tracking_number: &TrackingNumber) -> String {
-    format!("/complaints/{tracking_number}")
-}
 
 /// Queues the push for `event` in the caller's transaction, so it is sent if and only if
 /// the change commits. A kind without a configured template is skipped with a warning
@@ -44,7 +40,7 @@ async fn notify(
         ("status", event.label()),
         ("time", time.as_str()),
     ];
-    let link = complaint_path(tracking_number);
+    let link = paths::complaint(tracking_number);
     match templates.notification(event.as_str(), openid, &values, Some(&link)) {
         Ok(n) => {
             storage::outbox::enqueue(tx, &n).await?;

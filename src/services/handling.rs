@@ -200,7 +200,7 @@ pub async fn notify_staff(
         ("status", status),
         ("time", time.as_str()),
     ];
-    let link = staff_link(locked.tracking_number.as_str());
+    let link = crate::routes::paths::staff::complaint(&locked.tracking_number);
     for openid in to {
         match templates.notification(STAFF_ASSIGNED, &openid, &values, Some(&link)) {
             Ok(n) => {
@@ -213,11 +213,6 @@ pub async fn notify_staff(
         }
     }
     Ok(())
-}
-
-/// The staff page of a complaint, which a push to staff links to.
-pub fn staff_link(tracking: &str) -> String {
-    format!("/staff/complaints/{tracking}")
 }
 
 /// The notification kind of a push to staff about one complaint.

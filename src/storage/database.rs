@@ -62,7 +62,7 @@ pub fn pool(settings: &DatabaseSettings, options: PgConnectOptions) -> PgPool {
 
 /// Creates the database when needed, connects and migrates.
 pub async fn connect_and_migrate(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
-    let options = settings.connect_options()?;
+    let options = settings.connect_options();
     create_if_missing(&options).await?;
     let pool = pool(settings, options);
     MIGRATOR.run(&pool).await?;
@@ -71,7 +71,7 @@ pub async fn connect_and_migrate(settings: &DatabaseSettings) -> anyhow::Result<
 
 /// Like [`connect_and_migrate`], for bulk jobs whose statements are slow by nature.
 pub async fn connect_for_bulk_work(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
-    let options = settings.connect_options()?;
+    let options = settings.connect_options();
     create_if_missing(&options).await?;
     let pool = PgPoolOptions::new()
         .max_connections(2)

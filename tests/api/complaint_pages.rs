@@ -2,16 +2,15 @@
 //! OAuth, files a complaint with a photo, and gets a push at every step while staff act
 //! through their API; and everything the pages refuse.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sunvillage::configuration::{Settings, TemplateSettings};
+use sunvillage::configuration::Settings;
 use sunvillage::domain::complaint::Event;
 
 use crate::complaints_staff::WANGGANG;
 use crate::fake_wechat::FakeWechat;
-use crate::helpers::{TestApp, spawn_app_with_wechat};
+use crate::helpers::{TestApp, spawn_app_with_wechat, template};
 use crate::staff_support::{StaffRole, staff_token};
 
 /// A photo as a phone takes it: 40 × 20 pixels stored sideways (EXIF orientation 6),
@@ -27,16 +26,15 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// Templates for every complaint push: `tpl_<kind>`, the same three keywords.
 pub fn complaint_templates(s: &mut Settings) {
     for event in Event::NOTIFIED {
-        s.wechat.templates.insert(
-            event.as_str().to_owned(),
-            TemplateSettings {
-                template_id: format!("tpl_{}", event.as_str()),
-                fields: BTreeMap::from([
-                    ("tracking_number".into(), "character_string1".into()),
-                    ("status".into(), "phrase2".into()),
-                    ("time".into(), "time3".into()),
-                ]),
-            },
+        template(
+            s,
+            event.as_str(),
+            &format!("tpl_{}", event.as_str()),
+            &[
+                ("tracking_number", "character_string1"),
+                ("status", "phrase2"),
+                ("time", "time3"),
+            ],
         );
     }
     s.outbox.poll_interval_ms = 50;

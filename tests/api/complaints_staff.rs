@@ -56,7 +56,7 @@ pub async fn submit_as(
 }
 
 pub fn templates(app: &TestApp) -> Templates {
-    Templates::from_settings(&app.settings).unwrap()
+    Templates::from_settings(&app.settings)
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {

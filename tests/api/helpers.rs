@@ -10,6 +10,7 @@ use sha1::{Digest, Sha1};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use sunvillage::configuration::Settings;
+use sunvillage::domain::notification::{NotificationKind, TemplateSpec};
 use sunvillage::kv::Kv;
 use sunvillage::region_import;
 use sunvillage::startup::Application;
@@ -308,6 +309,19 @@ async fn spawn_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> Tes
         stop: Some(stop),
         server: Some(server),
     }
+}
+
+/// Configures the template of notification kind `kind`: its id and which keyword each
+/// field fills.
+pub fn template(s: &mut Settings, kind: &str, template_id: &str, fields: &[(&str, &str)]) {
+    let fields = fields
+        .iter()
+        .map(|(f, k)| ((*f).to_owned(), (*k).to_owned()))
+        .collect();
+    s.wechat.templates.insert(
+        NotificationKind::parse(kind).expect("a notification kind"),
+        TemplateSpec::parse(template_id, &fields).expect("a valid template"),
+    );
 }
 
 /// A secret from a test literal.

@@ -151,12 +151,7 @@ async fn a_whole_scenario_logs_no_identifier_and_no_secret() {
         .unwrap();
     // An inspector with an API session (the account made through the real service).
     let token = {
-        let settings = {
-            let mut s = test_settings(&served.db_name, &served.key_prefix);
-            s.database.url =
-                secrecy::SecretString::from(format!("{}/{}", *PG_BASE, served.db_name));
-            s
-        };
+        let settings = test_settings(&served.db_name, &served.key_prefix);
         let service = sunvillage::startup::accounts_service(&settings, pool.clone()).unwrap();
         sunvillage::storage::accounts::insert_unit(
             &pool,

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use sunvillage::configuration::WechatMode;
+use sunvillage::configuration::{DatabaseUrl, WechatMode};
 use sunvillage::wechat::webhook::handlers::SORRY;
 
 use crate::complaint_pages::{Browser, GOOD, complaint_templates, hidden};
@@ -81,7 +81,7 @@ async fn with_redis_down_a_complaint_is_taken_and_redis_is_used_again_once_it_re
 async fn with_postgres_down_the_webhook_apologises_at_once_and_pages_say_busy() {
     let pg = OwnPostgres::start().await;
     let url = pg.url("sunvillage");
-    let app = spawn_app_with(move |s| s.database.url = secret(&url)).await;
+    let app = spawn_app_with(move |s| s.database.url = DatabaseUrl::parse(&url).unwrap()).await;
     let village = "/v/411503209202";
     assert_eq!(app.get(village).await.status(), 200);
 

@@ -2,11 +2,11 @@
 //! its fields and link, final failures not retried, transient ones retried after
 //! back-off, crashes survived, many workers never sending twice.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
-use sunvillage::configuration::{Settings, TemplateSettings};
+use sunvillage::configuration::Settings;
 use sunvillage::domain::OpenId;
 use sunvillage::domain::notification::TemplateJobStatus;
 use sunvillage::storage::outbox::{self, OutboxId};
@@ -16,7 +16,7 @@ use sunvillage::workers::outbox::{self as outbox_worker, Backoff, ExecutionOutco
 use tokio_util::sync::CancellationToken;
 
 use crate::fake_wechat::FakeWechat;
-use crate::helpers::{PG_BASE, TestApp, spawn_app_with_wechat};
+use crate::helpers::{PG_BASE, TestApp, spawn_app_with_wechat, template};
 
 const TEMPLATE_ID: &str = "ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY";
 const FOLLOWER: &str = "oLVPpjqs9BhvzwPj5A-vTYAX3GLc";
@@ -29,15 +29,14 @@ fn configure(s: &mut Settings) {
     s.outbox.retry_max_ms = 200;
     s.outbox.poll_interval_ms = 50;
     s.outbox.concurrency = 4;
-    s.wechat.templates.insert(
-        "notice_published".into(),
-        TemplateSettings {
-            template_id: TEMPLATE_ID.into(),
-            fields: BTreeMap::from([
-                ("tracking_number".into(), "character_string1".into()),
-                ("status".into(), "phrase2".into()),
-            ]),
-        },
+    template(
+        s,
+        "notice_published",
+        TEMPLATE_ID,
+        &[
+            ("tracking_number", "character_string1"),
+            ("status", "phrase2"),
+        ],
     );
 }
 
@@ -55,7 +54,7 @@ fn api(app: &TestApp) -> WechatApi {
 
 /// Enqueues `n` notifications in one committed transaction.
 async fn enqueue(app: &TestApp, openid: &str, n: usize) -> Vec<OutboxId> {
-    let templates = Templates::from_settings(&app.settings).unwrap();
+    let templates = Templates::from_settings(&app.settings);
     let openid = OpenId::parse(openid).unwrap();
     let mut tx = app.pool.begin().await.unwrap();
     let mut ids = Vec::new();
@@ -145,7 +144,7 @@ async fn a_committed_notification_is_sent_once_with_its_fields_and_link() {
 async fn a_rolled_back_notification_is_never_sent() {
     let fake = FakeWechat::start().await;
     let app = app(&fake).await;
-    let templates = Templates::from_settings(&app.settings).unwrap();
+    let templates = Templates::from_settings(&app.settings);
     let n = templates
         .notification(
             "notice_published",
@@ -545,7 +544,7 @@ async fn the_worker_inside_serve_delivers_new_notifications_and_stops_with_the_a
 async fn a_notification_breaking_the_2023_rules_is_refused_before_the_outbox() {
     let fake = FakeWechat::start().await;
     let app = app(&fake).await;
-    let templates = Templates::from_settings(&app.settings).unwrap();
+    let templates = Templates::from_settings(&app.settings);
     let openid = OpenId::parse(FOLLOWER).unwrap();
 
     let long = templates

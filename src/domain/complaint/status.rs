@@ -15,71 +15,34 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::deadline::{self, Deadlines};
+use crate::domain::wire::wire_enum;
 
 /// Longest free text in a transition (a reason, note or reply).
 pub const MAX_NOTE_CHARS: usize = 2000;
 /// Longest name of the unit a complaint is assigned to.
 pub const MAX_UNIT_CHARS: usize = 100;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ComplaintStatus {
-    /// 待受理: received, not yet decided.
-    Pending,
-    /// 已受理.
-    Accepted,
-    /// 不予受理 (final, with a reason).
-    Rejected,
-    /// 已转办: sent to a township or unit to handle.
-    Assigned,
-    /// 已办结: answered.
-    Concluded,
-    /// 已评价: the complainant rated the answer.
-    Rated,
-    /// 复查中: a review after a "not satisfied" rating.
-    UnderReview,
+wire_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ComplaintStatus {
+        /// 待受理: received, not yet decided.
+        Pending("pending", "待受理"),
+        Accepted("accepted", "已受理"),
+        /// Final, with a reason.
+        Rejected("rejected", "不予受理"),
+        /// Sent to a township or unit to handle.
+        Assigned("assigned", "已转办"),
+        /// Answered.
+        Concluded("concluded", "已办结"),
+        /// The complainant rated the answer.
+        Rated("rated", "已评价"),
+        /// A review after a "not satisfied" rating.
+        UnderReview("under_review", "复查中"),
+    }
 }
 
 impl ComplaintStatus {
-    pub const ALL: [ComplaintStatus; 7] = [
-        ComplaintStatus::Pending,
-        ComplaintStatus::Accepted,
-        ComplaintStatus::Rejected,
-        ComplaintStatus::Assigned,
-        ComplaintStatus::Concluded,
-        ComplaintStatus::Rated,
-        ComplaintStatus::UnderReview,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ComplaintStatus::Pending => "pending",
-            ComplaintStatus::Accepted => "accepted",
-            ComplaintStatus::Rejected => "rejected",
-            ComplaintStatus::Assigned => "assigned",
-            ComplaintStatus::Concluded => "concluded",
-            ComplaintStatus::Rated => "rated",
-            ComplaintStatus::UnderReview => "under_review",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ComplaintStatus> {
-        ComplaintStatus::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    /// What followers and staff read.
-    pub fn label(self) -> &'static str {
-        match self {
-            ComplaintStatus::Pending => "待受理",
-            ComplaintStatus::Accepted => "已受理",
-            ComplaintStatus::Rejected => "不予受理",
-            ComplaintStatus::Assigned => "已转办",
-            ComplaintStatus::Concluded => "已办结",
-            ComplaintStatus::Rated => "已评价",
-            ComplaintStatus::UnderReview => "复查中",
-        }
-    }
-
     /// Whether someone still has to act on it (it counts toward workload and deadlines).
     pub fn is_open(self) -> bool {
         matches!(
@@ -92,39 +55,13 @@ impl ComplaintStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Satisfaction {
-    Satisfied,
-    BasicallySatisfied,
-    NotSatisfied,
-}
-
-impl Satisfaction {
-    pub const ALL: [Satisfaction; 3] = [
-        Satisfaction::Satisfied,
-        Satisfaction::BasicallySatisfied,
-        Satisfaction::NotSatisfied,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Satisfaction::Satisfied => "satisfied",
-            Satisfaction::BasicallySatisfied => "basically_satisfied",
-            Satisfaction::NotSatisfied => "not_satisfied",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Satisfaction> {
-        Satisfaction::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Satisfaction::Satisfied => "满意",
-            Satisfaction::BasicallySatisfied => "基本满意",
-            Satisfaction::NotSatisfied => "不满意",
-        }
+wire_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Satisfaction {
+        Satisfied("satisfied", "满意"),
+        BasicallySatisfied("basically_satisfied", "基本满意"),
+        NotSatisfied("not_satisfied", "不满意"),
     }
 }
 
@@ -160,7 +97,7 @@ pub enum Action {
     ReportResult {
         result: String,
     },
-    /// The inspector in charge hands it to another (`to`: their name, for the record).
+    /// The inspector in charge hands it to another (`to`: their username).
     Transfer {
         to: String,
     },
@@ -209,25 +146,28 @@ impl Action {
     }
 }
 
-/// What happened, as recorded in the timeline and (where the complainant should know)
-/// pushed to them. The names are the notification kinds of the outbox configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Event {
-    Received,
-    Accepted,
-    Rejected,
-    Assigned,
-    Extended,
-    Concluded,
-    Rated,
-    ReviewOpened,
-    /// An internal note by staff; the status does not change.
-    Noted,
-    /// The unit reported what it did; the status does not change.
-    ResultReported,
-    /// Another inspector took charge; the status does not change.
-    Transferred,
+wire_enum! {
+    /// What happened, as recorded in the timeline and (where the complainant should
+    /// know) pushed to them. The texts are the notification kinds of the outbox
+    /// configuration (`wechat.templates.complaint_received`, …).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Event {
+        Received("complaint_received", "已收到"),
+        Accepted("complaint_accepted", "已受理"),
+        Rejected("complaint_rejected", "不予受理"),
+        Assigned("complaint_assigned", "已转办"),
+        Extended("complaint_extended", "办理期限已延长"),
+        Concluded("complaint_concluded", "已办结"),
+        Rated("complaint_rated", "已评价"),
+        ReviewOpened("complaint_review_opened", "已进入复查"),
+        /// An internal note by staff; the status does not change.
+        Noted("complaint_noted", "内部备注"),
+        /// The unit reported what it did; the status does not change.
+        ResultReported("complaint_result_reported", "承办单位报送办理结果"),
+        /// Another inspector took charge; the status does not change.
+        Transferred("complaint_transferred", "移交其他干部办理"),
+    }
 }
 
 impl Event {
@@ -247,24 +187,6 @@ impl Event {
     /// the tracking number, the new status in a few words, and the time.
     pub const FIELDS: [&'static str; 3] = ["tracking_number", "status", "time"];
 
-    pub const ALL: [Event; 11] = [
-        Event::Received,
-        Event::Accepted,
-        Event::Rejected,
-        Event::Assigned,
-        Event::Extended,
-        Event::Concluded,
-        Event::Rated,
-        Event::ReviewOpened,
-        Event::Noted,
-        Event::ResultReported,
-        Event::Transferred,
-    ];
-
-    pub fn parse(s: &str) -> Option<Event> {
-        Event::ALL.into_iter().find(|e| e.as_str() == s)
-    }
-
     /// Whether the complainant may read this step of the timeline (internal notes are
     /// for staff only).
     pub fn is_public(self) -> bool {
@@ -274,22 +196,6 @@ impl Event {
         )
     }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Event::Received => "complaint_received",
-            Event::Accepted => "complaint_accepted",
-            Event::Rejected => "complaint_rejected",
-            Event::Assigned => "complaint_assigned",
-            Event::Extended => "complaint_extended",
-            Event::Concluded => "complaint_concluded",
-            Event::Rated => "complaint_rated",
-            Event::ReviewOpened => "complaint_review_opened",
-            Event::Noted => "complaint_noted",
-            Event::ResultReported => "complaint_result_reported",
-            Event::Transferred => "complaint_transferred",
-        }
-    }
-
     /// The complainant is told of every step that changes what they wait for; their
     /// own rating is not pushed back to them, and internal notes never reach them.
     pub fn notifies_complainant(self) -> bool {
@@ -297,22 +203,6 @@ impl Event {
             self,
             Event::Rated | Event::Noted | Event::ResultReported | Event::Transferred
         )
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Event::Received => "已收到",
-            Event::Accepted => "已受理",
-            Event::Rejected => "不予受理",
-            Event::Assigned => "已转办",
-            Event::Extended => "办理期限已延长",
-            Event::Concluded => "已办结",
-            Event::Rated => "已评价",
-            Event::ReviewOpened => "已进入复查",
-            Event::Noted => "内部备注",
-            Event::ResultReported => "承办单位报送办理结果",
-            Event::Transferred => "移交其他干部办理",
-        }
     }
 }
 

@@ -7,10 +7,11 @@ use serde::Deserialize;
 
 use crate::configuration::Settings;
 use crate::routes::error::JsonError;
+use crate::routes::paths;
 use crate::wechat::api::WechatApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/jssdk/config", web::get().to(config));
+    cfg.route(paths::api::JSSDK_CONFIG, web::get().to(config));
 }
 
 /// Longest page URL signed.

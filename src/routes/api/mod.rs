@@ -10,7 +10,7 @@ use super::error::{JsonError, json_error};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/api")
+        web::scope(super::paths::API)
             .app_data(web::QueryConfig::default().error_handler(|err, req| {
                 let message = match super::query::duplicate(req.query_string()) {
                     Some(name) => format!("query parameter `{name}` is given more than once"),

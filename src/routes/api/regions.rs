@@ -7,11 +7,12 @@ use sqlx::PgPool;
 use crate::domain::{Region, RegionCode, RegionLevel};
 use crate::region_index::{Query, SearchIndex};
 use crate::routes::error::JsonError;
+use crate::routes::paths;
 use crate::storage;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/regions/search", web::get().to(search))
-        .route("/regions/{code}", web::get().to(show));
+    cfg.route(paths::api::REGION_SEARCH, web::get().to(search))
+        .route(paths::api::REGION_PATTERN, web::get().to(show));
 }
 
 /// Most results one search returns.

@@ -11,17 +11,17 @@ use askama::Template;
 use sqlx::PgPool;
 
 use super::regions::ancestors;
-use super::village::complaint_href;
 use super::{Crumb, Layout, Site, count, date, date_time, file_size, get, paragraphs};
 use crate::domain::{DisclosureStatus, RegionLevel, VillageCode};
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
+use crate::routes::paths;
 use crate::storage::{self, disclosures::DisclosureSummary};
 use crate::workers::view_counter::ViewCounter;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/d/{id}", get().to(detail))
-        .route("/d/{id}/files/{file}", get().to(attachment));
+    cfg.route(paths::DISCLOSURE_PATTERN, get().to(detail))
+        .route(paths::DISCLOSURE_FILE_PATTERN, get().to(attachment));
 }
 
 /// A small label beside a title.
@@ -68,7 +68,7 @@ pub fn list_item(d: &DisclosureSummary) -> ListItem {
     }
     meta.push(format!("{}发布", date(d.published_at)));
     ListItem {
-        href: format!("/d/{}", d.id),
+        href: paths::disclosure(d.id),
         title: d.title.clone(),
         meta: meta.join(" · "),
         amount: d.amount.map(|a| a.to_string()),
@@ -140,17 +140,12 @@ async fn detail(
         .current()
         .get(&d.region_code)
         .ok_or_else(|| PageError::internal(anyhow::anyhow!("disclosure {id}: unknown region")))?;
-    let region_href = if hit.level == RegionLevel::Village {
-        format!("/v/{}", hit.code)
-    } else {
-        format!("/r/{}", hit.code)
-    };
-    let module_href = if hit.level == RegionLevel::Village {
-        format!("/v/{}/m/{}", hit.code, d.module.slug())
-    } else {
-        format!("/r/{}/d", hit.code)
-    };
     let village = VillageCode::try_from(d.region_code.clone()).ok();
+    let region_href = paths::place(&hit.code);
+    let module_href = match &village {
+        Some(code) => paths::village_module(code, d.module),
+        None => paths::region_own(&hit.code),
+    };
 
     let fields_of = |v: &storage::disclosures::Version| {
         let mut f = vec![
@@ -186,7 +181,7 @@ async fn detail(
             .iter()
             .filter(|a| a.version == version)
             .map(|a| FileLink {
-                href: format!("/d/{id}/files/{}", a.id),
+                href: paths::disclosure_file(id, a.id),
                 name: a.name.clone(),
                 size: file_size(a.size),
             })
@@ -247,7 +242,7 @@ async fn detail(
     let page = DisclosurePage {
         page: site
             .layout(
-                &format!("/d/{id}"),
+                &paths::disclosure(id),
                 &current.title,
                 format!("{}：{summary}", hit.full_name()),
             )
@@ -264,7 +259,7 @@ async fn detail(
         history,
         module_href,
         module_name,
-        complaint_href: village.as_ref().map(complaint_href),
+        complaint_href: village.as_ref().map(|v| paths::new_complaint(Some(v))),
         is_sample: d.is_sample,
     };
     site.render(&page)

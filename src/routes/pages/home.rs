@@ -11,6 +11,7 @@ use super::{Layout, SearchBox, Site, count, get};
 use crate::domain::RegionCode;
 use crate::kv::Kv;
 use crate::routes::page_error::PageError;
+use crate::routes::paths;
 use crate::storage;
 use crate::storage::stats::Headline;
 
@@ -23,7 +24,7 @@ const HEADLINE_TTL: Duration = Duration::from_secs(60);
 const HEADLINE_KEY: &str = "pages:headline";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", get().to(home));
+    cfg.route(paths::HOME, get().to(home));
 }
 
 pub struct Figure {
@@ -75,14 +76,14 @@ async fn home(
         .await?
         .into_iter()
         .map(|(r, townships)| CountyLink {
-            href: format!("/r/{}", r.code),
+            href: paths::region(&r.code),
             name: r.display_name,
             note: format!("{townships}个乡镇"),
         })
         .collect();
     let page = HomePage {
         page: site.layout(
-            "/",
+            paths::home(),
             "信阳市村务公开",
             format!(
                 "信阳市{}个村（社区）的党务、村务、财务公开，小微权力清单和投诉建议。",

@@ -9,11 +9,12 @@ use sqlx::PgPool;
 use super::{Crumb, Layout, Site, get};
 use crate::domain::power::{FlowNode, SideTarget};
 use crate::routes::page_error::PageError;
+use crate::routes::paths;
 use crate::storage;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/power", get().to(list))
-        .route("/power/{id}", get().to(item));
+    cfg.route(paths::POWER, get().to(list))
+        .route(paths::POWER_ITEM_PATTERN, get().to(item));
 }
 
 pub struct ItemLink {
@@ -43,7 +44,7 @@ async fn list(site: Site, pool: web::Data<PgPool>) -> Result<HttpResponse, PageE
     for i in items {
         let link = ItemLink {
             number: i.id,
-            href: format!("/power/{}", i.id),
+            href: paths::power_item(i.id),
             steps: format!("{}步", i.steps),
             name: i.name,
         };
@@ -58,11 +59,11 @@ async fn list(site: Site, pool: web::Data<PgPool>) -> Result<HttpResponse, PageE
     let page = PowerListPage {
         page: site
             .layout(
-                "/power",
+                paths::power(),
                 "村级小微权力清单",
                 format!("村级小微权力清单{total}项：每项权力的名称、实施主体、运行流程、公开公示和责任追究。"),
             )
-            .with_crumbs(vec![Crumb::new("首页", "/")], "小微权力清单"),
+            .with_crumbs(vec![Crumb::new("首页", paths::home())], "小微权力清单"),
         total,
         categories,
     };
@@ -154,7 +155,7 @@ async fn item(
     let page = PowerItemPage {
         page: site
             .layout(
-                &format!("/power/{id}"),
+                &paths::power_item(id),
                 &item.name,
                 format!(
                     "小微权力清单第{id}项“{}”：实施主体、运行流程图、公开公示和责任追究。",
@@ -163,8 +164,8 @@ async fn item(
             )
             .with_crumbs(
                 vec![
-                    Crumb::new("首页", "/"),
-                    Crumb::new("小微权力清单", "/power"),
+                    Crumb::new("首页", paths::home()),
+                    Crumb::new("小微权力清单", paths::power()),
                 ],
                 format!("第{id}项"),
             ),
@@ -176,8 +177,8 @@ async fn item(
         accountability: item.accountability.clone(),
         basis: item.basis.clone(),
         flow,
-        prev: prev.map(|p| format!("/power/{p}")),
-        next: next.map(|n| format!("/power/{n}")),
+        prev: prev.map(paths::power_item),
+        next: next.map(paths::power_item),
     };
     site.render(&page)
 }

@@ -15,11 +15,12 @@ use super::{Crumb, Layout, Pager, SearchBox, Site, count, get, page_number};
 use crate::domain::{RegionCode, RegionLevel};
 use crate::region_index::{Hit, SearchIndex};
 use crate::routes::page_error::PageError;
+use crate::routes::paths;
 use crate::storage::{self, Paging};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/r/{code}", get().to(region))
-        .route("/r/{code}/d", get().to(own_list));
+    cfg.route(paths::REGION_PATTERN, get().to(region))
+        .route(paths::REGION_OWN_PATTERN, get().to(own_list));
 }
 
 /// Disclosures a township page shows before "more".
@@ -32,14 +33,14 @@ pub fn ancestors(hit: &Hit) -> Vec<Crumb> {
     let mut out = Vec::new();
     if let Some(city) = &hit.city {
         let href = if city.code.as_str() == HOME_CITY {
-            "/".to_owned()
+            paths::home().to_owned()
         } else {
-            format!("/r/{}", city.code)
+            paths::region(&city.code)
         };
         out.push(Crumb::new(city.name.clone(), href));
     }
     for place in [&hit.county, &hit.township].into_iter().flatten() {
-        out.push(Crumb::new(place.name.clone(), format!("/r/{}", place.code)));
+        out.push(Crumb::new(place.name.clone(), paths::region(&place.code)));
     }
     out
 }
@@ -97,10 +98,10 @@ async fn region(
 ) -> Result<HttpResponse, PageError> {
     let hit = lookup(&index, &path)?;
     if hit.level == RegionLevel::Village {
-        return Ok(redirect(format!("/v/{}", hit.code)));
+        return Ok(redirect(paths::place(&hit.code)));
     }
     if hit.code.as_str() != path.as_str() {
-        return Ok(redirect(format!("/r/{}", hit.code)));
+        return Ok(redirect(paths::region(&hit.code)));
     }
     let children = storage::regions::children_with_counts(&pool, &hit.code).await?;
     let child_level = hit.level.child();
@@ -116,11 +117,7 @@ async fn region(
             let is_village = r.level() == RegionLevel::Village;
             ChildLink {
                 name: r.display_name.clone(),
-                href: if is_village {
-                    format!("/v/{}", r.code)
-                } else {
-                    format!("/r/{}", r.code)
-                },
+                href: paths::place(&r.code),
                 note: if is_village {
                     match published.get(r.code.as_str()) {
                         Some(n) => format!("{}条公开", count(*n)),
@@ -163,7 +160,7 @@ async fn region(
         Vec::new()
     };
     let name = hit.display_name.clone();
-    let path = format!("/r/{}", hit.code);
+    let path = paths::region(&hit.code);
     let place = hit.full_name();
     let page = RegionPage {
         page: site
@@ -180,7 +177,7 @@ async fn region(
         summary,
         children: children_view,
         items: own.iter().map(list_item).collect(),
-        own_more: (own_total > i64::from(OWN_PREVIEW)).then(|| format!("{path}/d")),
+        own_more: (own_total > i64::from(OWN_PREVIEW)).then(|| paths::region_own(&hit.code)),
         office,
         search: SearchBox::within(hit.code.as_str(), &name),
         name,
@@ -252,10 +249,10 @@ async fn own_list(
         },
     )
     .await?;
-    let base = format!("/r/{}/d", hit.code);
+    let base = paths::region_own(&hit.code);
     let name = hit.display_name.clone();
     let mut crumbs = ancestors(&hit);
-    crumbs.push(Crumb::new(name.clone(), format!("/r/{}", hit.code)));
+    crumbs.push(Crumb::new(name.clone(), paths::region(&hit.code)));
     let page = OwnListPage {
         page: site
             .layout(

@@ -11,9 +11,10 @@ use super::{Crumb, Layout, SearchBox, Site, count, get};
 use crate::domain::{RegionCode, RegionLevel};
 use crate::region_index::{Hit, Query, SearchIndex};
 use crate::routes::page_error::PageError;
+use crate::routes::paths;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/search", get().to(search));
+    cfg.route(paths::SEARCH, get().to(search));
 }
 
 /// Results shown on one page; more is a sign the query should be narrower.
@@ -46,11 +47,7 @@ struct SearchPage {
 }
 
 fn href(hit: &Hit) -> String {
-    if hit.level == RegionLevel::Village {
-        format!("/v/{}", hit.code)
-    } else {
-        format!("/r/{}", hit.code)
-    }
+    paths::place(&hit.code)
 }
 
 fn link(hit: &Hit) -> ResultLink {
@@ -144,8 +141,8 @@ async fn search(
     };
     let page = SearchPage {
         page: site
-            .layout("/search", &title, "按村名或乡镇名查找本村的公开内容。")
-            .with_crumbs(vec![Crumb::new("首页", "/")], "搜索"),
+            .layout(paths::SEARCH, &title, "按村名或乡镇名查找本村的公开内容。")
+            .with_crumbs(vec![Crumb::new("首页", paths::home())], "搜索"),
         query: text,
         scope,
         summary,

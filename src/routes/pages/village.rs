@@ -14,22 +14,18 @@ use super::{Crumb, Layout, Pager, SearchBox, Site, count, day, get, page_number}
 use crate::domain::{HouseholdKind, Module, RegionLevel, SupervisorBody, VillageCode};
 use crate::region_index::{Hit, SearchIndex};
 use crate::routes::page_error::PageError;
+use crate::routes::paths;
 use crate::storage::people::Supervisor;
 use crate::storage::{self, Paging};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v/{code}", get().to(village))
-        .route("/v/{code}/m/{module}", get().to(module_list))
-        .route("/v/{code}/households/{kind}", get().to(households));
+    cfg.route(paths::VILLAGE_PATTERN, get().to(village))
+        .route(paths::VILLAGE_MODULE_PATTERN, get().to(module_list))
+        .route(paths::VILLAGE_HOUSEHOLDS_PATTERN, get().to(households));
 }
 
 const PER_PAGE: u32 = 15;
 const HOUSEHOLDS_PER_PAGE: u32 = 20;
-
-/// Where a follower files a complaint about a village (the complaints pages).
-pub fn complaint_href(code: &VillageCode) -> String {
-    format!("/complaints/new?village={code}")
-}
 
 /// The village a path names; anything else is the friendly 404.
 fn find_village(index: &SearchIndex, raw: &str) -> Result<(Hit, VillageCode), PageError> {
@@ -139,7 +135,7 @@ async fn village(
     let tiles = counts
         .iter()
         .map(|c| Tile {
-            href: format!("/v/{code}/m/{}", c.module.slug()),
+            href: paths::village_module(&code, c.module),
             name: c.module.name(),
             glyph: c.module.glyph(),
             slug: c.module.slug(),
@@ -165,7 +161,7 @@ async fn village(
         months,
         page: site
             .layout(
-                &format!("/v/{code}"),
+                &paths::village(&code),
                 &format!("{place}{name}"),
                 format!(
                     "{place}{name}的党务、村务、财务公开，村务监督委员会和廉情监督员联系方式。"
@@ -175,7 +171,7 @@ async fn village(
         tiles,
         groups: supervisor_groups(people),
         has_samples,
-        complaint_href: complaint_href(&code),
+        complaint_href: paths::new_complaint(Some(&code)),
         search: SearchBox::everywhere(),
         place,
         name,
@@ -241,7 +237,7 @@ async fn module_list(
             .into_iter()
             .map(|(kind, n)| LedgerLink {
                 name: kind.name(),
-                href: format!("/v/{code}/households/{}", kind.as_str()),
+                href: paths::village_households(&code, kind),
                 households: format!("{}户", count(n)),
             })
             .collect()
@@ -249,9 +245,9 @@ async fn module_list(
         Vec::new()
     };
     let name = hit.display_name.clone();
-    let base = format!("/v/{code}/m/{}", module.slug());
+    let base = paths::village_module(&code, module);
     let mut crumbs = ancestors(&hit);
-    crumbs.push(Crumb::new(name.clone(), format!("/v/{code}")));
+    crumbs.push(Crumb::new(name.clone(), paths::village(&code)));
     let page = ModulePage {
         page: site
             .layout(
@@ -272,9 +268,9 @@ async fn module_list(
         pager: Pager::new(&base, page_no, PER_PAGE, total),
         empty: format!("{name}暂未发布{}方面的公开内容。", module.name()),
         ledgers,
-        complaint_href: complaint_href(&code),
+        complaint_href: paths::new_complaint(Some(&code)),
         is_complaints: module == Module::Complaints,
-        village_href: format!("/v/{code}"),
+        village_href: paths::village(&code),
     };
     site.render(&page)
 }
@@ -333,12 +329,12 @@ async fn households(
         HouseholdKind::Monitored => HouseholdKind::Lifted,
     };
     let name = hit.display_name.clone();
-    let base = format!("/v/{code}/households/{}", kind.as_str());
+    let base = paths::village_households(&code, kind);
     let mut crumbs = ancestors(&hit);
-    crumbs.push(Crumb::new(name.clone(), format!("/v/{code}")));
+    crumbs.push(Crumb::new(name.clone(), paths::village(&code)));
     crumbs.push(Crumb::new(
         Module::Poverty.name(),
-        format!("/v/{code}/m/{}", Module::Poverty.slug()),
+        paths::village_module(&code, Module::Poverty),
     ));
     let page = HouseholdsPage {
         page: site
@@ -364,7 +360,7 @@ async fn households(
             })
             .collect(),
         pager: Pager::new(&base, page_no, HOUSEHOLDS_PER_PAGE, total),
-        other_href: format!("/v/{code}/households/{}", other.as_str()),
+        other_href: paths::village_households(&code, other),
         other_name: other.name(),
     };
     site.render(&page)

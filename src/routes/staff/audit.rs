@@ -13,7 +13,10 @@ use crate::storage::audit::{Filter, list};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Under the gated `/api/staff` scope.
-    cfg.route("/audit", web::get().to(audit));
+    cfg.route(
+        crate::routes::paths::api::staff::AUDIT,
+        web::get().to(audit),
+    );
 }
 
 #[derive(Deserialize)]

@@ -16,6 +16,7 @@ use crate::domain::complaint::deadline::DeadlineState;
 use crate::domain::complaint::{Action, ComplaintStatus, Satisfaction};
 use crate::region_index::SearchIndex;
 use crate::routes::error::JsonError;
+use crate::routes::paths::{self, api::staff as api};
 use crate::routes::staff::extract::StaffApi;
 use crate::services::complaints::{self, ActError, ActingAs};
 use crate::services::handling::{self, ComplaintKey, Identity};
@@ -25,12 +26,12 @@ use crate::wechat::api::template::Templates;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Under the gated `/api/staff` scope.
-    cfg.route("/complaints", web::get().to(list))
-        .route("/complaints/{id}", web::get().to(detail))
-        .route("/complaints/{id}/actions", web::post().to(act))
-        .route("/complaints/{id}/notes", web::post().to(note))
-        .route("/complaints/{id}/reveal", web::post().to(reveal))
-        .route("/complaints/{id}/photos/{position}", web::get().to(photo));
+    cfg.route(api::COMPLAINTS, web::get().to(list))
+        .route(api::COMPLAINT_PATTERN, web::get().to(detail))
+        .route(api::COMPLAINT_ACTIONS_PATTERN, web::post().to(act))
+        .route(api::COMPLAINT_NOTES_PATTERN, web::post().to(note))
+        .route(api::COMPLAINT_REVEAL_PATTERN, web::post().to(reveal))
+        .route(api::COMPLAINT_PHOTO_PATTERN, web::get().to(photo));
 }
 
 const MAX_PAGE: i64 = 100;
@@ -230,7 +231,7 @@ async fn detail(
     let events = storage::complaints::events(&pool, id).await?;
     let photos = storage::complaints::photo_count(&pool, id).await?;
     let photo_urls: Vec<String> = (1..=photos)
-        .map(|n| format!("/api/staff/complaints/{id}/photos/{n}"))
+        .map(|n| paths::staff_complaint_photo(id, n))
         .collect();
     Ok(private_json(
         StatusCode::OK,

@@ -22,15 +22,16 @@ use crate::domain::staff::StaffMember;
 use crate::routes::client::client_ip;
 use crate::routes::error::JsonError;
 use crate::routes::page_error::PageError;
+use crate::routes::paths;
 use crate::services::accounts::{Accounts, SignInError};
 use crate::storage::accounts::Account;
 
 /// Where staff sign in.
-pub const LOGIN_PATH: &str = "/staff/login";
+pub const LOGIN_PATH: &str = paths::staff::LOGIN;
 /// Where a role that needs a second factor enrols it.
-pub const ENROL_PATH: &str = "/staff/account/totp";
+pub const ENROL_PATH: &str = paths::staff::TOTP;
 /// Where a password chosen by someone else is replaced.
-pub const PASSWORD_PATH: &str = "/staff/account/password";
+pub const PASSWORD_PATH: &str = paths::staff::PASSWORD;
 
 /// A member of staff on a staff page.
 pub struct StaffPage {
@@ -103,7 +104,7 @@ impl ResponseError for PageRefusal {
     fn error_response(&self) -> HttpResponse {
         match self {
             PageRefusal::SignIn { next, clear } => {
-                let to = format!("{LOGIN_PATH}?next={}", url_encode(next));
+                let to = paths::staff::login(next);
                 let mut r = redirect(&to);
                 if let Some(removal) = clear {
                     r.cookie(removal.clone());
@@ -121,19 +122,15 @@ impl ResponseError for PageRefusal {
     }
 }
 
-fn url_encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 /// The page to come back to after signing in: a staff path, never another site.
 pub fn safe_next(raw: &str) -> &str {
-    let ok = raw.starts_with("/staff")
+    let ok = raw.starts_with(paths::staff::HOME)
         && !raw.starts_with("//")
         && !raw.contains('\\')
         && raw.len() <= 512
         && !raw.chars().any(char::is_control)
         && !raw.starts_with(LOGIN_PATH);
-    if ok { raw } else { "/staff" }
+    if ok { raw } else { paths::staff::HOME }
 }
 
 fn unavailable(e: &SignInError) -> PageRefusal {
@@ -152,7 +149,7 @@ impl FromRequest for StaffPage {
         let here = req
             .uri()
             .path_and_query()
-            .map_or("/staff", |p| p.as_str())
+            .map_or(paths::staff::HOME, |p| p.as_str())
             .to_owned();
         let path = req.path().to_owned();
         let ip = client_ip(req);
@@ -178,7 +175,7 @@ impl FromRequest for StaffPage {
                     clear: Some(accounts.sessions.removal()),
                 });
             };
-            let open_anyway = path == "/staff/logout";
+            let open_anyway = path == paths::staff::LOGOUT;
             match record.kind {
                 SessionKind::Page => {}
                 SessionKind::Enrol if path.starts_with(ENROL_PATH) || open_anyway => {}

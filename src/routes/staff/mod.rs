@@ -12,12 +12,13 @@ pub mod session;
 use actix_web::web;
 
 use crate::routes::pages::get;
+use crate::routes::paths;
 
 /// The JSON API, under `/api`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     session::configure(cfg);
     cfg.service(
-        web::scope("/staff")
+        web::scope(paths::api::STAFF)
             .wrap(actix_web::middleware::from_fn(extract::api_gate))
             .configure(complaints::configure)
             .configure(audit::configure),
@@ -27,51 +28,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The pages, under `/staff`.
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
     use pages::{account, audit, complaints as handling, login, users};
-    cfg.route("/staff", get().to(login::home))
-        .route(extract::LOGIN_PATH, get().to(login::show))
-        .route(extract::LOGIN_PATH, web::post().to(login::submit))
-        .route("/staff/logout", web::post().to(login::logout))
-        .route("/staff/account", get().to(account::show))
+    use paths::staff as p;
+    cfg.route(p::HOME, get().to(login::home))
+        .route(p::LOGIN, get().to(login::show))
+        .route(p::LOGIN, web::post().to(login::submit))
+        .route(p::LOGOUT, web::post().to(login::logout))
+        .route(p::ACCOUNT, get().to(account::show))
+        .route(p::PASSWORD, web::post().to(account::change_password))
+        .route(p::PASSWORD, get().to(account::show))
+        .route(p::TOTP, get().to(account::totp))
+        .route(p::TOTP, web::post().to(account::confirm_totp))
+        .route(p::WECHAT_LINK, web::post().to(account::wechat_link))
+        .route(p::BIND_PATTERN, get().to(account::bind))
+        .route(p::COMPLAINTS, get().to(handling::queue))
+        .route(p::COMPLAINT_PATTERN, get().to(handling::show))
+        .route(p::COMPLAINT_ACTIONS_PATTERN, web::post().to(handling::act))
+        .route(p::COMPLAINT_NOTES_PATTERN, web::post().to(handling::note))
         .route(
-            extract::PASSWORD_PATH,
-            web::post().to(account::change_password),
-        )
-        .route(extract::PASSWORD_PATH, get().to(account::show))
-        .route(extract::ENROL_PATH, get().to(account::totp))
-        .route(extract::ENROL_PATH, web::post().to(account::confirm_totp))
-        .route(
-            "/staff/account/wechat",
-            web::post().to(account::wechat_link),
-        )
-        .route("/staff/bind/{token}", get().to(account::bind))
-        .route("/staff/complaints", get().to(handling::queue))
-        .route("/staff/complaints/{tracking}", get().to(handling::show))
-        .route(
-            "/staff/complaints/{tracking}/actions",
-            web::post().to(handling::act),
-        )
-        .route(
-            "/staff/complaints/{tracking}/notes",
-            web::post().to(handling::note),
-        )
-        .route(
-            "/staff/complaints/{tracking}/reveal",
+            p::COMPLAINT_REVEAL_PATTERN,
             web::post().to(handling::reveal),
         )
+        .route(p::COMPLAINT_PHOTO_PATTERN, get().to(handling::photo))
+        .route(p::AUDIT, get().to(audit::show))
+        .route(p::AUDIT_CSV, get().to(audit::export))
+        .route(p::USERS, get().to(users::list))
+        .route(p::USERS, web::post().to(users::create))
+        .route(p::USER_PATTERN, get().to(users::show))
+        .route(p::USER_PATTERN, web::post().to(users::update))
         .route(
-            "/staff/complaints/{tracking}/photos/{n}",
-            get().to(handling::photo),
-        )
-        .route("/staff/audit", get().to(audit::show))
-        .route("/staff/audit.csv", get().to(audit::export))
-        .route("/staff/users", get().to(users::list))
-        .route("/staff/users", web::post().to(users::create))
-        .route("/staff/users/{id}", get().to(users::show))
-        .route("/staff/users/{id}", web::post().to(users::update))
-        .route(
-            "/staff/users/{id}/password",
+            p::USER_PASSWORD_PATTERN,
             web::post().to(users::reset_password),
         )
-        .route("/staff/users/{id}/totp", web::post().to(users::reset_totp))
-        .route("/staff/units", web::post().to(users::add_unit));
+        .route(p::USER_TOTP_PATTERN, web::post().to(users::reset_totp))
+        .route(p::UNITS, web::post().to(users::add_unit));
 }

@@ -15,8 +15,9 @@ use crate::routes::staff::extract::StaffApi;
 use crate::services::accounts::{Accounts, Credentials, SignInError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/staff/session", web::post().to(sign_in))
-        .route("/staff/session", web::delete().to(sign_out));
+    use crate::routes::paths::api::STAFF_SESSION;
+    cfg.route(STAFF_SESSION, web::post().to(sign_in))
+        .route(STAFF_SESSION, web::delete().to(sign_out));
 }
 
 #[derive(Deserialize)]

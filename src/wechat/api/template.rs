@@ -23,23 +23,13 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// Builds the catalogue from validated settings.
-    pub fn from_settings(settings: &Settings) -> Result<Templates, NotificationError> {
-        let mut specs = BTreeMap::new();
-        for (kind, t) in &settings.wechat.templates {
-            let kind = NotificationKind::parse(kind)?;
-            let spec = TemplateSpec::parse(&t.template_id, &t.fields).map_err(|reason| {
-                NotificationError::BadTemplate {
-                    kind: kind.to_string(),
-                    reason,
-                }
-            })?;
-            specs.insert(kind, spec);
-        }
-        Ok(Templates {
+    /// The catalogue of loaded settings (whose templates were checked while loading).
+    pub fn from_settings(settings: &Settings) -> Templates {
+        let specs = settings.wechat.templates.clone();
+        Templates {
             specs,
             public_base: settings.public_base().to_owned(),
-        })
+        }
     }
 
     /// A notification of `kind` to `openid` with the named field values, linking to

@@ -29,7 +29,7 @@ impl DedupKey {
         let raw = match (&message.kind, message.kind.msg_id()) {
             (Inbound::Event(event), _) => format!(
                 "event\n{from}\n{time}\n{}\n{}",
-                event.kind().wire_name(),
+                event.kind().as_str(),
                 event.key()
             ),
             (_, Some(msg_id)) => format!("msg\n{msg_id}\n{time}\n{from}"),

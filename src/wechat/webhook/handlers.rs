@@ -9,8 +9,9 @@ use super::reply::{Article, Reply};
 use crate::configuration::Settings;
 use crate::domain::complaint::TrackingNumber;
 use crate::domain::notification::TemplateJobStatus;
-use crate::domain::{OpenId, RegionLevel, VillageCode};
+use crate::domain::{OpenId, RegionCode, RegionLevel, VillageCode};
 use crate::region_index::{Hit, MatchRank, Query, RegionIndex, SearchIndex};
+use crate::routes::paths;
 use crate::storage;
 use crate::telemetry::hashed;
 
@@ -163,8 +164,8 @@ impl Handler {
                 Some(hit) => Reply::Text(format!(
                     "{}的村务监督委员会成员和廉情监督员：<a href=\"{}#supervisors\">点此查看</a>\n\n发现问题可以直接找他们，也可以<a href=\"{}\">在线投诉</a>。",
                     hit.full_name(),
-                    links.village(hit.code.as_str()),
-                    links.complain(Some(hit.code.as_str()))
+                    links.place(&hit.code),
+                    links.complain(village_of(&hit).as_ref())
                 )),
                 None => Reply::Text(not_bound(&links)),
             },
@@ -204,7 +205,7 @@ impl Handler {
                 let village = storage::followers::bound_village(ctx.pool, who).await?;
                 Reply::Text(format!(
                     "反映问题请点这里：<a href=\"{}\">在线投诉</a>\n\n可以实名，也可以匿名；受理、转办、办结都会推送给您，回复“进度”可随时查看。",
-                    links.complain(village.as_ref().map(VillageCode::as_str))
+                    links.complain(village.as_ref())
                 ))
             }
             Handler::FindVillage => lookup(ctx, message.kind.words().unwrap_or_default()).await?,
@@ -239,7 +240,8 @@ pub fn time_of(message: &InboundMessage) -> DateTime<Utc> {
     DateTime::from_timestamp(message.create_time, 0).unwrap_or_else(Utc::now)
 }
 
-/// Links into the follower pages, all under `public_base_url`.
+/// Links into the follower pages: the paths of `routes::paths` under
+/// `public_base_url`, since a reply is read outside the site.
 struct Links<'a> {
     base: &'a str,
 }
@@ -249,43 +251,41 @@ impl<'a> Links<'a> {
         Links { base }
     }
 
+    fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
     fn home(&self) -> String {
-        format!("{}/", self.base)
+        self.absolute(paths::home())
     }
 
     fn home_link(&self) -> String {
         format!("<a href=\"{}\">按县区、乡镇查找</a>", self.home())
     }
 
-    fn village(&self, code: &str) -> String {
-        format!("{}/v/{code}", self.base)
+    /// A village's page (or, for a higher code, its region's).
+    fn place(&self, code: &RegionCode) -> String {
+        self.absolute(&paths::place(code))
     }
 
-    fn region(&self, code: &str) -> String {
-        format!("{}/r/{code}", self.base)
+    fn region(&self, code: &RegionCode) -> String {
+        self.absolute(&paths::region(code))
     }
 
     fn power(&self) -> String {
-        format!("{}/power", self.base)
+        self.absolute(paths::power())
     }
 
-    fn complain(&self, village: Option<&str>) -> String {
-        match village {
-            Some(code) => format!("{}/complaints/new?village={code}", self.base),
-            None => format!("{}/complaints/new", self.base),
-        }
+    fn complain(&self, village: Option<&VillageCode>) -> String {
+        self.absolute(&paths::new_complaint(village))
     }
 
     fn my_complaints(&self) -> String {
-        format!("{}/complaints/mine", self.base)
+        self.absolute(paths::my_complaints())
     }
 
     fn complaint(&self, number: &TrackingNumber) -> String {
-        format!(
-            "{}{}",
-            self.base,
-            crate::services::complaints::complaint_path(number)
-        )
+        self.absolute(&paths::complaint(number))
     }
 }
 
@@ -349,7 +349,7 @@ fn welcome(links: &Links<'_>, village: Option<&Hit>) -> String {
         Some(hit) => format!(
             "已为您关联 {}：<a href=\"{}\">查看本村公开</a>\n\n",
             hit.full_name(),
-            links.village(hit.code.as_str())
+            links.place(&hit.code)
         ),
         None => String::new(),
     };
@@ -359,7 +359,7 @@ fn welcome(links: &Links<'_>, village: Option<&Hit>) -> String {
          · 看权力：<a href=\"{}\">村级小微权力清单</a>和办事流程\n\
          · 反映问题：<a href=\"{}\">在线投诉</a>，可实名也可匿名，办理进度会推送给您",
         links.power(),
-        links.complain(village.map(|h| h.code.as_str()))
+        links.complain(village.and_then(village_of).as_ref())
     )
 }
 
@@ -385,9 +385,14 @@ fn village_article(links: &Links<'_>, hit: &Hit, description: &str) -> Article {
     Article {
         title: hit.full_name(),
         description: description.to_owned(),
-        url: links.village(hit.code.as_str()),
+        url: links.place(&hit.code),
         pic_url: None,
     }
+}
+
+/// The village code of a village's hit.
+fn village_of(hit: &Hit) -> Option<VillageCode> {
+    VillageCode::try_from(hit.code.clone()).ok()
 }
 
 /// The village a QR scene names: its code, known to the index.
@@ -495,7 +500,7 @@ fn find_village(index: &RegionIndex, links: &Links<'_>, words: &str) -> Reply {
         format!("找到 {} 个“{shown}”：\n", villages.len())
     };
     push_numbered_links(&mut text, villages.iter().copied().take(MAX_LISTED), |c| {
-        links.village(c)
+        links.place(c)
     });
     if villages.len() > MAX_LISTED {
         text.push_str(&format!(
@@ -525,13 +530,13 @@ fn find_village(index: &RegionIndex, links: &Links<'_>, words: &str) -> Reply {
 fn push_numbered_links<'h>(
     text: &mut String,
     hits: impl IntoIterator<Item = &'h Hit>,
-    href: impl Fn(&str) -> String,
+    href: impl Fn(&RegionCode) -> String,
 ) {
     for (i, h) in hits.into_iter().enumerate() {
         text.push_str(&format!(
             "{}. <a href=\"{}\">{}</a>\n",
             i + 1,
-            href(h.code.as_str()),
+            href(&h.code),
             h.full_name()
         ));
     }
@@ -556,7 +561,7 @@ fn nothing_found(index: &RegionIndex, links: &Links<'_>, shown: &str) -> String 
         );
     }
     let mut text = format!("没有找到“{shown}”。您要找的是不是：\n");
-    push_numbered_links(&mut text, &near, |c| links.village(c));
+    push_numbered_links(&mut text, &near, |c| links.place(c));
     text.push_str("\n都不是？请检查村名，或在村名前加上乡镇再试。");
     text
 }

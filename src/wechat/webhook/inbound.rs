@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use super::xml::{self, Fields, XmlError};
 use crate::domain::OpenId;
+use crate::domain::wire::wire_enum;
 
 /// Why a document is not a message we can act on. Short, safe to show.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -170,107 +171,53 @@ pub struct Pictures {
     pub md5s: Vec<String>,
 }
 
-/// Message kinds, for routing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageKind {
-    Text,
-    Image,
-    Voice,
-    Video,
-    ShortVideo,
-    Location,
-    Link,
-    File,
+wire_enum! {
+    /// Message kinds, for routing; the text is what WeChat writes in `<MsgType>`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum MessageKind {
+        Text("text"),
+        Image("image"),
+        Voice("voice"),
+        Video("video"),
+        ShortVideo("shortvideo"),
+        Location("location"),
+        Link("link"),
+        File("file"),
+    }
 }
 
-/// Event kinds, for routing; `wire_name` is what WeChat writes in `<Event>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    Subscribe,
-    Unsubscribe,
-    Scan,
-    Location,
-    Click,
-    View,
-    ViewMiniprogram,
-    ScancodePush,
-    ScancodeWaitmsg,
-    PicSysphoto,
-    PicPhotoOrAlbum,
-    PicWeixin,
-    LocationSelect,
-    TemplateSendJobFinish,
-    MassSendJobFinish,
+wire_enum! {
+    /// Event kinds, for routing; the text is what WeChat writes in `<Event>`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum EventKind of Event {
+        Subscribe("subscribe"),
+        Unsubscribe("unsubscribe"),
+        Scan("SCAN"),
+        Location("LOCATION"),
+        Click("CLICK"),
+        View("VIEW"),
+        ViewMiniprogram("view_miniprogram"),
+        ScancodePush("scancode_push"),
+        ScancodeWaitmsg("scancode_waitmsg"),
+        PicSysphoto("pic_sysphoto"),
+        PicPhotoOrAlbum("pic_photo_or_album"),
+        PicWeixin("pic_weixin"),
+        LocationSelect("location_select"),
+        TemplateSendJobFinish("TEMPLATESENDJOBFINISH"),
+        MassSendJobFinish("MASSSENDJOBFINISH"),
+    }
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 15] = [
-        EventKind::Subscribe,
-        EventKind::Unsubscribe,
-        EventKind::Scan,
-        EventKind::Location,
-        EventKind::Click,
-        EventKind::View,
-        EventKind::ViewMiniprogram,
-        EventKind::ScancodePush,
-        EventKind::ScancodeWaitmsg,
-        EventKind::PicSysphoto,
-        EventKind::PicPhotoOrAlbum,
-        EventKind::PicWeixin,
-        EventKind::LocationSelect,
-        EventKind::TemplateSendJobFinish,
-        EventKind::MassSendJobFinish,
-    ];
-
-    pub fn wire_name(self) -> &'static str {
-        match self {
-            EventKind::Subscribe => "subscribe",
-            EventKind::Unsubscribe => "unsubscribe",
-            EventKind::Scan => "SCAN",
-            EventKind::Location => "LOCATION",
-            EventKind::Click => "CLICK",
-            EventKind::View => "VIEW",
-            EventKind::ViewMiniprogram => "view_miniprogram",
-            EventKind::ScancodePush => "scancode_push",
-            EventKind::ScancodeWaitmsg => "scancode_waitmsg",
-            EventKind::PicSysphoto => "pic_sysphoto",
-            EventKind::PicPhotoOrAlbum => "pic_photo_or_album",
-            EventKind::PicWeixin => "pic_weixin",
-            EventKind::LocationSelect => "location_select",
-            EventKind::TemplateSendJobFinish => "TEMPLATESENDJOBFINISH",
-            EventKind::MassSendJobFinish => "MASSSENDJOBFINISH",
-        }
-    }
-
     /// WeChat's casing varies between documents and SDKs lower-case it: match loosely.
     pub fn from_wire(name: &str) -> Option<EventKind> {
         EventKind::ALL
             .into_iter()
-            .find(|k| k.wire_name().eq_ignore_ascii_case(name.trim()))
+            .find(|k| k.as_str().eq_ignore_ascii_case(name.trim()))
     }
 }
 
 impl Event {
-    pub fn kind(&self) -> EventKind {
-        match self {
-            Event::Subscribe { .. } => EventKind::Subscribe,
-            Event::Unsubscribe => EventKind::Unsubscribe,
-            Event::Scan { .. } => EventKind::Scan,
-            Event::Location { .. } => EventKind::Location,
-            Event::Click { .. } => EventKind::Click,
-            Event::View { .. } => EventKind::View,
-            Event::ViewMiniprogram { .. } => EventKind::ViewMiniprogram,
-            Event::ScancodePush(_) => EventKind::ScancodePush,
-            Event::ScancodeWaitmsg(_) => EventKind::ScancodeWaitmsg,
-            Event::PicSysphoto(_) => EventKind::PicSysphoto,
-            Event::PicPhotoOrAlbum(_) => EventKind::PicPhotoOrAlbum,
-            Event::PicWeixin(_) => EventKind::PicWeixin,
-            Event::LocationSelect { .. } => EventKind::LocationSelect,
-            Event::TemplateSendJobFinish { .. } => EventKind::TemplateSendJobFinish,
-            Event::MassSendJobFinish { .. } => EventKind::MassSendJobFinish,
-        }
-    }
-
     /// What tells two events of one kind apart, for de-duplication: the EventKey, or
     /// the job's MsgID for the two job reports (which carry no key).
     pub fn key(&self) -> String {
@@ -344,19 +291,12 @@ impl Inbound {
         }
     }
 
-    /// `MsgType` as WeChat writes it, for logs.
+    /// `MsgType` as WeChat writes it (the `Event` for events), for logs.
     pub fn type_name(&self) -> &str {
         match self {
-            Inbound::Text { .. } => "text",
-            Inbound::Image { .. } => "image",
-            Inbound::Voice { .. } => "voice",
-            Inbound::Video { .. } => "video",
-            Inbound::ShortVideo { .. } => "shortvideo",
-            Inbound::Location { .. } => "location",
-            Inbound::Link { .. } => "link",
-            Inbound::File { .. } => "file",
-            Inbound::Event(e) => e.kind().wire_name(),
+            Inbound::Event(e) => e.kind().as_str(),
             Inbound::Unknown { msg_type, .. } => msg_type,
+            message => message.message_kind().map_or("", MessageKind::as_str),
         }
     }
 }
@@ -382,17 +322,18 @@ pub fn from_fields(f: &Fields) -> Result<InboundMessage, InboundError> {
         });
     }
     let msg_type = required(f, "MsgType")?.trim();
-    let kind = match msg_type.to_ascii_lowercase().as_str() {
-        "text" => Inbound::Text {
+    let lower = msg_type.to_ascii_lowercase();
+    let kind = match MessageKind::parse(&lower) {
+        Some(MessageKind::Text) => Inbound::Text {
             msg_id: msg_id(f)?,
             content: required(f, "Content")?.to_owned(),
         },
-        "image" => Inbound::Image {
+        Some(MessageKind::Image) => Inbound::Image {
             msg_id: msg_id(f)?,
             pic_url: text(f, "PicUrl"),
             media_id: required(f, "MediaId")?.trim().to_owned(),
         },
-        "voice" => Inbound::Voice {
+        Some(MessageKind::Voice) => Inbound::Voice {
             msg_id: msg_id(f)?,
             media_id: required(f, "MediaId")?.trim().to_owned(),
             format: text(f, "Format"),
@@ -402,30 +343,30 @@ pub fn from_fields(f: &Fields) -> Result<InboundMessage, InboundError> {
                 .filter(|r| !r.is_empty())
                 .map(str::to_owned),
         },
-        "video" => Inbound::Video {
+        Some(MessageKind::Video) => Inbound::Video {
             msg_id: msg_id(f)?,
             media_id: required(f, "MediaId")?.trim().to_owned(),
             thumb_media_id: text(f, "ThumbMediaId"),
         },
-        "shortvideo" => Inbound::ShortVideo {
+        Some(MessageKind::ShortVideo) => Inbound::ShortVideo {
             msg_id: msg_id(f)?,
             media_id: required(f, "MediaId")?.trim().to_owned(),
             thumb_media_id: text(f, "ThumbMediaId"),
         },
-        "location" => Inbound::Location {
+        Some(MessageKind::Location) => Inbound::Location {
             msg_id: msg_id(f)?,
             latitude: number(f, "Location_X")?,
             longitude: number(f, "Location_Y")?,
             scale: optional_number(f, "Scale")?,
             label: text(f, "Label"),
         },
-        "link" => Inbound::Link {
+        Some(MessageKind::Link) => Inbound::Link {
             msg_id: msg_id(f)?,
             title: text(f, "Title"),
             description: text(f, "Description"),
             url: required(f, "Url")?.trim().to_owned(),
         },
-        "file" => Inbound::File {
+        Some(MessageKind::File) => Inbound::File {
             msg_id: msg_id(f)?,
             title: text(f, "Title"),
             description: text(f, "Description"),
@@ -433,7 +374,7 @@ pub fn from_fields(f: &Fields) -> Result<InboundMessage, InboundError> {
             file_md5: text(f, "FileMd5"),
             file_total_len: optional_number(f, "FileTotalLen")?,
         },
-        "event" => {
+        None if lower == "event" => {
             let name = required(f, "Event")?;
             match EventKind::from_wire(name) {
                 Some(kind) => Inbound::Event(event(f, kind)?),
@@ -445,7 +386,7 @@ pub fn from_fields(f: &Fields) -> Result<InboundMessage, InboundError> {
                 },
             }
         }
-        _ => Inbound::Unknown {
+        None => Inbound::Unknown {
             msg_type: msg_type.to_owned(),
             event: f.get("Event").map(|e| e.trim().to_owned()),
             msg_id: optional_number(f, "MsgId").ok().flatten(),

@@ -18,6 +18,7 @@ use crate::domain::complaint::{
 };
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout, date, paragraphs};
+use crate::routes::paths;
 use crate::services::complaints::{self, ActError, ActingAs};
 use crate::storage;
 
@@ -54,6 +55,8 @@ struct DetailPage {
     can_rate: bool,
     can_review: bool,
     ratings: Vec<RatingOption>,
+    rate_action: String,
+    review_action: String,
     rate_csrf: String,
     review_csrf: String,
     banner: Option<String>,
@@ -109,14 +112,14 @@ async fn render(
     let page = DetailPage {
         page: site
             .layout(
-                &format!("/complaints/{tracking}"),
+                &paths::complaint(&tracking),
                 &format!("投诉 {tracking}"),
                 "",
             )
             .with_crumbs(
                 vec![
-                    Crumb::new("首页", "/"),
-                    Crumb::new("我的投诉", "/complaints/mine"),
+                    Crumb::new("首页", paths::home()),
+                    Crumb::new("我的投诉", paths::my_complaints()),
                 ],
                 tracking.to_string(),
             ),
@@ -133,7 +136,7 @@ async fn render(
         received: when(row.received_at),
         steps,
         photos: (1..=photos)
-            .map(|n| format!("/complaints/{tracking}/photos/{n}"))
+            .map(|n| paths::complaint_photo(&tracking, n))
             .collect(),
         satisfaction: row.satisfaction.map(Satisfaction::label),
         can_rate: state.status == ComplaintStatus::Concluded,
@@ -145,6 +148,8 @@ async fn render(
                 label: s.label(),
             })
             .collect(),
+        rate_action: paths::complaint_rate(&tracking),
+        review_action: paths::complaint_review(&tracking),
         rate_csrf: forms.issue(session.openid(), &purpose("rate", &tracking)),
         review_csrf: forms.issue(session.openid(), &purpose("review", &tracking)),
         banner,
@@ -271,7 +276,7 @@ async fn act(
     .await
     {
         Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, format!("/complaints/{tracking}?done={done}")))
+            .insert_header((LOCATION, paths::complaint_after(&tracking, done)))
             .finish()),
         Err(ActError::Refused(e)) => {
             let shown = Shown {

@@ -17,10 +17,11 @@ use super::{Services, upload};
 use crate::auth::csrf::TokenError;
 use crate::auth::follower::FollowerSession;
 use crate::domain::complaint::submission::{self, FieldErrors, RawSubmission};
-use crate::domain::{OpenId, RegionCode, RegionLevel};
+use crate::domain::{OpenId, RegionCode, RegionLevel, VillageCode};
 use crate::region_index::{Query, SearchIndex};
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout};
+use crate::routes::paths;
 use crate::services::complaints::{self, SubmitError};
 use crate::storage;
 
@@ -116,11 +117,11 @@ async fn render_form(
         page: s
             .site
             .layout(
-                "/complaints/new",
+                paths::NEW_COMPLAINT,
                 "投诉建议",
                 "向纪检监察机关反映村级小微权力运行中的问题，可实名也可匿名。",
             )
-            .with_crumbs(vec![Crumb::new("首页", "/")], "投诉建议"),
+            .with_crumbs(vec![Crumb::new("首页", paths::home())], "投诉建议"),
         village,
         categories,
         content: typed.content,
@@ -204,7 +205,10 @@ pub async fn choose_village(
             .filter(|h| h.level == RegionLevel::Village)
             .take(VILLAGE_OPTIONS)
             .map(|h| VillageOption {
-                href: format!("/complaints/new?village={}", h.code),
+                href: VillageCode::try_from(h.code.clone()).map_or_else(
+                    |_| paths::new_complaint(None),
+                    |v| paths::new_complaint(Some(&v)),
+                ),
                 place: [&h.county, &h.township]
                     .into_iter()
                     .flatten()
@@ -217,14 +221,14 @@ pub async fn choose_village(
     let page = VillagePage {
         page: site
             .layout(
-                "/complaints/new/village",
+                paths::choose_complaint_village(),
                 "选择被投诉的村",
                 "选择要反映问题的村（社区）。",
             )
             .with_crumbs(
                 vec![
-                    Crumb::new("首页", "/"),
-                    Crumb::new("投诉建议", "/complaints/new"),
+                    Crumb::new("首页", paths::home()),
+                    Crumb::new("投诉建议", paths::new_complaint(None)),
                 ],
                 "选择村",
             ),
@@ -366,10 +370,7 @@ fn daily_limit_banner() -> String {
 /// On to the confirmation of a stored complaint.
 fn received(done: &complaints::Submitted) -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((
-            LOCATION,
-            format!("/complaints/{}/received", done.tracking_number),
-        ))
+        .insert_header((LOCATION, paths::complaint_received(&done.tracking_number)))
         .insert_header(("Cache-Control", "no-store"))
         .finish()
 }

@@ -8,6 +8,7 @@ use super::{ComplaintLine, Services, line};
 use crate::auth::follower::FollowerSession;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout};
+use crate::routes::paths;
 use crate::storage;
 
 /// Most complaints listed (five a day at most, so a long history).
@@ -26,11 +27,11 @@ pub async fn mine(s: Services, session: FollowerSession) -> Result<HttpResponse,
     let page = MinePage {
         page: site
             .layout(
-                "/complaints/mine",
+                paths::my_complaints(),
                 "我的投诉",
                 "查看您提交的投诉建议和办理进展。",
             )
-            .with_crumbs(vec![Crumb::new("首页", "/")], "我的投诉"),
+            .with_crumbs(vec![Crumb::new("首页", paths::home())], "我的投诉"),
         lines: rows.iter().map(|r| line(r, index)).collect(),
     };
     site.render_private(StatusCode::OK, &page)

@@ -22,30 +22,31 @@ use crate::domain::complaint::{ComplaintStatus, TrackingNumber};
 use crate::kv::Kv;
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
+use crate::routes::paths;
 use crate::storage;
 use crate::storage::complaints::ComplaintRow;
 use crate::wechat::api::template::Templates;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/complaints/new", super::get().to(form::new_form))
+    cfg.route(paths::NEW_COMPLAINT, super::get().to(form::new_form))
         .route(
-            "/complaints/new/village",
+            paths::CHOOSE_COMPLAINT_VILLAGE,
             super::get().to(form::choose_village),
         )
-        .route("/complaints", web::post().to(form::submit))
-        .route("/complaints/mine", super::get().to(mine::mine))
-        .route("/complaints/{tracking}", super::get().to(detail::show))
+        .route(paths::COMPLAINTS, web::post().to(form::submit))
+        .route(paths::MY_COMPLAINTS, super::get().to(mine::mine))
+        .route(paths::COMPLAINT_PATTERN, super::get().to(detail::show))
         .route(
-            "/complaints/{tracking}/received",
+            paths::COMPLAINT_RECEIVED_PATTERN,
             super::get().to(detail::received),
         )
         .route(
-            "/complaints/{tracking}/photos/{n}",
+            paths::COMPLAINT_PHOTO_PATTERN,
             super::get().to(detail::photo),
         )
-        .route("/complaints/{tracking}/rate", web::post().to(detail::rate))
+        .route(paths::COMPLAINT_RATE_PATTERN, web::post().to(detail::rate))
         .route(
-            "/complaints/{tracking}/review",
+            paths::COMPLAINT_REVIEW_PATTERN,
             web::post().to(detail::review),
         );
 }
@@ -133,7 +134,7 @@ pub fn status_class(status: ComplaintStatus) -> &'static str {
 
 pub fn line(row: &ComplaintRow, index: &SearchIndex) -> ComplaintLine {
     ComplaintLine {
-        href: format!("/complaints/{}", row.tracking_number),
+        href: paths::complaint(&row.tracking_number),
         tracking_number: row.tracking_number.to_string(),
         village: index.current().full_name(&row.village_code),
         category: row.category_name.clone(),

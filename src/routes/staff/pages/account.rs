@@ -16,6 +16,7 @@ use crate::configuration::Settings;
 use crate::region_index::SearchIndex;
 use crate::routes::client::client_ip;
 use crate::routes::page_error::PageError;
+use crate::routes::paths;
 use crate::routes::staff::extract::StaffPage;
 use crate::services::accounts::{AccountUseError, Accounts};
 
@@ -58,7 +59,8 @@ fn account_page(
 ) -> AccountPage {
     let a = &page.account;
     AccountPage {
-        page: StaffLayout::signed_in(page, index, "我的账号", "/staff/account").with_notice(notice),
+        page: StaffLayout::signed_in(page, index, "我的账号", paths::staff::ACCOUNT)
+            .with_notice(notice),
         csrf: page.csrf.clone(),
         username: a.username.to_string(),
         display_name: a.display_name.as_str().to_owned(),
@@ -116,7 +118,7 @@ pub async fn change_password(
         .await;
     match result {
         Ok((token, _)) => {
-            let mut response = see_other("/staff/account?done=password");
+            let mut response = see_other(&paths::staff::after(paths::staff::ACCOUNT, "password"));
             response
                 .add_cookie(&accounts.sessions.cookie(&token))
                 .map_err(|e| PageError::internal(anyhow::anyhow!("{e}")))?;
@@ -174,7 +176,7 @@ async fn totp_page(
         StatusCode::OK
     };
     let view = TotpPage {
-        page: StaffLayout::signed_in(page, index, "启用动态验证码", "/staff/account"),
+        page: StaffLayout::signed_in(page, index, "启用动态验证码", paths::staff::ACCOUNT),
         csrf: page.csrf.clone(),
         required: page.kind == SessionKind::Enrol,
         qr: qr_data_uri(&url),
@@ -197,7 +199,7 @@ pub async fn totp(
     accounts: web::Data<Accounts>,
 ) -> Result<HttpResponse, PageError> {
     if page.account.totp_enabled {
-        return Ok(see_other("/staff/account"));
+        return Ok(see_other(paths::staff::ACCOUNT));
     }
     totp_page(&page, &index, &accounts, None).await
 }
@@ -222,7 +224,7 @@ pub async fn confirm_totp(
         Ok((token, _)) => {
             // The enrolment-only session is replaced by a full one.
             let _ = accounts.sessions.revoke(&page.token).await;
-            let mut response = see_other("/staff/account?done=totp");
+            let mut response = see_other(&paths::staff::after(paths::staff::ACCOUNT, "totp"));
             response
                 .add_cookie(&accounts.sessions.cookie(&token))
                 .map_err(|e| PageError::internal(anyhow::anyhow!("{e}")))?;
@@ -259,7 +261,7 @@ pub async fn wechat_link(
         .bind_link(&page.member, Utc::now())
         .await
         .map_err(account_error)?;
-    let url = format!("{}/staff/bind/{token}", settings.public_base());
+    let url = format!("{}{}", settings.public_base(), paths::staff::bind(&token));
     let link = BindLink {
         qr: qr_data_uri(&url),
         url,

@@ -15,6 +15,7 @@ use crate::domain::{RegionCode, china_time};
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::date_time;
+use crate::routes::paths;
 use crate::routes::staff::extract::StaffPage;
 use crate::services::audit::{self, Actor, Change, Subject};
 use crate::storage::audit::{Entry, Filter, list};
@@ -183,16 +184,16 @@ pub async fn show(
     let next = (rows.len() as i64 == PER_PAGE)
         .then(|| {
             rows.last()
-                .map(|r| format!("/staff/audit?{}", query_string(&q, Some(r.audit_id))))
+                .map(|r| paths::staff::audit(&query_string(&q, Some(r.audit_id))))
         })
         .flatten();
     let view = AuditPage {
-        page: StaffLayout::signed_in(&page, &index, "审计日志", "/staff/audit"),
+        page: StaffLayout::signed_in(&page, &index, "审计日志", paths::staff::AUDIT),
         scope: region_name(&index, &page.member.region),
         filter_error: error,
         rows: rows.iter().map(line).collect(),
         next,
-        csv_href: format!("/staff/audit.csv?{}", query_string(&q, None)),
+        csv_href: paths::staff::audit_csv(&query_string(&q, None)),
         filter: Shown {
             actor: q.actor.unwrap_or_default(),
             action: q.action.unwrap_or_default(),

@@ -18,6 +18,7 @@ use crate::domain::{RegionCode, china_time};
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{date_time, paragraphs};
+use crate::routes::paths;
 use crate::routes::staff::extract::StaffPage;
 use crate::services::complaints::{self, ActError, ActingAs};
 use crate::services::handling::{self, ComplaintKey, Identity};
@@ -191,11 +192,11 @@ pub async fn queue(
             }
         }
         s.append_pair("page", &(page_no + 1).to_string());
-        format!("/staff/complaints?{}", s.finish())
+        paths::staff::queue(&s.finish())
     });
     let categories = storage::complaints::categories(&pool).await?;
     let view = QueuePage {
-        page: StaffLayout::signed_in(&page, &index, "投诉办理", "/staff/complaints"),
+        page: StaffLayout::signed_in(&page, &index, "投诉办理", paths::staff::COMPLAINTS),
         scope: region_name(&index, &page.member.region),
         statuses: ComplaintStatus::ALL
             .iter()
@@ -226,7 +227,7 @@ pub async fn queue(
             .map(|r| {
                 let (due_class, due_label, due) = due(r, now);
                 QueueRow {
-                    href: handling::staff_link(r.tracking_number.as_str()),
+                    href: paths::staff::complaint(&r.tracking_number),
                     tracking_number: r.tracking_number.to_string(),
                     due_class,
                     due_label,
@@ -355,8 +356,7 @@ async fn forms(
     row: &ComplaintRow,
     after: &After,
 ) -> Result<Vec<ActForm>, PageError> {
-    let tracking = row.tracking_number.as_str();
-    let action_url = format!("{}/actions", handling::staff_link(tracking));
+    let action_url = paths::staff::complaint_actions(&row.tracking_number);
     let mut out = Vec::new();
     for allowed in handling::allowed_now(&page.member, row) {
         let (name, title, button, fields) = match allowed {
@@ -503,7 +503,6 @@ async fn detail_page(
     let (due_class, due_label, due_text) = due(row, now);
     let events = storage::complaints::events(pool, row.complaint_id).await?;
     let photo_count = storage::complaints::photo_count(pool, row.complaint_id).await?;
-    let link = handling::staff_link(row.tracking_number.as_str());
     let identity = match (&after.revealed, &view.identity) {
         (Some(openid), _) => IdentityShown::Revealed {
             openid: openid.clone(),
@@ -524,7 +523,7 @@ async fn detail_page(
             page,
             index,
             &format!("投诉 {}", row.tracking_number),
-            "/staff/complaints",
+            paths::staff::COMPLAINTS,
         )
         .with_notice(after.notice.clone()),
         c: Head {
@@ -542,12 +541,12 @@ async fn detail_page(
         photos: (1..=photo_count)
             .map(|n| PhotoLink {
                 n,
-                href: format!("{link}/photos/{n}"),
+                href: paths::staff::complaint_photo(&row.tracking_number, n),
             })
             .collect(),
         can_reveal: after.revealed.is_none()
             && page.member.may_on(StaffAction::RevealAnonymous, target),
-        reveal_action: format!("{link}/reveal"),
+        reveal_action: paths::staff::complaint_reveal(&row.tracking_number),
         identity,
         timeline: events
             .into_iter()
@@ -564,7 +563,7 @@ async fn detail_page(
             .collect(),
         forms: forms(page, pool, row, &after).await?,
         can_note: page.member.may_on(StaffAction::NoteComplaint, target),
-        note_action: format!("{link}/notes"),
+        note_action: paths::staff::complaint_notes(&row.tracking_number),
         csrf: page.csrf.clone(),
         errors: after.errors,
     };
@@ -726,9 +725,9 @@ pub async fn act(
     )
     .await
     {
-        Ok(_) => Ok(see_other(&format!(
-            "{}?done=act",
-            handling::staff_link(&tracking)
+        Ok(_) => Ok(see_other(&paths::staff::after(
+            &paths::staff::complaint(&row.tracking_number),
+            "act",
         ))),
         Err(ActError::Refused(e)) => {
             let after = After {
@@ -763,9 +762,9 @@ pub async fn note(
     match complaints::add_internal_note(&pool, row.complaint_id, &page.member, page.ip, &form.note)
         .await
     {
-        Ok(()) => Ok(see_other(&format!(
-            "{}?done=note",
-            handling::staff_link(&tracking)
+        Ok(()) => Ok(see_other(&paths::staff::after(
+            &paths::staff::complaint(&row.tracking_number),
+            "note",
         ))),
         Err(ActError::Refused(_)) => {
             let mut errors = Errors::default();

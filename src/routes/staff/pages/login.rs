@@ -15,6 +15,7 @@ use super::{StaffLayout, render, see_other};
 use crate::auth::staff_session::SessionKind;
 use crate::routes::client::client_ip;
 use crate::routes::page_error::PageError;
+use crate::routes::paths;
 use crate::routes::staff::extract::{ENROL_PATH, LOGIN_PATH, PASSWORD_PATH, StaffPage, safe_next};
 use crate::services::accounts::{Accounts, Credentials, SignInError};
 
@@ -80,7 +81,7 @@ pub async fn show(
     accounts: web::Data<Accounts>,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let next = query.next.as_deref().unwrap_or("/staff");
+    let next = query.next.as_deref().unwrap_or(paths::staff::HOME);
     // Already signed in: on to where the browser was going.
     if let Some(token) = accounts.sessions.token_from_cookie(&req) {
         if let Ok(Some(_)) = accounts.authenticate(&token).await {
@@ -204,11 +205,11 @@ pub async fn logout(
 pub async fn home(page: StaffPage) -> HttpResponse {
     use crate::domain::staff::StaffAction;
     let to = if page.member.may(StaffAction::ListComplaints) {
-        "/staff/complaints"
+        paths::staff::COMPLAINTS
     } else if page.member.may(StaffAction::ManageAccounts) {
-        "/staff/users"
+        paths::staff::USERS
     } else {
-        "/staff/account"
+        paths::staff::ACCOUNT
     };
     see_other(to)
 }

@@ -24,6 +24,7 @@ use crate::region_index::SearchIndex;
 use crate::routes::assets;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::html_response;
+use crate::routes::paths;
 
 /// Who is signed in, for the bar at the top.
 pub struct Who {
@@ -56,17 +57,21 @@ pub struct StaffLayout {
 /// The pages of the bar, each shown only to roles that may use it.
 const NAV: &[(&str, &str, Option<StaffAction>)] = &[
     (
-        "/staff/complaints",
+        paths::staff::COMPLAINTS,
         "投诉办理",
         Some(StaffAction::ListComplaints),
     ),
-    ("/staff/audit", "审计日志", Some(StaffAction::ReadAudit)),
     (
-        "/staff/users",
+        paths::staff::AUDIT,
+        "审计日志",
+        Some(StaffAction::ReadAudit),
+    ),
+    (
+        paths::staff::USERS,
         "账号管理",
         Some(StaffAction::ManageAccounts),
     ),
-    ("/staff/account", "我的账号", None),
+    (paths::staff::ACCOUNT, "我的账号", None),
 ];
 
 /// "平桥区王岗乡王岗村" (or the city's name) for a region code.

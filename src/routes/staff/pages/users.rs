@@ -15,6 +15,7 @@ use crate::domain::staff::{Role, StaffAction, Target};
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::date;
+use crate::routes::paths;
 use crate::routes::staff::extract::StaffPage;
 use crate::services::accounts::{AccountEdit, AccountForm, AccountUseError, Accounts};
 use crate::services::audit::{self, Actor, Change, Subject};
@@ -119,7 +120,7 @@ async fn users_page(
         .await?
         .into_iter()
         .map(|a| UserLine {
-            href: format!("/staff/users/{}", a.account_id),
+            href: paths::staff::user(a.account_id),
             username: a.username.to_string(),
             display_name: a.display_name.as_str().to_owned(),
             role: a.role.label(),
@@ -147,7 +148,8 @@ async fn users_page(
         })
         .collect();
     let view = UsersPage {
-        page: StaffLayout::signed_in(page, index, "账号管理", "/staff/users").with_notice(notice),
+        page: StaffLayout::signed_in(page, index, "账号管理", paths::staff::USERS)
+            .with_notice(notice),
         scope: region_name(index, within),
         users,
         units,
@@ -158,7 +160,7 @@ async fn users_page(
 
 async fn new_form(page: &StaffPage, pool: &PgPool) -> Result<UserForm, PageError> {
     Ok(UserForm {
-        action: "/staff/users".into(),
+        action: paths::staff::USERS.into(),
         title: "新建账号",
         button: "新建",
         new: true,
@@ -259,7 +261,12 @@ pub async fn create(
                 )
                 .await;
             match result {
-                Ok(_) => return Ok(see_other("/staff/users?done=created")),
+                Ok(_) => {
+                    return Ok(see_other(&paths::staff::after(
+                        paths::staff::USERS,
+                        "created",
+                    )));
+                }
                 Err(e) => field_error(&mut shown.errors, e)?,
             }
         }
@@ -302,7 +309,7 @@ async fn user_page(
 ) -> Result<HttpResponse, PageError> {
     let id = account.account_id;
     let form = UserForm {
-        action: format!("/staff/users/{id}"),
+        action: paths::staff::user(id),
         title: "修改账号",
         button: "保存",
         new: false,
@@ -316,13 +323,13 @@ async fn user_page(
         errors,
     };
     let view = UserPage {
-        page: StaffLayout::signed_in(page, index, "账号", "/staff/users").with_notice(notice),
+        page: StaffLayout::signed_in(page, index, "账号", paths::staff::USERS).with_notice(notice),
         username: account.username.to_string(),
         created: date(account.created_at),
         locked: account.locked_at(chrono::Utc::now()),
         form,
-        password_action: format!("/staff/users/{id}/password"),
-        totp_action: format!("/staff/users/{id}/totp"),
+        password_action: paths::staff::user_password(id),
+        totp_action: paths::staff::user_totp(id),
     };
     render(status, &view)
 }
@@ -529,5 +536,5 @@ pub async fn add_unit(
     )
     .await?;
     tx.commit().await?;
-    Ok(see_other("/staff/users?done=unit"))
+    Ok(see_other(&paths::staff::after(paths::staff::USERS, "unit")))
 }

@@ -1,0 +1,453 @@
+//! Every URL of the service in one place: the patterns the routes are registered with
+//! (`…_PATTERN`, actix's `{name}` segments) and the typed builders that pages, WeChat
+//! replies, template-message pushes and redirects link with. A link is built only from
+//! a value that parsed (a `VillageCode`, a `TrackingNumber`), so it always names
+//! something a route can answer; the test at the bottom checks that every builder's path
+//! is matched by a registered route.
+//!
+//! Builders return paths (`/v/411503209202`); WeChat replies and pushes prefix them
+//! with `public_base_url`.
+
+use std::fmt::Display;
+
+use crate::domain::complaint::TrackingNumber;
+use crate::domain::{HouseholdKind, Module, RegionCode, VillageCode};
+
+// Followers' pages.
+pub const HOME: &str = "/";
+pub const SEARCH: &str = "/search";
+pub const POWER: &str = "/power";
+pub const POWER_ITEM_PATTERN: &str = "/power/{id}";
+pub const VILLAGE_PATTERN: &str = "/v/{code}";
+pub const VILLAGE_MODULE_PATTERN: &str = "/v/{code}/m/{module}";
+pub const VILLAGE_HOUSEHOLDS_PATTERN: &str = "/v/{code}/households/{kind}";
+pub const REGION_PATTERN: &str = "/r/{code}";
+pub const REGION_OWN_PATTERN: &str = "/r/{code}/d";
+pub const DISCLOSURE_PATTERN: &str = "/d/{id}";
+pub const DISCLOSURE_FILE_PATTERN: &str = "/d/{id}/files/{file}";
+pub const ASSET_PATTERN: &str = "/assets/{file}";
+
+// Complaints, for the follower who filed them.
+/// `POST`: the form's submission.
+pub const COMPLAINTS: &str = "/complaints";
+pub const NEW_COMPLAINT: &str = "/complaints/new";
+pub const CHOOSE_COMPLAINT_VILLAGE: &str = "/complaints/new/village";
+pub const MY_COMPLAINTS: &str = "/complaints/mine";
+pub const COMPLAINT_PATTERN: &str = "/complaints/{tracking}";
+pub const COMPLAINT_RECEIVED_PATTERN: &str = "/complaints/{tracking}/received";
+pub const COMPLAINT_PHOTO_PATTERN: &str = "/complaints/{tracking}/photos/{n}";
+pub const COMPLAINT_RATE_PATTERN: &str = "/complaints/{tracking}/rate";
+pub const COMPLAINT_REVIEW_PATTERN: &str = "/complaints/{tracking}/review";
+
+// Service endpoints.
+pub const HEALTHZ: &str = "/healthz";
+/// The server URL entered in the WeChat console.
+pub const WECHAT: &str = "/wechat";
+/// Where WeChat's OAuth2 sends a follower back (under `public_base_url`).
+pub const OAUTH_CALLBACK: &str = "/oauth/callback";
+
+/// The JSON API's scope; the patterns below are registered inside it.
+pub const API: &str = "/api";
+pub mod api {
+    pub const REGION_SEARCH: &str = "/regions/search";
+    pub const REGION_PATTERN: &str = "/regions/{code}";
+    pub const JSSDK_CONFIG: &str = "/jssdk/config";
+    /// Signing in and out of the staff API (outside the gated scope).
+    pub const STAFF_SESSION: &str = "/staff/session";
+    /// The staff API's scope: every endpoint in it is behind the session check.
+    pub const STAFF: &str = "/staff";
+    /// Inside [`STAFF`].
+    pub mod staff {
+        pub const COMPLAINTS: &str = "/complaints";
+        pub const COMPLAINT_PATTERN: &str = "/complaints/{id}";
+        pub const COMPLAINT_ACTIONS_PATTERN: &str = "/complaints/{id}/actions";
+        pub const COMPLAINT_NOTES_PATTERN: &str = "/complaints/{id}/notes";
+        pub const COMPLAINT_REVEAL_PATTERN: &str = "/complaints/{id}/reveal";
+        pub const COMPLAINT_PHOTO_PATTERN: &str = "/complaints/{id}/photos/{position}";
+        pub const AUDIT: &str = "/audit";
+    }
+    pub const OPENAPI: &str = "/openapi.json";
+}
+
+/// The staff pages (`/staff/…`).
+pub mod staff {
+    use crate::domain::complaint::TrackingNumber;
+
+    pub const HOME: &str = "/staff";
+    pub const LOGIN: &str = "/staff/login";
+    pub const LOGOUT: &str = "/staff/logout";
+    pub const ACCOUNT: &str = "/staff/account";
+    pub const PASSWORD: &str = "/staff/account/password";
+    pub const TOTP: &str = "/staff/account/totp";
+    pub const WECHAT_LINK: &str = "/staff/account/wechat";
+    pub const BIND_PATTERN: &str = "/staff/bind/{token}";
+    pub const COMPLAINTS: &str = "/staff/complaints";
+    pub const COMPLAINT_PATTERN: &str = "/staff/complaints/{tracking}";
+    pub const COMPLAINT_ACTIONS_PATTERN: &str = "/staff/complaints/{tracking}/actions";
+    pub const COMPLAINT_NOTES_PATTERN: &str = "/staff/complaints/{tracking}/notes";
+    pub const COMPLAINT_REVEAL_PATTERN: &str = "/staff/complaints/{tracking}/reveal";
+    pub const COMPLAINT_PHOTO_PATTERN: &str = "/staff/complaints/{tracking}/photos/{n}";
+    pub const AUDIT: &str = "/staff/audit";
+    pub const AUDIT_CSV: &str = "/staff/audit.csv";
+    pub const USERS: &str = "/staff/users";
+    pub const USER_PATTERN: &str = "/staff/users/{id}";
+    pub const USER_PASSWORD_PATTERN: &str = "/staff/users/{id}/password";
+    pub const USER_TOTP_PATTERN: &str = "/staff/users/{id}/totp";
+    pub const UNITS: &str = "/staff/units";
+
+    /// The sign-in page, coming back to `next` afterwards.
+    pub fn login(next: &str) -> String {
+        let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        format!("{LOGIN}?next={next}")
+    }
+
+    /// A page with `?done=…`, saying what was just done.
+    pub fn after(page: &str, done: &str) -> String {
+        format!("{page}?done={done}")
+    }
+
+    /// A complaint as staff handle it (linked from pushes to staff, too).
+    pub fn complaint(tracking: &TrackingNumber) -> String {
+        format!("{COMPLAINTS}/{tracking}")
+    }
+
+    pub fn complaint_actions(tracking: &TrackingNumber) -> String {
+        format!("{}/actions", complaint(tracking))
+    }
+
+    pub fn complaint_notes(tracking: &TrackingNumber) -> String {
+        format!("{}/notes", complaint(tracking))
+    }
+
+    pub fn complaint_reveal(tracking: &TrackingNumber) -> String {
+        format!("{}/reveal", complaint(tracking))
+    }
+
+    pub fn complaint_photo(tracking: &TrackingNumber, n: i64) -> String {
+        format!("{}/photos/{n}", complaint(tracking))
+    }
+
+    /// The queue with a query string.
+    pub fn queue(query: &str) -> String {
+        format!("{COMPLAINTS}?{query}")
+    }
+
+    pub fn audit(query: &str) -> String {
+        format!("{AUDIT}?{query}")
+    }
+
+    pub fn audit_csv(query: &str) -> String {
+        format!("{AUDIT_CSV}?{query}")
+    }
+
+    pub fn user(id: i64) -> String {
+        format!("{USERS}/{id}")
+    }
+
+    pub fn user_password(id: i64) -> String {
+        format!("{}/password", user(id))
+    }
+
+    pub fn user_totp(id: i64) -> String {
+        format!("{}/totp", user(id))
+    }
+
+    /// The one-time link that binds an account's WeChat (prefixed with the public base).
+    pub fn bind(token: &str) -> String {
+        format!("/staff/bind/{token}")
+    }
+}
+
+pub fn home() -> &'static str {
+    HOME
+}
+
+/// `/search?q=…` (and `&within=<code>`), the query percent-encoded.
+pub fn search(text: &str, within: Option<&RegionCode>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("q", text);
+    if let Some(code) = within {
+        query.append_pair("within", code.as_str());
+    }
+    format!("{SEARCH}?{}", query.finish())
+}
+
+pub fn power() -> &'static str {
+    POWER
+}
+
+pub fn power_item(id: i32) -> String {
+    format!("{POWER}/{id}")
+}
+
+pub fn village(code: &VillageCode) -> String {
+    format!("/v/{code}")
+}
+
+pub fn village_module(code: &VillageCode, module: Module) -> String {
+    format!("{}/m/{}", village(code), module.slug())
+}
+
+pub fn village_households(code: &VillageCode, kind: HouseholdKind) -> String {
+    format!("{}/households/{}", village(code), kind.as_str())
+}
+
+/// A city's, county's or township's page. (A village code given here is redirected to
+/// the village's page; [`place`] links it there directly.)
+pub fn region(code: &RegionCode) -> String {
+    format!("/r/{code}")
+}
+
+/// What a township (or county) published itself.
+pub fn region_own(code: &RegionCode) -> String {
+    format!("{}/d", region(code))
+}
+
+/// The page of any region: a village's own page for a 12-digit code, else the region's.
+pub fn place(code: &RegionCode) -> String {
+    match VillageCode::try_from(code.clone()) {
+        Ok(v) => village(&v),
+        Err(_) => region(code),
+    }
+}
+
+pub fn disclosure(id: i64) -> String {
+    format!("/d/{id}")
+}
+
+pub fn disclosure_file(id: i64, file: impl Display) -> String {
+    format!("{}/files/{file}", disclosure(id))
+}
+
+/// An embedded asset under its (fingerprinted) file name.
+pub fn asset(file: &str) -> String {
+    format!("/assets/{file}")
+}
+
+pub fn complaints_submit() -> &'static str {
+    COMPLAINTS
+}
+
+/// The complaint form, with the village already chosen when there is one.
+pub fn new_complaint(village: Option<&VillageCode>) -> String {
+    match village {
+        Some(code) => format!("{NEW_COMPLAINT}?village={code}"),
+        None => NEW_COMPLAINT.to_owned(),
+    }
+}
+
+pub fn choose_complaint_village() -> &'static str {
+    CHOOSE_COMPLAINT_VILLAGE
+}
+
+pub fn my_complaints() -> &'static str {
+    MY_COMPLAINTS
+}
+
+/// The complainant's page of a complaint, linked from every push and reply.
+pub fn complaint(tracking: &TrackingNumber) -> String {
+    format!("{COMPLAINTS}/{tracking}")
+}
+
+/// The same page after an action: `done` names what was done (`rated`, `review`).
+pub fn complaint_after(tracking: &TrackingNumber, done: &str) -> String {
+    format!("{}?done={done}", complaint(tracking))
+}
+
+/// The confirmation right after submitting.
+pub fn complaint_received(tracking: &TrackingNumber) -> String {
+    format!("{}/received", complaint(tracking))
+}
+
+/// The `n`-th photo (from 1) of a complaint, for its complainant.
+pub fn complaint_photo(tracking: &TrackingNumber, n: impl Display) -> String {
+    format!("{}/photos/{n}", complaint(tracking))
+}
+
+pub fn complaint_rate(tracking: &TrackingNumber) -> String {
+    format!("{}/rate", complaint(tracking))
+}
+
+pub fn complaint_review(tracking: &TrackingNumber) -> String {
+    format!("{}/review", complaint(tracking))
+}
+
+pub fn healthz() -> &'static str {
+    HEALTHZ
+}
+
+pub fn wechat() -> &'static str {
+    WECHAT
+}
+
+pub fn oauth_callback() -> &'static str {
+    OAUTH_CALLBACK
+}
+
+pub fn api_region(code: &RegionCode) -> String {
+    format!("{API}/regions/{code}")
+}
+
+pub fn api_region_search() -> String {
+    format!("{API}{}", api::REGION_SEARCH)
+}
+
+pub fn api_jssdk_config() -> String {
+    format!("{API}{}", api::JSSDK_CONFIG)
+}
+
+pub fn api_staff_session() -> String {
+    format!("{API}{}", api::STAFF_SESSION)
+}
+
+pub fn api_staff_audit() -> String {
+    format!("{API}{}{}", api::STAFF, api::staff::AUDIT)
+}
+
+pub fn api_openapi() -> String {
+    format!("{API}{}", api::OPENAPI)
+}
+
+pub fn staff_complaints() -> String {
+    format!("{API}{}{}", api::STAFF, api::staff::COMPLAINTS)
+}
+
+/// A complaint in the staff JSON API.
+pub fn staff_complaint(id: i64) -> String {
+    format!("{}/{id}", staff_complaints())
+}
+
+pub fn staff_complaint_actions(id: i64) -> String {
+    format!("{}/actions", staff_complaint(id))
+}
+
+pub fn staff_complaint_notes(id: i64) -> String {
+    format!("{}/notes", staff_complaint(id))
+}
+
+pub fn staff_complaint_reveal(id: i64) -> String {
+    format!("{}/reveal", staff_complaint(id))
+}
+
+/// The `n`-th photo (from 1) of a complaint, for staff who may see it.
+pub fn staff_complaint_photo(id: i64, n: impl Display) -> String {
+    format!("{}/photos/{n}", staff_complaint(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::App;
+    use actix_web::test as actix;
+
+    use super::*;
+
+    fn every_builder() -> Vec<String> {
+        let v = VillageCode::parse("411503209202").unwrap();
+        let township = RegionCode::parse("411503209").unwrap();
+        let tracking = TrackingNumber::parse("XY-20261128-0042").unwrap();
+        vec![
+            home().to_owned(),
+            search("王岗", Some(&township)),
+            power().to_owned(),
+            power_item(3),
+            village(&v),
+            village_module(&v, Module::Assets),
+            village_households(&v, HouseholdKind::Monitored),
+            region(&township),
+            region_own(&township),
+            place(&township),
+            place(v.region_code()),
+            disclosure(7),
+            disclosure_file(7, 2),
+            asset("site.0123456789.css"),
+            complaints_submit().to_owned(),
+            new_complaint(Some(&v)),
+            new_complaint(None),
+            choose_complaint_village().to_owned(),
+            my_complaints().to_owned(),
+            complaint(&tracking),
+            complaint_after(&tracking, "rated"),
+            complaint_received(&tracking),
+            complaint_photo(&tracking, 1),
+            complaint_rate(&tracking),
+            complaint_review(&tracking),
+            healthz().to_owned(),
+            wechat().to_owned(),
+            oauth_callback().to_owned(),
+            api_region(&township),
+            api_region_search(),
+            api_jssdk_config(),
+            staff_complaints(),
+            staff_complaint(7),
+            staff_complaint_actions(7),
+            staff_complaint_notes(7),
+            staff_complaint_photo(7, 1),
+            staff_complaint_reveal(7),
+            api_staff_session(),
+            api_staff_audit(),
+            staff::HOME.to_owned(),
+            staff::login("/staff/complaints"),
+            staff::ACCOUNT.to_owned(),
+            staff::PASSWORD.to_owned(),
+            staff::TOTP.to_owned(),
+            staff::after(staff::ACCOUNT, "totp"),
+            staff::bind("0123abcd"),
+            staff::complaint(&tracking),
+            staff::complaint_photo(&tracking, 1),
+            staff::queue("status=pending"),
+            staff::audit("actor=x"),
+            staff::audit_csv(""),
+            staff::USERS.to_owned(),
+            staff::user(3),
+        ]
+    }
+
+    #[actix_web::test]
+    async fn every_builder_names_a_registered_route() {
+        // The pattern of the resource each path matched, or None when only a default
+        // service (the pages' 404, the API's "no such endpoint") would answer it. The
+        // handlers themselves are not needed: the request stops at the recorder.
+        let matched: Arc<Mutex<Option<String>>> = Arc::default();
+        let seen = Arc::clone(&matched);
+        let app = actix::init_service(App::new().configure(crate::routes::configure).wrap_fn(
+            move |req, _srv| {
+                *seen.lock().unwrap() = req.match_pattern();
+                std::future::ready(Ok(req.into_response(actix_web::HttpResponse::Ok())))
+            },
+        ))
+        .await;
+        for path in every_builder() {
+            let req = actix::TestRequest::get().uri(&path).to_request();
+            actix::call_service(&app, req).await;
+            let pattern = matched.lock().unwrap().take();
+            assert!(pattern.is_some(), "no route answers {path}");
+        }
+        let req = actix::TestRequest::get().uri("/v/1/nothing").to_request();
+        actix::call_service(&app, req).await;
+        assert_eq!(*matched.lock().unwrap(), None, "the check can fail");
+    }
+
+    #[test]
+    fn the_county_map_drawn_at_build_time_links_each_county_with_region() {
+        // build.rs cannot use this module; this keeps its "/r/" prefix honest.
+        let map = crate::routes::pages::home::COUNTY_MAP_SVG;
+        for code in ["411502", "411503", "411521", "411528"] {
+            let href = format!("href=\"{}\"", region(&RegionCode::parse(code).unwrap()));
+            assert!(map.contains(&href), "{href}");
+        }
+    }
+
+    #[test]
+    fn places_link_villages_to_their_own_page() {
+        let code = RegionCode::parse("411503209202").unwrap();
+        assert_eq!(place(&code), "/v/411503209202");
+        let county = RegionCode::parse("411503").unwrap();
+        assert_eq!(place(&county), "/r/411503");
+        assert_eq!(
+            search("王岗 村", None),
+            "/search?q=%E7%8E%8B%E5%B2%97+%E6%9D%91"
+        );
+    }
+}
