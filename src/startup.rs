@@ -169,6 +169,13 @@ impl Application {
                 settings.outbox.clone(),
                 background.stop.clone(),
             ));
+            background
+                .tracker
+                .spawn(crate::workers::staff_digest::run_until_stopped(
+                    pool.clone(),
+                    templates.clone(),
+                    background.stop.clone(),
+                ));
         }
         let accounts = accounts_service(&settings, pool.clone())?;
         let database = storage::database::Availability::default();

@@ -276,17 +276,18 @@ pub async fn add_internal_note(
     ip: Option<IpAddr>,
     note: &str,
 ) -> Result<(), ActError> {
+    let mut tx = pool.begin().await?;
+    let locked = storage::complaints::lock_state(&mut tx, complaint_id)
+        .await?
+        .ok_or(ActError::NotFound)?;
+    // Who may, first: a refusal of the text must not tell anyone else it exists.
+    handling::check(member, &locked, StaffAction::NoteComplaint)?;
     let note = note.trim();
     if note.is_empty() || note.chars().count() > complaint::status::MAX_NOTE_CHARS {
         return Err(ActError::Refused(TransitionError::Invalid(
             "a note has 1 to 2000 characters".into(),
         )));
     }
-    let mut tx = pool.begin().await?;
-    let locked = storage::complaints::lock_state(&mut tx, complaint_id)
-        .await?
-        .ok_or(ActError::NotFound)?;
-    handling::check(member, &locked, StaffAction::NoteComplaint)?;
     let state = &locked.state;
     storage::complaints::insert_event(
         &mut tx,

@@ -209,6 +209,19 @@ pub async fn bound_openids_of_unit(
         .collect()
 }
 
+/// Active inspectors and handlers who bound their WeChat: who gets the daily reminder.
+pub async fn digest_recipients(pool: &PgPool) -> Result<Vec<Account>, sqlx::Error> {
+    select_accounts!(
+        "WHERE active AND wechat_openid IS NOT NULL AND role IN ('inspector', 'handler')
+         ORDER BY account_id"
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(Account::try_from)
+    .collect()
+}
+
 /// A failed sign-in: counts it, and locks the account until `lock_until` once `limit`
 /// failures in a row are reached. Returns the count.
 pub async fn record_failure(

@@ -24,6 +24,7 @@ mod pages;
 mod qrcode;
 mod region_import;
 mod regions_api;
+mod role_matrix;
 mod served;
 mod slow_bodies;
 mod staff_accounts;

@@ -175,6 +175,25 @@ mod tests {
         assert_eq!(allows(Handler, RejectComplaint), None);
     }
 
+    /// docs/staff.md prints the table; `UPDATE_DOCS=1 cargo test --lib` writes it there.
+    #[test]
+    fn docs_staff_md_shows_this_table() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/staff.md");
+        let doc = std::fs::read_to_string(&path).unwrap();
+        let (begin, end) = ("<!-- permissions:begin -->\n", "<!-- permissions:end -->");
+        let (head, rest) = doc.split_once(begin).unwrap();
+        let (shown, tail) = rest.split_once(end).unwrap();
+        let table = markdown_table();
+        if std::env::var("UPDATE_DOCS").is_ok() {
+            std::fs::write(&path, format!("{head}{begin}{table}{end}{tail}")).unwrap();
+            return;
+        }
+        assert_eq!(
+            shown, table,
+            "docs/staff.md: run UPDATE_DOCS=1 cargo test --lib"
+        );
+    }
+
     #[test]
     fn the_markdown_table_has_a_row_per_action() {
         let table = markdown_table();

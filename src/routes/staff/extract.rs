@@ -88,7 +88,10 @@ impl std::fmt::Display for PageRefusal {
 fn redirect(to: &str) -> actix_web::HttpResponseBuilder {
     let mut r = HttpResponse::Found();
     r.insert_header((LOCATION, to.to_owned()))
-        .insert_header((CACHE_CONTROL, "no-store"));
+        .insert_header((CACHE_CONTROL, "no-store"))
+        // A refused POST's body is left unread: say the connection ends, so that a
+        // client does not send its next request down it.
+        .force_close();
     r
 }
 
