@@ -387,6 +387,7 @@ mod tests {
             staff_complaint_reveal(7),
             api_staff_session(),
             api_staff_audit(),
+            api_openapi(),
             staff::HOME.to_owned(),
             staff::login("/staff/complaints"),
             staff::ACCOUNT.to_owned(),

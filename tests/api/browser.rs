@@ -25,9 +25,9 @@ const WIDTH: i64 = 375;
 const HEIGHT: i64 = 667;
 
 /// The chromedriver process, stopped when the test ends however it ends.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Driver {
@@ -44,7 +44,7 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-async fn start_driver() -> Driver {
+pub(crate) async fn start_driver() -> Driver {
     assert!(
         Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
         "the browser test needs Debian's chromium and chromium-driver: run scripts/ensure-services --browser"
@@ -70,7 +70,7 @@ async fn start_driver() -> Driver {
     panic!("chromedriver did not answer on port {port}");
 }
 
-async fn open_browser(driver: &Driver, profile: &Path) -> Client {
+pub(crate) async fn open_browser(driver: &Driver, profile: &Path) -> Client {
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -101,9 +101,33 @@ async fn open_browser(driver: &Driver, profile: &Path) -> Client {
         .expect("a WebDriver session")
 }
 
+/// A desktop browser, 1280 × 900, as staff use at their desks.
+pub(crate) async fn open_desktop(driver: &Driver, profile: &Path) -> Client {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!("a JSON object")
+    };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session")
+}
+
 /// A DevTools command through chromedriver's `goog/cdp/execute`.
 #[derive(Debug)]
-struct Cdp {
+pub(crate) struct Cdp {
     cmd: &'static str,
     params: Value,
 }
@@ -126,14 +150,14 @@ impl WebDriverCompatibleCommand for Cdp {
     }
 }
 
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).expect("target/screenshots can be created");
     dir
 }
 
 /// Saves a screenshot of the whole page, not just the viewport.
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     let shot = c
         .issue_cmd(Cdp {
             cmd: "Page.captureScreenshot",
@@ -188,7 +212,7 @@ async fn check_page(c: &Client, origin: &str, title_part: &str, h1: &str) {
     }
 }
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
@@ -199,7 +223,7 @@ async fn click(c: &Client, css: &str) {
 
 /// Clicks and waits until the browser has arrived at `path` (a form's submission may
 /// still be on its way when the click returns).
-async fn follow(c: &Client, origin: &str, css: &str, path: &str) {
+pub(crate) async fn follow(c: &Client, origin: &str, css: &str, path: &str) {
     click(c, css).await;
     let url = url::Url::parse(&format!("{origin}{path}")).expect("a URL");
     let arrived = c
@@ -212,7 +236,7 @@ async fn follow(c: &Client, origin: &str, css: &str, path: &str) {
     }
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap()

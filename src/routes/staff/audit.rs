@@ -19,8 +19,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Deserialize)]
-struct Params {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Params {
     actor: Option<String>,
     action: Option<String>,
     region: Option<String>,
@@ -32,7 +33,9 @@ struct Params {
     limit: Option<i64>,
 }
 
-async fn audit(
+#[utoipa::path(get, path = "/api/staff/audit", tag = "audit", params(Params), security(("bearer" = [])),
+    responses((status = 200, description = "entries newest first and next_before"), (status = 401), (status = 403)))]
+pub async fn audit(
     staff: StaffApi,
     params: web::Query<Params>,
     pool: web::Data<PgPool>,

@@ -36,19 +36,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 const MAX_PAGE: i64 = 100;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Place {
     code: String,
     name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Complainant {
     name: Option<String>,
     phone: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A complaint as staff read it.
+#[derive(Serialize, utoipa::ToSchema)]
 struct ComplaintJson {
     id: i64,
     tracking_number: String,
@@ -59,6 +60,8 @@ struct ComplaintJson {
     status_label: &'static str,
     received_at: DateTime<Utc>,
     due_at: Option<DateTime<Utc>>,
+    /// `on_time`, `due_soon` or `overdue`.
+    #[schema(value_type = Option<String>)]
     deadline_state: Option<DeadlineState>,
     deadline_label: Option<&'static str>,
     extended: bool,
@@ -68,6 +71,64 @@ struct ComplaintJson {
     /// Absent unless this is a detail and the reader may see who complained.
     #[serde(skip_serializing_if = "Option::is_none")]
     complainant: Option<Complainant>,
+}
+
+/// The staff API's description, generated from the handlers and types above.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "阳光村务 staff API", description = "Complaint handling for other government systems. Sign in with POST /api/staff/session, then send Authorization: Bearer <token>."),
+    paths(list, detail, act, note, reveal, photo, super::session::sign_in, super::session::sign_out, super::audit::audit),
+    modifiers(&BearerAuth),
+    tags((name = "complaints"), (name = "session"), (name = "audit")),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// A page of the list: newest first; `next_before` continues it.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ComplaintList {
+    complaints: Vec<ComplaintJson>,
+    next_before: Option<i64>,
+}
+
+/// A complaint with its photos and whole timeline.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ComplaintDetail {
+    complaint: ComplaintJson,
+    photos: Vec<String>,
+    timeline: Vec<EventJson>,
+}
+
+/// The state after a transition.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ActResult {
+    status: &'static str,
+    status_label: &'static str,
+    due_at: Option<DateTime<Utc>>,
+    event: &'static str,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Created {
+    ok: bool,
+}
+
+/// Who filed the complaint: their WeChat openid.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Revealed {
+    openid: String,
 }
 
 fn to_json(
@@ -108,7 +169,8 @@ fn to_json(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListParams {
     status: Option<String>,
     region: Option<String>,
@@ -131,6 +193,9 @@ fn day_start(s: &str, what: &str) -> Result<DateTime<Utc>, JsonError> {
         .ok_or_else(|| JsonError::bad_request(format!("{what} is not a valid date")))
 }
 
+#[utoipa::path(get, path = "/api/staff/complaints", tag = "complaints", params(ListParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = ComplaintList), (status = 401), (status = 403, description = "the role reads no complaints")))]
 async fn list(
     staff: StaffApi,
     params: web::Query<ListParams>,
@@ -189,11 +254,15 @@ async fn list(
         .collect();
     Ok(private_json(
         StatusCode::OK,
-        serde_json::json!({ "complaints": items, "next_before": next }),
+        &ComplaintList {
+            complaints: items,
+            next_before: next,
+        },
     ))
 }
 
-#[derive(Serialize)]
+/// One line of a complaint's timeline.
+#[derive(Serialize, utoipa::ToSchema)]
 struct EventJson {
     event: &'static str,
     from_status: Option<&'static str>,
@@ -218,6 +287,9 @@ impl From<EventRow> for EventJson {
     }
 }
 
+#[utoipa::path(get, path = "/api/staff/complaints/{id}", tag = "complaints",
+    params(("id" = i64, Path, description = "the complaint")), security(("bearer" = [])),
+    responses((status = 200, body = ComplaintDetail), (status = 401), (status = 404, description = "no such complaint within the caller's scope")))]
 async fn detail(
     staff: StaffApi,
     path: web::Path<i64>,
@@ -235,15 +307,16 @@ async fn detail(
         .collect();
     Ok(private_json(
         StatusCode::OK,
-        serde_json::json!({
-            "complaint": to_json(view.row, Some(view.identity), &index, Utc::now()),
-            "photos": photo_urls,
-            "timeline": events.into_iter().map(EventJson::from).collect::<Vec<_>>(),
-        }),
+        &ComplaintDetail {
+            complaint: to_json(view.row, Some(view.identity), &index, Utc::now()),
+            photos: photo_urls,
+            timeline: events.into_iter().map(EventJson::from).collect(),
+        },
     ))
 }
 
-#[derive(Deserialize)]
+/// One transition; which of them a caller may take depends on the role.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 enum ActionJson {
     Accept {
@@ -330,6 +403,10 @@ fn act_error(e: ActError) -> JsonError {
     }
 }
 
+#[utoipa::path(post, path = "/api/staff/complaints/{id}/actions", tag = "complaints",
+    params(("id" = i64, Path)), request_body = ActionJson, security(("bearer" = [])),
+    responses((status = 200, body = ActResult), (status = 401), (status = 403, description = "the role may not take this action"),
+        (status = 404), (status = 409, description = "the workflow refuses it now, with the reason")))]
 async fn act(
     staff: StaffApi,
     path: web::Path<i64>,
@@ -354,21 +431,24 @@ async fn act(
     .map_err(act_error)?;
     Ok(private_json(
         StatusCode::OK,
-        serde_json::json!({
-            "status": effect.state.status.as_str(),
-            "status_label": effect.state.status.label(),
-            "due_at": effect.state.current_deadline(),
-            "event": effect.event.as_str(),
-        }),
+        &ActResult {
+            status: effect.state.status.as_str(),
+            status_label: effect.state.status.label(),
+            due_at: effect.state.current_deadline(),
+            event: effect.event.as_str(),
+        },
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NoteJson {
     note: String,
 }
 
+#[utoipa::path(post, path = "/api/staff/complaints/{id}/notes", tag = "complaints",
+    params(("id" = i64, Path)), request_body = NoteJson, security(("bearer" = [])),
+    responses((status = 201, body = Created), (status = 401), (status = 403), (status = 404), (status = 409)))]
 async fn note(
     staff: StaffApi,
     path: web::Path<i64>,
@@ -384,13 +464,10 @@ async fn note(
     )
     .await
     .map_err(act_error)?;
-    Ok(private_json(
-        StatusCode::CREATED,
-        serde_json::json!({ "ok": true }),
-    ))
+    Ok(private_json(StatusCode::CREATED, &Created { ok: true }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RevealJson {
     reason: String,
@@ -398,6 +475,10 @@ struct RevealJson {
 
 /// `POST /api/staff/complaints/{id}/reveal`: who filed it (the openid), for a stated
 /// reason — recorded before it is shown.
+#[utoipa::path(post, path = "/api/staff/complaints/{id}/reveal", tag = "complaints",
+    params(("id" = i64, Path)), request_body = RevealJson, security(("bearer" = [])),
+    responses((status = 200, body = Revealed, description = "recorded in the audit log with its reason"), (status = 401),
+        (status = 403, description = "only auditors reveal"), (status = 404), (status = 409, description = "no reason given")))]
 async fn reveal(
     staff: StaffApi,
     path: web::Path<i64>,
@@ -415,10 +496,15 @@ async fn reveal(
     .map_err(act_error)?;
     Ok(private_json(
         StatusCode::OK,
-        serde_json::json!({ "openid": openid.as_str() }),
+        &Revealed {
+            openid: openid.as_str().to_owned(),
+        },
     ))
 }
 
+#[utoipa::path(get, path = "/api/staff/complaints/{id}/photos/{position}", tag = "complaints",
+    params(("id" = i64, Path), ("position" = i16, Path, description = "from 1")), security(("bearer" = [])),
+    responses((status = 200, content_type = "image/jpeg", description = "the photo, without any metadata"), (status = 401), (status = 404)))]
 async fn photo(
     staff: StaffApi,
     path: web::Path<(i64, i16)>,
@@ -440,7 +526,7 @@ async fn photo(
 }
 
 /// JSON that may hold a complainant's identity or words: never kept by a cache.
-fn private_json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
+fn private_json(status: StatusCode, body: &impl Serialize) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(("Cache-Control", "no-store"))
         .json(body)

@@ -16,6 +16,7 @@ use crate::routes::paths;
 
 /// The JSON API, under `/api`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(paths::api::OPENAPI, web::get().to(openapi));
     session::configure(cfg);
     cfg.service(
         web::scope(paths::api::STAFF)
@@ -23,6 +24,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(complaints::configure)
             .configure(audit::configure),
     );
+}
+
+/// `GET /api/openapi.json`: the staff API's description, for integrating systems.
+async fn openapi() -> actix_web::HttpResponse {
+    use utoipa::OpenApi;
+    actix_web::HttpResponse::Ok().json(complaints::ApiDoc::openapi())
 }
 
 /// The pages, under `/staff`.

@@ -20,15 +20,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(STAFF_SESSION, web::delete().to(sign_out));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SignInJson {
+pub struct SignInJson {
     username: String,
     password: String,
     code: Option<String>,
 }
 
-async fn sign_in(
+/// A new API session.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SessionJson {
+    token: String,
+    token_type: &'static str,
+    username: String,
+    role: &'static str,
+}
+
+#[utoipa::path(post, path = "/api/staff/session", tag = "session", request_body = SignInJson,
+    responses((status = 201, body = SessionJson), (status = 401, description = "wrong name, password or code"),
+        (status = 403, description = "the role needs a second factor: enrol it on the pages first"),
+        (status = 429, description = "locked out after failed attempts, or too many from this address")))]
+pub async fn sign_in(
     req: HttpRequest,
     accounts: web::Data<Accounts>,
     body: web::Json<SignInJson>,
@@ -45,12 +58,12 @@ async fn sign_in(
     {
         Ok(done) => Ok(HttpResponse::build(StatusCode::CREATED)
             .insert_header(("Cache-Control", "no-store"))
-            .json(serde_json::json!({
-                "token": done.token,
-                "token_type": "Bearer",
-                "username": done.account.username.as_str(),
-                "role": done.account.role.as_str(),
-            }))),
+            .json(SessionJson {
+                token: done.token,
+                token_type: "Bearer",
+                username: done.account.username.to_string(),
+                role: done.account.role.as_str(),
+            })),
         Err(e @ (SignInError::RateLimited | SignInError::Locked)) => {
             Err(JsonError::TooManyRequests(e.to_string()))
         }
@@ -63,7 +76,9 @@ async fn sign_in(
     }
 }
 
-async fn sign_out(
+#[utoipa::path(delete, path = "/api/staff/session", tag = "session", security(("bearer" = [])),
+    responses((status = 204), (status = 401)))]
+pub async fn sign_out(
     staff: StaffApi,
     accounts: web::Data<Accounts>,
 ) -> Result<HttpResponse, JsonError> {
