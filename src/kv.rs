@@ -4,7 +4,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// Tokio's clock (the system's, unless a test pauses it), so that TTLs can be tested on
+// a paused clock.
+use tokio::time::Instant;
 
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -431,7 +435,7 @@ impl MemoryBackend {
 mod tests {
     use super::*;
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn memory_store_honours_nx_ttl_and_compare_delete() {
         let kv = Kv::memory("t:");
         assert!(
@@ -449,7 +453,7 @@ mod tests {
         assert!(kv.delete_if_equal("a", "1").await.unwrap());
         assert_eq!(kv.get("a").await.unwrap(), None);
         kv.set("b", "x", Duration::from_millis(1)).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::advance(Duration::from_millis(5)).await;
         assert_eq!(kv.get("b").await.unwrap(), None);
         assert_eq!(kv.increment("c", Duration::from_secs(5)).await.unwrap(), 1);
         assert_eq!(kv.increment("c", Duration::from_secs(5)).await.unwrap(), 2);

@@ -157,6 +157,28 @@ pub async fn try_execute_task(
     Ok(outcome)
 }
 
+/// Delivers every row that is due, one after another, until none is (or `stop` is
+/// cancelled; the row in hand is finished first), and returns how many it handled:
+/// sent, retried or failed. One pass of a worker task; tests call it to drain the outbox
+/// on demand instead of waiting for a worker.
+pub async fn deliver_due(
+    pool: &PgPool,
+    api: &WechatApi,
+    backoff: &Backoff,
+    stop: &CancellationToken,
+) -> Result<usize, sqlx::Error> {
+    let mut handled = 0;
+    while !stop.is_cancelled() {
+        match try_execute_task(pool, api, backoff).await? {
+            ExecutionOutcome::EmptyQueue => break,
+            ExecutionOutcome::Sent { .. }
+            | ExecutionOutcome::Retried { .. }
+            | ExecutionOutcome::Failed { .. } => handled += 1,
+        }
+    }
+    Ok(handled)
+}
+
 /// Delivers until `stop` is cancelled, with `settings.concurrency` tasks; each finishes
 /// the row it holds before returning.
 pub async fn run_until_stopped(
@@ -204,15 +226,14 @@ async fn deliver(
         let woken = wake.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        match try_execute_task(&pool, &api, &backoff).await {
-            Ok(ExecutionOutcome::EmptyQueue) => {
+        match deliver_due(&pool, &api, &backoff, &stop).await {
+            Ok(_) => {
                 tokio::select! {
                     () = stop.cancelled() => return,
                     () = woken => {}
                     () = tokio::time::sleep(poll) => {}
                 }
             }
-            Ok(_) => {}
             Err(e) => {
                 tracing::error!(error.cause_chain = ?e, "outbox worker cannot reach the database");
                 tokio::select! {

@@ -1,12 +1,11 @@
 //! A walk through the pages in real headless Chromium (Debian's `chromium` and
-//! `chromium-driver`, installed by `scripts/ensure-services --browser`), driven over
+//! `chromium-driver`, installed by `scripts/ensure-services --tests`), driven over
 //! WebDriver at a phone's 375×667 viewport: home → county → township → village → module
 //! → disclosure, a ledger, power list → item, the 404 page's search, and a complaint
 //! from the form to its rating. Each page is checked for what it must show, for
 //! not being wider than the screen, and for loading nothing from another host; a
 //! full-page screenshot of each goes to target/screenshots/.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -17,7 +16,9 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use sunvillage::demo_data;
 
-use crate::helpers::spawn_app;
+use crate::support::served::free_port;
+use crate::support::spawn_app;
+use crate::support::wait::until;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -37,17 +38,10 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 pub(crate) async fn start_driver() -> Driver {
     assert!(
         Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
-        "the browser test needs Debian's chromium and chromium-driver: run scripts/ensure-services --browser"
+        "the browser test needs Debian's chromium and chromium-driver: run scripts/ensure-services --tests"
     );
     let port = free_port();
     let child = Command::new(CHROMEDRIVER)
@@ -59,15 +53,14 @@ pub(crate) async fn start_driver() -> Driver {
         .expect("chromedriver starts");
     let driver = Driver { child, port };
     let status = format!("http://127.0.0.1:{port}/status");
-    for _ in 0..100 {
-        if let Ok(r) = reqwest::get(&status).await
-            && r.status().is_success()
-        {
-            return driver;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not answer on port {port}");
+    let up = until(Duration::from_secs(10), async || {
+        reqwest::get(&status)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
+    .await;
+    assert!(up, "chromedriver did not answer on port {port}");
+    driver
 }
 
 pub(crate) async fn open_browser(driver: &Driver, profile: &Path) -> Client {
@@ -398,7 +391,7 @@ async fn a_follower_walks_from_the_map_to_a_disclosure_and_through_the_power_lis
 async fn a_follower_files_a_complaint_on_a_phone_and_rates_the_answer() {
     // The development stand-in for WeChat's login: this browser is one follower.
     let follower = "oBrowserFollower000000000001";
-    let app = crate::helpers::spawn_app_with(|s| s.session.dev_openid = follower.to_owned()).await;
+    let app = crate::support::spawn_app_with(|s| s.session.dev_openid = follower.to_owned()).await;
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let c = open_browser(&driver, profile.path()).await;
@@ -460,12 +453,9 @@ async fn a_follower_files_a_complaint_on_a_phone_and_rates_the_answer() {
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    let token = crate::complaints_staff::staff_token(
-        &app,
-        "李四",
-        crate::staff_support::StaffRole::Handler,
-    )
-    .await;
+    let token =
+        crate::support::staff::staff_token(&app, "李四", crate::support::staff::StaffRole::Handler)
+            .await;
     for body in [
         json!({"action": "accept"}),
         json!({"action": "conclude", "reply": "已联系施工方，下月15日前复工，工程款已拨付到位。"}),

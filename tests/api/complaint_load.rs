@@ -5,41 +5,27 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use sunvillage::auth::follower::{SESSION_COOKIE, Sessions};
-use sunvillage::domain::OpenId;
-use sunvillage::wechat::api::WechatApi;
 use tokio::sync::Semaphore;
 
-use crate::complaint_pages::{GOOD, complaint_templates, hidden};
-use crate::complaints_staff::WANGGANG;
-use crate::fake_wechat::FakeWechat;
-use crate::helpers::spawn_app_with_wechat;
+use crate::support::complaints::{WANGGANG, complaint_templates};
+use crate::support::fake_wechat::FakeWechat;
+use crate::support::follower::{GOOD, hidden, session_cookie, sessions_of};
+use crate::support::spawn_app_with_wechat;
 
 const COMPLAINTS: usize = 10_000;
 const IN_FLIGHT: usize = 256;
-
-/// The session cookie a follower would get from the OAuth callback.
-fn session_cookie(sessions: &Sessions, openid: &str) -> String {
-    let response = sessions.signed_in(&OpenId::parse(openid).unwrap(), "/");
-    let cookie = response
-        .cookies()
-        .find(|c| c.name() == SESSION_COOKIE)
-        .unwrap();
-    format!("{}={}", cookie.name(), cookie.value())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_complaints_submitted_at_once_are_all_stored_with_their_pushes() {
     let fake = FakeWechat::start().await;
     let app = spawn_app_with_wechat(&fake, |s| {
+        // The pushes stay in the outbox to be counted (complaint_templates turns the
+        // worker off).
         complaint_templates(s);
-        // The pushes stay in the outbox to be counted.
-        s.outbox.worker_in_serve = false;
         s.database.max_connections = 20;
     })
     .await;
-    let api = WechatApi::from_settings(&app.settings.wechat, &app.kv).unwrap();
-    let sessions = Arc::new(Sessions::from_settings(&app.settings, api).unwrap());
+    let sessions = Arc::new(sessions_of(&app.settings));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(IN_FLIGHT)

@@ -2,214 +2,22 @@
 //! OAuth, files a complaint with a photo, and gets a push at every step while staff act
 //! through their API; and everything the pages refuse.
 
-use std::time::{Duration, Instant};
-
+use crate::support::complaints::{WANGGANG, complaint_templates};
+use crate::support::fake_wechat::FakeWechat;
+use crate::support::follower::{Browser, GOOD, hidden};
+use crate::support::staff::{StaffRole, staff_token};
+use crate::support::{TestApp, spawn_app_with_wechat};
 use serde_json::{Value, json};
-use sunvillage::configuration::Settings;
-use sunvillage::domain::complaint::Event;
-
-use crate::complaints_staff::WANGGANG;
-use crate::fake_wechat::FakeWechat;
-use crate::helpers::{TestApp, spawn_app_with_wechat, template};
-use crate::staff_support::{StaffRole, staff_token};
-
-/// A photo as a phone takes it: 40 × 20 pixels stored sideways (EXIF orientation 6),
-/// with the phone's model and a GPS position in its EXIF.
-pub fn phone_photo() -> Vec<u8> {
-    sunvillage::domain::photo::testing::jpeg_with_gps(40, 20)
-}
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
-
-/// Templates for every complaint push: `tpl_<kind>`, the same three keywords.
-pub fn complaint_templates(s: &mut Settings) {
-    for event in Event::NOTIFIED {
-        template(
-            s,
-            event.as_str(),
-            &format!("tpl_{}", event.as_str()),
-            &[
-                ("tracking_number", "character_string1"),
-                ("status", "phrase2"),
-                ("time", "time3"),
-            ],
-        );
-    }
-    s.outbox.poll_interval_ms = 50;
-}
-
-/// A phone's browser: keeps cookies, does not follow redirects.
-pub struct Browser<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
-    pub openid: String,
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// The `value` of the hidden input `name` (the first one) in a page.
-pub fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let (_, rest) = html
-        .split_once(&marker)
-        .unwrap_or_else(|| panic!("no {name} in the page"));
-    rest.split('"').next().unwrap().to_owned()
-}
-
-impl<'a> Browser<'a> {
-    /// Signs in as `openid` the way WeChat would: the page sends the browser to the
-    /// authorize URL, WeChat comes back to our callback with a code.
-    pub async fn signed_in(app: &'a TestApp, fake: &FakeWechat, openid: &str) -> Browser<'a> {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let r = client
-            .get(app.url("/complaints/mine"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 302);
-        let to = location(&r);
-        assert!(
-            to.starts_with("https://open.weixin.qq.com/connect/oauth2/authorize"),
-            "{to}"
-        );
-        let state = url::Url::parse(&to)
-            .unwrap()
-            .query_pairs()
-            .find(|(k, _)| k == "state")
-            .unwrap()
-            .1
-            .into_owned();
-        let code = format!("code-{openid}");
-        fake.oauth_code(&code, openid);
-        let r = client
-            .get(app.url(&format!("/oauth/callback?code={code}&state={state}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 302, "{}", r.text().await.unwrap());
-        Browser {
-            app,
-            client,
-            openid: openid.to_owned(),
-        }
-    }
-
-    pub async fn get(&self, path: &str) -> (u16, String) {
-        let r = self.client.get(self.app.url(path)).send().await.unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-
-    /// Opens the form for `village` and submits it with `fields` (and a photo when
-    /// `photo`); returns the status, the Location and the body.
-    pub async fn submit(
-        &self,
-        village: &str,
-        fields: &[(&str, &str)],
-        photo: bool,
-    ) -> (u16, String, String) {
-        let (status, form) = self
-            .get(&format!("/complaints/new?village={village}"))
-            .await;
-        assert_eq!(status, 200, "{form}");
-        self.post_form(
-            &hidden(&form, "form_key"),
-            &hidden(&form, "csrf"),
-            village,
-            fields,
-            photo,
-        )
-        .await
-    }
-
-    pub async fn post_form(
-        &self,
-        form_key: &str,
-        csrf: &str,
-        village: &str,
-        fields: &[(&str, &str)],
-        photo: bool,
-    ) -> (u16, String, String) {
-        let mut form = reqwest::multipart::Form::new()
-            .text("form_key", form_key.to_owned())
-            .text("csrf", csrf.to_owned())
-            .text("village", village.to_owned());
-        for (k, v) in fields {
-            form = form.text((*k).to_owned(), (*v).to_owned());
-        }
-        if photo {
-            let part = reqwest::multipart::Part::bytes(phone_photo())
-                .file_name("photo.jpg")
-                .mime_str("image/jpeg")
-                .unwrap();
-            form = form.part("photos", part);
-        }
-        let r = self
-            .client
-            .post(self.app.url("/complaints"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let to = location(&r);
-        (status, to, r.text().await.unwrap())
-    }
-
-    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-        let r = self
-            .client
-            .post(self.app.url(path))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let to = location(&r);
-        let body = r.text().await.unwrap();
-        (status, if to.is_empty() { body } else { to })
-    }
-}
-
-pub const GOOD: &[(&str, &str)] = &[
-    ("category", "sanzi"),
-    (
-        "content",
-        "村里鱼塘承包费三年没有公开，去向不明，请纪委核查。",
-    ),
-    ("identity", "named"),
-    ("name", "张三"),
-    ("phone", "13812345678"),
-];
 
 fn tracking_of(location: &str) -> String {
     location
         .trim_start_matches("/complaints/")
         .trim_end_matches("/received")
         .to_owned()
-}
-
-async fn wait_for_pushes(fake: &FakeWechat, n: usize) {
-    let started = Instant::now();
-    while fake.delivered().len() < n {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "only {} of {n} pushes arrived",
-            fake.delivered().len()
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
 }
 
 /// A stored photo holds no EXIF (no GPS, no phone model) and stands the right way up.
@@ -274,13 +82,13 @@ async fn a_complaint_filed_on_the_page_is_pushed_at_every_step_until_rated() {
     assert_eq!(photo.headers()["content-type"], "image/jpeg");
     let served = photo.bytes().await.unwrap();
     assert_no_metadata(&served);
-    wait_for_pushes(&fake, 1).await;
+    app.run_pending_outbox().await;
 
     // Staff accept, assign and conclude; each push arrives before the next step.
     let id = complaint_id(&app, &tracking).await;
     let token = staff_token(&app, "李四", StaffRole::Handler).await;
     staff_act(&app, &token, id, json!({"action": "accept"})).await;
-    wait_for_pushes(&fake, 2).await;
+    app.run_pending_outbox().await;
     staff_act(
         &app,
         &token,
@@ -288,7 +96,7 @@ async fn a_complaint_filed_on_the_page_is_pushed_at_every_step_until_rated() {
         json!({"action": "assign", "unit": "王岗乡纪委", "note": "十日内核实"}),
     )
     .await;
-    wait_for_pushes(&fake, 3).await;
+    app.run_pending_outbox().await;
     // The unit the complaint went to sees the photo without what could unmask its
     // author (where it was taken, with which phone).
     let unit = staff_token(&app, "王岗乡", StaffRole::Unit).await;
@@ -309,7 +117,7 @@ async fn a_complaint_filed_on_the_page_is_pushed_at_every_step_until_rated() {
         json!({"action": "conclude", "reply": "承包费已入账并公示。"}),
     )
     .await;
-    wait_for_pushes(&fake, 4).await;
+    app.run_pending_outbox().await;
 
     // The follower sees the answer and rates it on the page.
     let (_, page) = follower.get(&format!("/complaints/{tracking}")).await;
@@ -333,8 +141,9 @@ async fn a_complaint_filed_on_the_page_is_pushed_at_every_step_until_rated() {
     let (_, page) = follower.get(&format!("/complaints/{tracking}")).await;
     assert!(page.contains("您的评价：满意"));
 
-    // Exactly the expected pushes, in order, to this follower, with fields and link.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Exactly the expected pushes, in order, to this follower, with fields and link:
+    // whatever the rating queued would leave now.
+    app.run_pending_outbox().await;
     let pushes = fake.delivered();
     let expected = [
         ("complaint_received", "已收到"),
@@ -491,8 +300,7 @@ async fn a_double_tap_stores_one_complaint() {
         .await
         .unwrap();
     assert_eq!(stored, 1);
-    wait_for_pushes(&fake, 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.run_pending_outbox().await;
     assert_eq!(fake.delivered().len(), 1, "one received push");
 }
 
@@ -607,22 +415,22 @@ async fn the_webhook_answers_a_tracking_number_only_to_whoever_filed_it() {
     let follower = Browser::signed_in(&app, &fake, "oAsker00000000000000000001").await;
     let (_, to, _) = follower.submit(WANGGANG, GOOD, false).await;
     let tracking = tracking_of(&to);
-    let owner_reply = crate::wechat_support::text_of(
-        app.wechat(&crate::wechat_support::text(&follower.openid, &tracking))
+    let owner_reply = crate::support::wechat::text_of(
+        app.wechat(&crate::support::wechat::text(&follower.openid, &tracking))
             .await,
     );
     assert!(owner_reply.contains("当前状态：待受理"), "{owner_reply}");
     assert!(owner_reply.contains(&format!("/complaints/{tracking}")));
-    let progress = crate::wechat_support::text_of(
-        app.wechat(&crate::wechat_support::text(&follower.openid, "进度"))
+    let progress = crate::support::wechat::text_of(
+        app.wechat(&crate::support::wechat::text(&follower.openid, "进度"))
             .await,
     );
     assert!(
         progress.contains(&tracking) && progress.contains("待受理"),
         "{progress}"
     );
-    let stranger = crate::wechat_support::text_of(
-        app.wechat(&crate::wechat_support::text(
+    let stranger = crate::support::wechat::text_of(
+        app.wechat(&crate::support::wechat::text(
             "oStranger0000000000000000001",
             &tracking,
         ))
@@ -660,7 +468,7 @@ async fn wechats_delivery_report_marks_the_push_it_names() {
     let app = spawn_app_with_wechat(&fake, complaint_templates).await;
     let follower = Browser::signed_in(&app, &fake, "oReported00000000000000000001").await;
     follower.submit(WANGGANG, GOOD, false).await;
-    wait_for_pushes(&fake, 1).await;
+    app.run_pending_outbox().await;
     let msgid = fake.delivered()[0].msgid;
     // TEMPLATESENDJOBFINISH as WeChat posts it to the webhook, some seconds later.
     let report = format!(
@@ -670,7 +478,7 @@ async fn wechats_delivery_report_marks_the_push_it_names() {
          <Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>{msgid}</MsgID>\
          <Status><![CDATA[failed:user block]]></Status></xml>",
         follower.openid,
-        crate::wechat_support::now()
+        crate::support::wechat::now()
     );
     let (status, body) = app
         .send_wechat(sunvillage::configuration::WechatMode::Plain, &report)

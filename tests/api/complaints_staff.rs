@@ -1,63 +1,18 @@
 //! The staff side of complaints: the JSON API, its single authorisation check, the
 //! workflow's refusals and what each role sees of a complainant.
 
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use serde_json::{Value, json};
 use sunvillage::domain::OpenId;
-use sunvillage::domain::VillageCode;
-use sunvillage::domain::complaint::{Complainant, MobileNumber, NewComplaint};
-use sunvillage::services::complaints::{self, SubmitError, Submitted};
+use sunvillage::domain::complaint::Complainant;
+use sunvillage::domain::staff::Role;
+use sunvillage::services::complaints::{self, SubmitError};
 use sunvillage::storage;
-use sunvillage::wechat::api::template::Templates;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, spawn_app};
-use crate::staff_support::{CITY, token};
-pub use crate::staff_support::{StaffRole, UNIT, staff_token};
-use sunvillage::domain::staff::Role;
-
-pub const WANGGANG: &str = "411503209202";
-pub const OPENID: &str = "oLVPpjqs9BhvzwPj5A-vTYAX3GLc";
-
-pub fn new_complaint(village: &str, complainant: Complainant) -> NewComplaint {
-    NewComplaint {
-        village: VillageCode::parse(village).unwrap(),
-        category: "sanzi".into(),
-        content: "村集体鱼塘承包费去向不明，请纪委核查。".into(),
-        complainant,
-        photos: vec![],
-    }
-}
-
-pub fn named() -> Complainant {
-    Complainant::Named {
-        name: Some("张三".into()),
-        phone: MobileNumber::parse("13812345678"),
-    }
-}
-
-pub async fn submit_as(
-    app: &TestApp,
-    openid: &str,
-    complainant: Complainant,
-    days_ago: i64,
-) -> Submitted {
-    complaints::submit(
-        &app.pool,
-        &templates(app),
-        "XY",
-        &OpenId::parse(openid).unwrap(),
-        Uuid::new_v4(),
-        &new_complaint(WANGGANG, complainant),
-        Utc::now() - TimeDelta::days(days_ago),
-    )
-    .await
-    .unwrap()
-}
-
-pub fn templates(app: &TestApp) -> Templates {
-    Templates::from_settings(&app.settings)
-}
+use crate::support::complaints::{OPENID, WANGGANG, named, new_complaint, submit_as, templates};
+use crate::support::staff::{CITY, StaffRole, UNIT, staff_token, token};
+use crate::support::{TestApp, spawn_app};
 
 async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     let r = app
@@ -625,7 +580,7 @@ async fn a_double_tap_uses_the_daily_quota_once() {
 async fn the_daily_quota_keeps_no_openid_in_redis() {
     let app = spawn_app().await;
     submit_as(&app, OPENID, named(), 0).await;
-    let mut redis = redis::Client::open(crate::helpers::REDIS_URL.as_str())
+    let mut redis = redis::Client::open(crate::support::REDIS_URL.as_str())
         .unwrap()
         .get_multiplexed_async_connection()
         .await
@@ -650,6 +605,11 @@ async fn tracking_numbers_count_up_within_a_day() {
     );
 }
 
+/// Runs `sql` on complaint `id` behind the service's back.
+async fn hand_edit(app: &TestApp, sql: &str, id: i64) {
+    sqlx::query(sql).bind(id).execute(&app.pool).await.unwrap();
+}
+
 #[tokio::test]
 async fn a_stored_value_that_does_not_read_back_is_an_error_naming_its_row() {
     let app = spawn_app().await;
@@ -658,11 +618,12 @@ async fn a_stored_value_that_does_not_read_back_is_an_error_naming_its_row() {
     let id = c.complaint_id;
 
     // A hand edit leaves a timeline line with an actor nobody writes.
-    sqlx::query("UPDATE complaint_events SET actor = 'robot' WHERE complaint_id = $1")
-        .bind(id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    hand_edit(
+        &app,
+        "UPDATE complaint_events SET actor = 'robot' WHERE complaint_id = $1",
+        id,
+    )
+    .await;
     let err = storage::complaints::events(&app.pool, id)
         .await
         .unwrap_err()
@@ -673,11 +634,12 @@ async fn a_stored_value_that_does_not_read_back_is_an_error_naming_its_row() {
     assert_eq!(status, 500, "no made-up actor is shown");
 
     // And a complaint whose openid no longer parses.
-    sqlx::query("UPDATE complaints SET openid = 'not an openid' WHERE complaint_id = $1")
-        .bind(id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    hand_edit(
+        &app,
+        "UPDATE complaints SET openid = 'not an openid' WHERE complaint_id = $1",
+        id,
+    )
+    .await;
     let err = storage::complaints::find(&app.pool, id)
         .await
         .unwrap_err()

@@ -1,4 +1,4 @@
-use crate::helpers::{secret, spawn_app, spawn_app_with};
+use crate::support::{secret, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_reports_postgres_and_redis_up() {
@@ -34,7 +34,7 @@ async fn without_redis_the_in_process_store_serves() {
 async fn healthz_is_503_naming_postgres_when_postgres_is_gone() {
     let app = spawn_app().await;
     // Sabotage: end the app's sessions and forbid new ones.
-    let mut conn = sqlx::PgConnection::connect(&format!("{}/postgres", *crate::helpers::PG_BASE))
+    let mut conn = sqlx::PgConnection::connect(&format!("{}/postgres", *crate::support::PG_BASE))
         .await
         .unwrap();
     sqlx::query(&format!(

@@ -3,8 +3,8 @@
 
 use sunvillage::wechat::api::jssdk;
 
-use crate::fake_wechat::FakeWechat;
-use crate::helpers::spawn_app_with_wechat;
+use crate::support::fake_wechat::FakeWechat;
+use crate::support::spawn_app_with_wechat;
 
 #[tokio::test]
 async fn a_page_url_is_signed_with_the_cached_jsapi_ticket() {

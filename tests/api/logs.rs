@@ -3,18 +3,16 @@
 //! handling it, the pushes — holds no openid, no OAuth code, no signature or nonce, no
 //! name, no phone number and no secret, at the most verbose level.
 
-use std::time::Duration;
-
 use serde_json::json;
 use sunvillage::configuration::WechatMode;
 use sunvillage::wechat::webhook::simulate;
 
-use crate::complaint_pages::{hidden, phone_photo};
-use crate::complaints_staff::WANGGANG;
-use crate::fake_wechat::FakeWechat;
-use crate::helpers::{PG_BASE, test_settings};
-use crate::served::Served;
-use crate::wechat_support::{event, now, text};
+use crate::support::complaints::WANGGANG;
+use crate::support::fake_wechat::FakeWechat;
+use crate::support::follower::{hidden, phone_photo, query_param};
+use crate::support::served::Served;
+use crate::support::wechat::{event, now, text};
+use crate::support::{test_settings, url_of};
 
 const FOLLOWER: &str = "oLogScenarioFollower00000001";
 const OTHER: &str = "oLogScenarioFollower00000002";
@@ -88,13 +86,7 @@ async fn a_whole_scenario_logs_no_identifier_and_no_secret() {
         .await
         .unwrap();
     let to = r.headers()["location"].to_str().unwrap().to_owned();
-    let state = url::Url::parse(&to)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let state = query_param(&to, "state");
     fake.oauth_code(CODE, FOLLOWER);
     let refused = reqwest::Client::new()
         .get(served.url(&format!("/oauth/callback?code={CODE}&state=forged")))
@@ -146,7 +138,7 @@ async fn a_whole_scenario_logs_no_identifier_and_no_secret() {
     assert_eq!(r.status(), 303);
 
     // Staff accept it, read it (with the complainant's contact) and answer it.
-    let pool = sqlx::PgPool::connect(&format!("{}/{}", *PG_BASE, served.db_name))
+    let pool = sqlx::PgPool::connect(&url_of(&served.db_name))
         .await
         .unwrap();
     // An inspector with an API session (the account made through the real service).
@@ -170,7 +162,7 @@ async fn a_whole_scenario_logs_no_identifier_and_no_secret() {
                     region: sunvillage::domain::RegionCode::parse("4115").unwrap(),
                     unit: None,
                     password: secrecy::SecretString::from(
-                        crate::staff_support::PASSWORD.to_owned(),
+                        crate::support::staff::PASSWORD.to_owned(),
                     ),
                     must_change_password: false,
                 },
@@ -213,12 +205,7 @@ async fn a_whole_scenario_logs_no_identifier_and_no_secret() {
         .unwrap();
     assert!(detail.contains(PHONE), "the handler sees the contact");
     // The pushes leave through the outbox worker.
-    for _ in 0..400 {
-        if fake.delivered().len() >= 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    fake.until_delivered(3).await;
     assert!(fake.delivered().len() >= 3, "the pushes were sent");
     pool.close().await;
 

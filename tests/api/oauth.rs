@@ -6,8 +6,9 @@ use actix_web::{App, HttpResponse, test, web};
 use sunvillage::auth::follower::{FollowerSession, Sessions};
 use sunvillage::wechat::api::WechatApi;
 
-use crate::fake_wechat::FakeWechat;
-use crate::helpers::{TestApp, spawn_app_with_wechat};
+use crate::support::fake_wechat::FakeWechat;
+use crate::support::follower::query_param;
+use crate::support::{TestApp, spawn_app_with_wechat};
 
 const FOLLOWER: &str = "oLVPpjqs9BhvzwPj5A-vTYAX3GLc";
 
@@ -41,15 +42,6 @@ fn reqwest_set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
 
 fn pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
-}
-
-fn query_param(url: &str, name: &str) -> String {
-    let query = url.split_once('?').unwrap().1.split('#').next().unwrap();
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == name)
-        .unwrap()
-        .1
-        .into_owned()
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! `/api/openapi.json`: the staff API described from the code, for other government
 //! systems (a 12345 hotline, a 信访 system).
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn the_openapi_description_names_every_staff_endpoint_and_the_bearer_scheme() {

@@ -8,12 +8,13 @@ use std::time::Duration;
 use sunvillage::configuration::{DatabaseUrl, WechatMode};
 use sunvillage::wechat::webhook::handlers::SORRY;
 
-use crate::complaint_pages::{Browser, GOOD, complaint_templates, hidden};
-use crate::complaints_staff::WANGGANG;
-use crate::fake_wechat::FakeWechat;
-use crate::helpers::{secret, spawn_app_with, spawn_app_with_wechat};
-use crate::own_servers::{OwnPostgres, OwnRedis};
-use crate::wechat_support::{text, text_of};
+use crate::support::complaints::{WANGGANG, complaint_templates};
+use crate::support::fake_wechat::FakeWechat;
+use crate::support::follower::{Browser, GOOD, hidden};
+use crate::support::own_servers::{OwnPostgres, OwnRedis};
+use crate::support::wait::until;
+use crate::support::wechat::{text, text_of};
+use crate::support::{secret, spawn_app_with, spawn_app_with_wechat};
 
 /// Below WeChat's 5 s: an answer later than this is as good as none.
 const WECHAT_PATIENCE: Duration = Duration::from_secs(4);
@@ -111,14 +112,11 @@ async fn with_postgres_down_the_webhook_apologises_at_once_and_pages_say_busy() 
     assert_eq!(app.get(village).await.status(), 200, "pages are back");
 }
 
-/// Waits (at most 10 s) until `/healthz` reports Postgres as `state`.
-async fn until_postgres_is(app: &crate::helpers::TestApp, state: &str) -> bool {
-    for _ in 0..200 {
-        let (_, health) = app.get_json("/healthz").await;
-        if health["postgres"] == state {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
+/// Waits (at most 10 s) until `/healthz` reports Postgres as `state`: the watcher
+/// noticing a server that went down or came back (readiness, as for a server itself).
+async fn until_postgres_is(app: &crate::support::TestApp, state: &str) -> bool {
+    until(Duration::from_secs(10), async || {
+        app.get_json("/healthz").await.1["postgres"] == state
+    })
+    .await
 }

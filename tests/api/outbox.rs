@@ -1,6 +1,9 @@
 //! The template-message outbox and its worker against the fake WeChat: sent once with
 //! its fields and link, final failures not retried, transient ones retried after
-//! back-off, crashes survived, many workers never sending twice.
+//! back-off, crashes survived, many workers never sending twice. No test waits on the
+//! clock: back-off passes by moving the outbox's clock (`outbox_time_passes`), and a
+//! worker the test does not drive itself is awaited through what it writes (the fake's
+//! requests, a watch on the outbox table).
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -12,21 +15,25 @@ use sunvillage::domain::notification::TemplateJobStatus;
 use sunvillage::storage::outbox::{self, OutboxId};
 use sunvillage::wechat::api::WechatApi;
 use sunvillage::wechat::api::template::Templates;
-use sunvillage::workers::outbox::{self as outbox_worker, Backoff, ExecutionOutcome};
+use sunvillage::workers::outbox::{self as outbox_worker, ExecutionOutcome};
 use tokio_util::sync::CancellationToken;
 
-use crate::fake_wechat::FakeWechat;
-use crate::helpers::{PG_BASE, TestApp, spawn_app_with_wechat, template};
+use crate::support::fake_wechat::FakeWechat;
+use crate::support::wait::TableWatch;
+use crate::support::{TestApp, spawn_app_with_wechat, template, url_of};
 
 const TEMPLATE_ID: &str = "ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY";
 const FOLLOWER: &str = "oLVPpjqs9BhvzwPj5A-vTYAX3GLc";
+/// The first retry's delay.
+const RETRY_BASE: Duration = Duration::from_secs(60);
 
-/// One kind of notification, quick retries, and (unless a test wants it) no worker in
+/// One kind of notification, a back-off far longer than any test runs (so a retry is
+/// due only when the test moves the clock), and (unless a test wants it) no worker in
 /// the app, so that tests drive deliveries themselves.
 fn configure(s: &mut Settings) {
     s.outbox.worker_in_serve = false;
-    s.outbox.retry_base_ms = 50;
-    s.outbox.retry_max_ms = 200;
+    s.outbox.retry_base_ms = RETRY_BASE.as_millis() as u64;
+    s.outbox.retry_max_ms = 4 * RETRY_BASE.as_millis() as u64;
     s.outbox.poll_interval_ms = 50;
     s.outbox.concurrency = 4;
     template(
@@ -44,12 +51,11 @@ async fn app(fake: &FakeWechat) -> TestApp {
     spawn_app_with_wechat(fake, configure).await
 }
 
-fn backoff(app: &TestApp) -> Backoff {
-    Backoff::from_settings(&app.settings.outbox)
-}
-
-fn api(app: &TestApp) -> WechatApi {
-    WechatApi::from_settings(&app.settings.wechat, &app.kv).unwrap()
+/// One delivery attempt, as a worker task makes it.
+async fn attempt(app: &TestApp) -> ExecutionOutcome {
+    outbox_worker::try_execute_task(&app.pool, &app.wechat, &app.backoff())
+        .await
+        .unwrap()
 }
 
 /// Enqueues `n` notifications in one committed transaction.
@@ -78,19 +84,6 @@ async fn entry(app: &TestApp, id: OutboxId) -> outbox::OutboxEntry {
     outbox::find(&app.pool, id).await.unwrap().unwrap()
 }
 
-/// Polls until `done` holds, failing the test after `limit`.
-async fn wait_until<F, Fut>(limit: Duration, what: &str, mut done: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    while !done().await {
-        assert!(started.elapsed() < limit, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_committed_notification_is_sent_once_with_its_fields_and_link() {
     let fake = FakeWechat::start().await;
@@ -99,9 +92,7 @@ async fn a_committed_notification_is_sent_once_with_its_fields_and_link() {
         unreachable!()
     };
 
-    let outcome = outbox_worker::try_execute_task(&app.pool, &api(&app), &backoff(&app))
-        .await
-        .unwrap();
+    let outcome = attempt(&app).await;
 
     let sent = fake.delivered();
     assert_eq!(sent.len(), 1);
@@ -132,12 +123,7 @@ async fn a_committed_notification_is_sent_once_with_its_fields_and_link() {
         sent[0].client_msg_id,
         row.client_msg_id.simple().to_string()
     );
-    assert_eq!(
-        outbox_worker::try_execute_task(&app.pool, &api(&app), &backoff(&app))
-            .await
-            .unwrap(),
-        ExecutionOutcome::EmptyQueue
-    );
+    assert_eq!(attempt(&app).await, ExecutionOutcome::EmptyQueue);
 }
 
 #[tokio::test]
@@ -157,9 +143,7 @@ async fn a_rolled_back_notification_is_never_sent() {
     outbox::enqueue(&mut tx, &n).await.unwrap();
     tx.rollback().await.unwrap();
 
-    let outcome = outbox_worker::try_execute_task(&app.pool, &api(&app), &backoff(&app))
-        .await
-        .unwrap();
+    let outcome = attempt(&app).await;
 
     assert_eq!(outcome, ExecutionOutcome::EmptyQueue);
     assert_eq!(fake.send_requests(), 0);
@@ -174,13 +158,10 @@ async fn an_unsubscribed_follower_43004_is_not_retried() {
         unreachable!()
     };
 
-    let outcome = outbox_worker::try_execute_task(&app.pool, &api(&app), &backoff(&app))
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let again = outbox_worker::try_execute_task(&app.pool, &api(&app), &backoff(&app))
-        .await
-        .unwrap();
+    let outcome = attempt(&app).await;
+    // However long after: a day.
+    app.outbox_time_passes(Duration::from_secs(24 * 3600)).await;
+    let again = attempt(&app).await;
 
     assert_eq!(outcome, ExecutionOutcome::Failed { id });
     assert_eq!(again, ExecutionOutcome::EmptyQueue);
@@ -203,9 +184,7 @@ async fn an_invalid_openid_or_template_fails_for_good_with_the_error_recorded() 
         let [id] = enqueue(&app, FOLLOWER, 1).await[..] else {
             unreachable!()
         };
-        let outcome = outbox_worker::try_execute_task(&app.pool, &api(&app), &backoff(&app))
-            .await
-            .unwrap();
+        let outcome = attempt(&app).await;
         assert_eq!(outcome, ExecutionOutcome::Failed { id }, "{code}");
         let row = entry(&app, id).await;
         assert!(
@@ -227,19 +206,12 @@ async fn a_transient_failure_is_retried_after_back_off() {
     let [id] = enqueue(&app, FOLLOWER, 1).await[..] else {
         unreachable!()
     };
-    let (pool, api, backoff) = (&app.pool, api(&app), backoff(&app));
 
-    let first = outbox_worker::try_execute_task(pool, &api, &backoff)
-        .await
-        .unwrap();
-    let too_soon = outbox_worker::try_execute_task(pool, &api, &backoff)
-        .await
-        .unwrap();
+    let first = attempt(&app).await;
+    let too_soon = attempt(&app).await;
     let row = entry(&app, id).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let later = outbox_worker::try_execute_task(pool, &api, &backoff)
-        .await
-        .unwrap();
+    app.outbox_time_passes(RETRY_BASE).await;
+    let later = attempt(&app).await;
 
     assert_eq!(first, ExecutionOutcome::Retried { id });
     assert_eq!(too_soon, ExecutionOutcome::EmptyQueue);
@@ -256,8 +228,6 @@ async fn transient_failures_become_final_after_the_last_attempt() {
     let app = spawn_app_with_wechat(&fake, |s| {
         configure(s);
         s.outbox.max_attempts = 3;
-        s.outbox.retry_base_ms = 1;
-        s.outbox.retry_max_ms = 1;
     })
     .await;
     let [id] = enqueue(&app, FOLLOWER, 1).await[..] else {
@@ -265,12 +235,9 @@ async fn transient_failures_become_final_after_the_last_attempt() {
     };
     let mut outcomes = Vec::new();
     for _ in 0..4 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        outcomes.push(
-            outbox_worker::try_execute_task(&app.pool, &api(&app), &backoff(&app))
-                .await
-                .unwrap(),
-        );
+        outcomes.push(attempt(&app).await);
+        // The longest back-off passes before the next attempt.
+        app.outbox_time_passes(4 * RETRY_BASE).await;
     }
     assert_eq!(
         outcomes,
@@ -306,7 +273,7 @@ impl CrashableWorker {
             .build()
             .unwrap();
         let settings = app.settings.clone();
-        let url = format!("{}/{}", *PG_BASE, app.db_name);
+        let url = url_of(&app.db_name);
         runtime.spawn(async move {
             let pool = PgPool::connect(&url).await.unwrap();
             // Redis connections of this runtime, under the app's key prefix.
@@ -328,30 +295,28 @@ async fn a_notification_survives_a_worker_crash_between_send_attempts_and_is_del
     // Arrange: the first attempt fails transiently, so the row waits for a retry.
     let fake = FakeWechat::start().await;
     fake.script_sends(&[45011]);
-    let app = spawn_app_with_wechat(&fake, |s| {
-        configure(s);
-        s.outbox.retry_base_ms = 500;
-        s.outbox.retry_max_ms = 500;
-    })
-    .await;
+    let app = app(&fake).await;
     let [id] = enqueue(&app, FOLLOWER, 1).await[..] else {
         unreachable!()
     };
+    let mut outbox = TableWatch::start(&app.pool, "outbox").await;
     let first = CrashableWorker::start(&app);
-    wait_until(
-        Duration::from_secs(10),
-        "the first attempt is recorded",
-        || async { entry(&app, id).await.attempts == 1 },
-    )
-    .await;
+    outbox
+        .until("the first attempt is recorded", async || {
+            entry(&app, id).await.attempts == 1
+        })
+        .await;
 
-    // Act: the worker dies while the row waits; another worker takes over.
+    // Act: the worker dies while the row waits; the back-off passes; another worker
+    // takes over.
     first.crash();
+    app.outbox_time_passes(RETRY_BASE).await;
     let second = CrashableWorker::start(&app);
-    wait_until(Duration::from_secs(10), "the row is sent", || async {
-        entry(&app, id).await.status == "sent"
-    })
-    .await;
+    outbox
+        .until("the row is sent", async || {
+            entry(&app, id).await.status == "sent"
+        })
+        .await;
     second.crash();
 
     // Assert
@@ -371,21 +336,20 @@ async fn a_crash_after_wechat_accepted_resends_once_and_wechat_drops_the_duplica
     let [id] = enqueue(&app, FOLLOWER, 1).await[..] else {
         unreachable!()
     };
+    let mut outbox = TableWatch::start(&app.pool, "outbox").await;
     let first = CrashableWorker::start(&app);
-    wait_until(
-        Duration::from_secs(10),
-        "WeChat accepts the message",
-        || async { fake.send_requests() == 1 },
-    )
-    .await;
+    // WeChat has accepted the message; its answer is held, so the worker waits.
+    fake.until_send_requests(1).await;
 
     first.crash();
     fake.hold_sends(Duration::ZERO);
+    // The dead worker's row lock goes when Postgres notices the connection is gone.
     let second = CrashableWorker::start(&app);
-    wait_until(Duration::from_secs(15), "the row is sent", || async {
-        entry(&app, id).await.status == "sent"
-    })
-    .await;
+    outbox
+        .until("the row is sent", async || {
+            entry(&app, id).await.status == "sent"
+        })
+        .await;
     second.crash();
 
     // Sent twice, shown once: the resend carried the same client_msg_id.
@@ -410,7 +374,7 @@ async fn two_workers_deliver_1000_notifications_with_no_duplicates_and_none_miss
     let workers: Vec<_> = (0..2)
         .map(|_| {
             let settings = app.settings.clone();
-            let url = format!("{}/{}", *PG_BASE, app.db_name);
+            let url = url_of(&app.db_name);
             let kv = app.kv.clone();
             let stop = CancellationToken::new();
             let handle = tokio::spawn({
@@ -428,24 +392,24 @@ async fn two_workers_deliver_1000_notifications_with_no_duplicates_and_none_miss
             (stop, handle)
         })
         .collect();
-    wait_until(Duration::from_secs(120), "all 1000 are sent", || async {
-        outbox::count_by_status(&app.pool)
-            .await
-            .unwrap()
-            .get("sent")
-            .copied()
-            == Some(1000)
-    })
-    .await;
+    fake.until_delivered(1000).await;
     // For docs/wechat-account.md, not asserted: speed is for benchmarks.
     eprintln!(
         "two workers (4 tasks each) delivered 1000 notifications in {:?}",
         started.elapsed()
     );
+    // Each worker finishes (and commits) the row in hand before it stops.
     for (stop, handle) in workers {
         stop.cancel();
         handle.await.unwrap();
     }
+    assert_eq!(
+        outbox::count_by_status(&app.pool)
+            .await
+            .unwrap()
+            .get("sent"),
+        Some(&1000)
+    );
 
     // No send twice, not even one WeChat would have dropped; none missing.
     assert_eq!(fake.send_requests(), 1000);
@@ -486,9 +450,7 @@ async fn template_send_job_finish_marks_the_delivery() {
     let [id] = enqueue(&app, FOLLOWER, 1).await[..] else {
         unreachable!()
     };
-    outbox_worker::try_execute_task(&app.pool, &api(&app), &backoff(&app))
-        .await
-        .unwrap();
+    attempt(&app).await;
     let msgid = fake.delivered()[0].msgid;
 
     let marked = outbox::mark_delivery(
@@ -528,15 +490,14 @@ async fn the_worker_inside_serve_delivers_new_notifications_and_stops_with_the_a
         s.outbox.poll_interval_ms = 60_000;
     })
     .await;
-    // Let the worker reach its idle wait.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The worker listens before the rows are written, so only its wake-up can send
+    // them at once (its poll is a minute away).
+    app.until_outbox_worker_listens().await;
 
     enqueue(&app, FOLLOWER, 3).await;
 
-    wait_until(Duration::from_secs(10), "3 messages arrive", || async {
-        fake.delivered().len() == 3
-    })
-    .await;
+    fake.until_delivered(3).await;
+    assert_eq!(fake.delivered().len(), 3);
     app.shut_down().await;
 }
 
@@ -597,10 +558,7 @@ async fn the_worker_command_delivers_and_stops_on_sigterm() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    wait_until(Duration::from_secs(30), "5 messages arrive", || async {
-        fake.delivered().len() == 5
-    })
-    .await;
+    fake.until_delivered(5).await;
 
     let pid = child.id().unwrap().to_string();
     let killed = tokio::process::Command::new("kill")

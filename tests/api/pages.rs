@@ -14,7 +14,7 @@ use sunvillage::domain::{
 };
 use sunvillage::storage::disclosures;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::support::{TestApp, spawn_app, spawn_app_with};
 
 const WANGGANG: &str = "411503209202";
 const WANGLOU: &str = "411503209201";

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use sunvillage::domain::RegionCode;
 use sunvillage::storage;
 
-use crate::fake_wechat::FakeWechat;
-use crate::helpers::{TestApp, spawn_app_with_wechat};
+use crate::support::fake_wechat::FakeWechat;
+use crate::support::{TestApp, spawn_app_with_wechat};
 
 async fn qrcode(app: &TestApp, args: &[&str]) -> std::process::Output {
     app.command()

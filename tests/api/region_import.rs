@@ -4,7 +4,7 @@ use sunvillage::domain::RegionLevel;
 use sunvillage::region_import::{self, ImportError, Scope};
 use sunvillage::storage;
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)

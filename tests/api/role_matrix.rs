@@ -14,8 +14,8 @@ use sunvillage::domain::{OpenId, RegionCode, VillageCode};
 use sunvillage::services::complaints;
 use sunvillage::storage::accounts;
 
-use crate::helpers::{TestApp, spawn_app};
-use crate::staff_support::{account, accounts_service};
+use crate::support::staff::{account, accounts_service};
+use crate::support::{TestApp, spawn_app};
 
 /// The county inside every scope of the fixture (平桥区) and one outside (浉河区).
 const IN_VILLAGE: &str = "411503209202";

@@ -5,17 +5,15 @@
 
 use std::time::Duration;
 
-use sunvillage::auth::follower::{SESSION_COOKIE, Sessions};
 use sunvillage::configuration::WechatMode;
-use sunvillage::domain::OpenId;
-use sunvillage::wechat::api::WechatApi;
 use sunvillage::wechat::webhook::simulate;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::test_settings;
-use crate::served::Served;
-use crate::wechat_support::{now, text};
+use crate::support::follower::{session_cookie, sessions_of};
+use crate::support::served::Served;
+use crate::support::test_settings;
+use crate::support::wechat::{now, text};
 
 /// Connects and sends `head` (request line, headers and the start of a body), then
 /// stops sending.
@@ -142,30 +140,17 @@ async fn slow_webhook_bodies_are_cut_off_and_the_service_keeps_answering() {
     served.stop().await;
 }
 
-/// The session cookie WeChat's OAuth would have given `openid` on the served process
-/// (it signs with the development secret, as the test settings do).
-fn session_cookie(openid: &str) -> String {
-    let settings = test_settings("unused", "unused:");
-    let kv = sunvillage::kv::Kv::memory("unused:");
-    let api = WechatApi::from_settings(&settings.wechat, &kv).unwrap();
-    let sessions = Sessions::from_settings(&settings, api).unwrap();
-    let response = sessions.signed_in(&OpenId::parse(openid).unwrap(), "/");
-    let cookie = response
-        .cookies()
-        .find(|c| c.name() == SESSION_COOKIE)
-        .unwrap();
-    format!("{}={}", cookie.name(), cookie.value())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_upload_with_a_bogus_token_is_refused_before_its_photos_are_read() {
     let served = Served::start(&[]).await;
     let peak_before = served.peak_rss_kib();
     let boundary = "----sunvillage-test-boundary";
+    // The served process signs with the development secret, as the test settings do.
+    let sessions = sessions_of(&test_settings("unused", "unused:"));
     let photo_prefix = vec![0xA5u8; 2 * 1024 * 1024];
     let mut held = Vec::new();
     for i in 0..40 {
-        let cookie = session_cookie(&format!("oUploader{i:019}"));
+        let cookie = session_cookie(&sessions, &format!("oUploader{i:019}"));
         let mut body = Vec::new();
         for (name, value) in [
             ("form_key", "8a3e6f6e-4d0c-4c8e-9d2e-3f1f0c8b7a61"),

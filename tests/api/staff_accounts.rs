@@ -6,10 +6,10 @@ use secrecy::SecretString;
 use sunvillage::domain::staff::Role;
 use tokio::io::AsyncWriteExt;
 
-use crate::helpers::{TestApp, spawn_app};
-use crate::staff_support::{
+use crate::support::staff::{
     CITY, PASSWORD, StaffBrowser, UNIT, account, accounts_service, api_token_for, hidden, now,
 };
+use crate::support::{TestApp, spawn_app};
 
 /// Every staff page and the answer a browser without a session gets.
 const PAGES: &[&str] = &[
@@ -149,7 +149,7 @@ async fn the_first_administrator_is_made_on_the_command_line_and_must_enrol_totp
     }
     let (_, _, page) = browser.get("/staff/account/totp").await;
     assert!(page.contains("data:image/svg+xml;base64,"), "a QR code");
-    let secret = crate::staff_support::shown_secret(&page);
+    let secret = crate::support::staff::shown_secret(&page);
     let (status, _, page) = browser
         .post("/staff/account/totp", &[("code", "000000")])
         .await;

@@ -14,11 +14,11 @@ use sunvillage::domain::OpenId;
 use sunvillage::domain::staff::Role;
 
 use crate::browser::{click, open_browser, open_desktop, screenshot, start_driver, text_of};
-use crate::complaint_pages::{Browser, GOOD, complaint_templates};
-use crate::complaints_staff::WANGGANG;
-use crate::fake_wechat::FakeWechat;
-use crate::helpers::{spawn_app_with_wechat, template};
-use crate::staff_support::{CITY, PASSWORD, UNIT, account, now};
+use crate::support::complaints::{WANGGANG, complaint_templates};
+use crate::support::fake_wechat::FakeWechat;
+use crate::support::follower::{Browser, GOOD};
+use crate::support::staff::{CITY, PASSWORD, UNIT, account, now};
+use crate::support::{spawn_app_with_wechat, template};
 
 const HANDLER_OPENID: &str = "oUnitHandlerWangGang00000001";
 

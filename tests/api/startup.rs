@@ -3,7 +3,7 @@ use std::process::Command;
 use sunvillage::domain::RegionLevel;
 use sunvillage::storage;
 
-use crate::helpers::spawn_app_on_missing_database;
+use crate::support::spawn_app_on_missing_database;
 
 #[tokio::test]
 async fn start_up_creates_the_database_and_imports_xinyang() {

@@ -1,19 +1,34 @@
-//! WeChat's retries: answered from the de-duplication store, the work done once.
+//! WeChat's retries: answered from the de-duplication store, the work done once. How
+//! long a retry waits for the first delivery's answer is tested on a paused clock.
 
 use std::time::Duration;
 
 use sunvillage::configuration::WechatMode;
 use sunvillage::domain::OpenId;
+use sunvillage::kv::Kv;
 use sunvillage::storage::{followers, inbound_messages};
-use sunvillage::wechat::webhook::dedup::{self, Answer, DedupKey};
+use sunvillage::wechat::webhook::dedup::{self, Answer, Claim, Dedup, DedupKey};
 use sunvillage::wechat::webhook::inbound;
 use sunvillage::wechat::webhook::reply::Reply;
+use sunvillage::wechat::webhook::xml;
 
-use crate::helpers::spawn_app_with;
-use crate::wechat_support::{decode, event, text, text_of};
+use crate::support::spawn_app_with;
+use crate::support::wechat::{decode, event, text, text_of};
 
 fn key_of(message: &str) -> DedupKey {
     DedupKey::of(&inbound::parse(message).unwrap())
+}
+
+/// Stages a first delivery that is still working: its claim is in the store, no
+/// answer yet.
+async fn still_working(kv: &Kv, key: &DedupKey) {
+    kv.set(
+        key.as_str(),
+        &dedup::pending_marker(),
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -91,50 +106,63 @@ async fn a_retried_text_is_handled_and_logged_once() {
 async fn a_retry_during_the_first_delivery_waits_then_answers_success() {
     let app = spawn_app_with(|s| s.webhook.retry_wait_ms = 300).await;
     let message = text("oSlow", "王岗");
-    // The first delivery is still working: its claim is in the store, no answer yet.
-    app.kv
-        .set(
-            key_of(&message).as_str(),
-            &dedup::pending_marker(),
-            Duration::from_secs(60),
-        )
-        .await
-        .unwrap();
+    still_working(&app.kv, &key_of(&message)).await;
     let (status, body) = app.send_wechat(WechatMode::Plain, &message).await;
     assert_eq!(status, 200);
     assert_eq!(body, "success");
 }
 
-#[tokio::test]
+/// The store and the de-duplicator a webhook would have, in process and on Tokio's
+/// clock alone, so that a test can pause that clock and move it.
+fn paused_dedup(retry_wait: Duration) -> (Kv, Dedup) {
+    let kv = Kv::memory("t:");
+    let dedup = Dedup::new(kv.clone(), Duration::from_secs(60), retry_wait);
+    (kv, dedup)
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_retry_during_the_first_delivery_gets_its_answer_when_it_comes_in_time() {
-    let app = spawn_app_with(|s| s.webhook.retry_wait_ms = 4000).await;
+    let (kv, dedup) = paused_dedup(Duration::from_millis(4000));
     let message = text("oSlow2", "王岗");
     let key = key_of(&message);
-    app.kv
-        .set(
-            key.as_str(),
-            &dedup::pending_marker(),
-            Duration::from_secs(60),
-        )
-        .await
-        .unwrap();
-    let kv = app.kv.clone();
-    let finisher = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let reply = Reply::Text("第一次的回复".into())
-            .render("oSlow2", "gh_simulated", 1)
-            .unwrap();
-        kv.set(
-            key.as_str(),
-            &dedup::stored_form(&Answer::Xml(reply)),
-            Duration::from_secs(60),
-        )
-        .await
-        .unwrap();
+    still_working(&kv, &key).await;
+    let retry = tokio::spawn({
+        let (dedup, key) = (dedup.clone(), key.clone());
+        async move { dedup.claim(key).await }
     });
-    let content = text_of(app.wechat(&message).await);
-    finisher.await.unwrap();
+    // 300 ms into the retry's wait, the first delivery answers.
+    tokio::time::advance(Duration::from_millis(300)).await;
+    assert!(!retry.is_finished(), "the retry is waiting");
+    let reply = Reply::Text("第一次的回复".into())
+        .render("oSlow2", "gh_simulated", 1)
+        .unwrap();
+    kv.set(
+        key.as_str(),
+        &dedup::stored_form(&Answer::Xml(reply)),
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    let Claim::Answered(Answer::Xml(answer)) = retry.await.unwrap() else {
+        panic!("the retry gets the first delivery's answer");
+    };
+    let content = text_of(Some(xml::parse(&answer).unwrap()));
     assert_eq!(content, "第一次的回复");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_waits_for_the_first_delivery_as_long_as_configured_and_no_longer() {
+    let (kv, dedup) = paused_dedup(Duration::from_millis(3000));
+    let key = key_of(&text("oSlow3", "王岗"));
+    still_working(&kv, &key).await;
+    let started = tokio::time::Instant::now();
+    let claim = dedup.claim(key).await;
+    let waited = started.elapsed();
+    assert!(matches!(claim, Claim::StillWorking), "{claim:?}");
+    assert!(
+        waited >= Duration::from_millis(2950) && waited <= Duration::from_millis(3000),
+        "waited {waited:?}"
+    );
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 use sunvillage::domain::OpenId;
 use sunvillage::storage::followers;
 
-use crate::helpers::spawn_app;
-use crate::wechat_support::{article_of, event, text, text_of};
+use crate::support::spawn_app;
+use crate::support::wechat::{article_of, event, text, text_of};
 
 #[tokio::test]
 async fn subscribing_through_a_village_qr_code_welcomes_and_binds_the_follower() {

@@ -1,4 +1,4 @@
-//! A second implementation: wechatpy (PyPI, installed by scripts/ensure-services)
+//! A second implementation: wechatpy (PyPI, installed by scripts/ensure-services --tests)
 //! encrypts a message our server must decrypt, and decrypts the reply our server
 //! encrypted.
 
@@ -10,8 +10,8 @@ use sunvillage::configuration::WechatMode;
 use sunvillage::wechat::webhook::signature::sign;
 use sunvillage::wechat::webhook::xml;
 
-use crate::helpers::spawn_app_with;
-use crate::wechat_support::{now, text};
+use crate::support::spawn_app_with;
+use crate::support::wechat::{now, text};
 
 const TOKEN: &str = "sunvillage-dev-token";
 const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";

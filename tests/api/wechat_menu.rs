@@ -10,8 +10,8 @@ use sunvillage::wechat::api::WechatApi;
 use sunvillage::wechat::api::menu::{self, MenuFileError, PushError};
 use sunvillage::wechat::api::token::MemoryTokenStore;
 
-use crate::fake_wechat::FakeWechat;
-use crate::helpers::{REDIS_URL, test_settings, unique_name};
+use crate::support::fake_wechat::FakeWechat;
+use crate::support::{REDIS_URL, test_settings, unique_name};
 
 const BASE: &str = "http://cunwu.test";
 

@@ -1,8 +1,6 @@
 //! The inbound message log: texts and recognised speech reach Postgres in batches, off
 //! the reply's path, and none is lost on a clean shutdown.
 
-use std::time::Duration;
-
 use sunvillage::configuration::WechatMode;
 use sunvillage::domain::OpenId;
 use sunvillage::storage::followers;
@@ -11,8 +9,9 @@ use sunvillage::wechat::webhook::dedup::DedupKey;
 use sunvillage::wechat::webhook::inbound;
 use sunvillage::wechat::webhook::simulate::{self, Simulated};
 
-use crate::helpers::spawn_app_with;
-use crate::wechat_support::{event, fresh_msg_id, now, text};
+use crate::support::spawn_app_with;
+use crate::support::wait::TableWatch;
+use crate::support::wechat::{event, fresh_msg_id, now, text};
 
 #[tokio::test]
 async fn texts_wait_for_their_batch_and_are_written_on_a_clean_shutdown() {
@@ -65,18 +64,17 @@ async fn a_full_batch_is_written_without_waiting_for_the_timer() {
         s.webhook.log_batch_size = 3;
     })
     .await;
+    let mut written = TableWatch::start(&app.pool, "inbound_messages").await;
     for i in 0..3 {
         app.send_wechat(WechatMode::Plain, &text("oBatch", &format!("消息{i}")))
             .await;
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while inbound_messages::count(&app.pool).await.unwrap() < 3 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the full batch was not written"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // Woken by the batch's commit; the timer is an hour away.
+    written
+        .until("the full batch is written", async || {
+            inbound_messages::count(&app.pool).await.unwrap() >= 3
+        })
+        .await;
 }
 
 #[tokio::test]

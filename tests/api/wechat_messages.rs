@@ -5,8 +5,8 @@ use std::path::Path;
 use sunvillage::configuration::WechatMode;
 use sunvillage::wechat::webhook::simulate::{self, Simulated};
 
-use crate::helpers::{TestApp, spawn_app};
-use crate::wechat_support::{article_of, event, fresh_msg_id, now, text, text_of};
+use crate::support::wechat::{article_of, event, fresh_msg_id, now, text, text_of};
+use crate::support::{TestApp, spawn_app};
 
 fn vector(rel: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -7,8 +7,8 @@ use sunvillage::wechat::webhook::crypto::Cipher;
 use sunvillage::wechat::webhook::signature::sign;
 use sunvillage::wechat::webhook::xml;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
-use crate::wechat_support::{article_of, decode, now, text};
+use crate::support::wechat::{article_of, decode, now, text};
+use crate::support::{TestApp, spawn_app, spawn_app_with};
 
 const TOKEN: &str = "sunvillage-dev-token";
 const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";

@@ -3,7 +3,7 @@
 
 use sunvillage::configuration::WechatMode;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::support::{TestApp, spawn_app_with};
 
 async fn simulate(app: &TestApp, args: &[&str]) -> String {
     let out = app

@@ -11,8 +11,8 @@ use sunvillage::kv::Kv;
 use sunvillage::wechat::api::token::{MemoryTokenStore, RedisTokenStore, TokenStore};
 use sunvillage::wechat::api::{ApiError, ErrCode, RetryPolicy, WechatApi};
 
-use crate::fake_wechat::{APP_SECRET, FakeWechat};
-use crate::helpers::{REDIS_URL, test_settings, unique_name};
+use crate::support::fake_wechat::{APP_SECRET, FakeWechat};
+use crate::support::{REDIS_URL, test_settings, unique_name};
 
 /// Quick retries, so that tests of the busy path stay short.
 const FAST_RETRY: RetryPolicy = RetryPolicy {

@@ -1,7 +1,7 @@
 //! Finding a village by replying its name, over the real 信阳市 data.
 
-use crate::helpers::spawn_app;
-use crate::wechat_support::{article_of, text, text_of};
+use crate::support::spawn_app;
+use crate::support::wechat::{article_of, text, text_of};
 
 /// The village links of a list reply, in order.
 fn links(content: &str) -> Vec<&str> {

@@ -419,7 +419,8 @@ mod tests {
         assert!(!format!("{short:?}").contains("\"t\""));
     }
 
-    #[tokio::test]
+    // On a paused clock: the fetch's 50 ms pass only while every caller waits.
+    #[tokio::test(start_paused = true)]
     async fn memory_store_fetches_once_for_many_concurrent_callers() {
         let store = MemoryTokenStore::default();
         let fetches = AtomicUsize::new(0);

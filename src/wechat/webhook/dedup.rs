@@ -238,8 +238,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn the_first_delivery_claims_and_a_retry_gets_its_answer() {
+    /// A de-duplicator on the in-process store, and the first delivery's claim of TEXT.
+    async fn first_claim() -> (Dedup, DedupKey, Ticket) {
         let dedup = Dedup::new(
             Kv::memory("t:"),
             Duration::from_secs(60),
@@ -249,6 +249,12 @@ mod tests {
         let Claim::First(ticket) = dedup.claim(key.clone()).await else {
             panic!("first delivery must claim");
         };
+        (dedup, key, ticket)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_delivery_claims_and_a_retry_gets_its_answer() {
+        let (dedup, key, ticket) = first_claim().await;
         assert!(matches!(
             dedup.claim(key.clone()).await,
             Claim::StillWorking
@@ -259,17 +265,9 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_released_claim_lets_the_retry_do_the_work() {
-        let dedup = Dedup::new(
-            Kv::memory("t:"),
-            Duration::from_secs(60),
-            Duration::from_millis(200),
-        );
-        let key = DedupKey::of(&msg(TEXT));
-        let Claim::First(ticket) = dedup.claim(key.clone()).await else {
-            panic!("first delivery must claim");
-        };
+        let (dedup, key, ticket) = first_claim().await;
         dedup.release(ticket).await;
         assert!(matches!(dedup.claim(key).await, Claim::First(_)));
     }

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use tokio::process::{Child, Command};
 
-use crate::helpers::{PG_BASE, REDIS_URL, fresh_database, unique_name};
+use super::database::drop_database;
+use super::wait::until;
+use super::{REDIS_URL, fresh_database, unique_name, url_of};
 
 pub struct Served {
     child: Child,
@@ -40,7 +42,7 @@ impl Served {
         let log = dir.path().join("serve.log");
         let key_prefix = format!("{}:", unique_name("svserved"));
         let mut vars: HashMap<&str, String> = HashMap::from([
-            ("APP__DATABASE__URL", format!("{}/{db_name}", *PG_BASE)),
+            ("APP__DATABASE__URL", url_of(&db_name)),
             ("APP__REDIS__URL", REDIS_URL.clone()),
             ("APP__REDIS__KEY_PREFIX", key_prefix.clone()),
             ("APP__SERVER__BIND", format!("127.0.0.1:{port}")),
@@ -75,20 +77,16 @@ impl Served {
 
     async fn wait_until_up(&self) {
         let client = reqwest::Client::new();
-        for _ in 0..600 {
-            if client
+        let up = until(Duration::from_secs(30), async || {
+            client
                 .get(self.url("/healthz"))
                 .timeout(Duration::from_secs(1))
                 .send()
                 .await
                 .is_ok_and(|r| r.status().is_success())
-            {
-                return;
-            }
-            // Waiting for the process to come up, not deciding anything.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("serve did not come up:\n{}", self.log_text());
+        })
+        .await;
+        assert!(up, "serve did not come up:\n{}", self.log_text());
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -137,15 +135,5 @@ impl Served {
         let log = self.log_text();
         drop_database(&self.db_name).await;
         log
-    }
-}
-
-async fn drop_database(name: &str) {
-    let options: sqlx::postgres::PgConnectOptions =
-        format!("{}/postgres", *PG_BASE).parse().unwrap();
-    if let Ok(mut conn) = sunvillage::storage::database::connect_maintenance(&options).await {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .execute(&mut conn)
-            .await;
     }
 }

@@ -7,20 +7,8 @@ use std::time::Duration;
 
 use tokio::process::{Child, Command};
 
-use crate::served::free_port;
-
-/// Waits for `ready` to hold, checking every 50 ms for at most `limit`: for a server
-/// to come up or go down, never to decide what a test proves.
-async fn until(limit: Duration, mut ready: impl AsyncFnMut() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + limit;
-    while tokio::time::Instant::now() < deadline {
-        if ready().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
+use super::served::free_port;
+use super::wait::until;
 
 pub struct OwnRedis {
     pub port: u16,

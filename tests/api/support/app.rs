@@ -6,21 +6,17 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use secrecy::SecretString;
-use sha1::{Digest, Sha1};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::PgPool;
 use sunvillage::configuration::Settings;
 use sunvillage::domain::notification::{NotificationKind, TemplateSpec};
 use sunvillage::kv::Kv;
-use sunvillage::region_import;
 use sunvillage::startup::Application;
-use sunvillage::storage::database::{self, MIGRATOR};
-use tokio::sync::{OnceCell, oneshot};
+use sunvillage::wechat::api::WechatApi;
+use tokio::sync::oneshot;
 
-/// The local Postgres server, without a database name.
-pub static PG_BASE: LazyLock<String> = LazyLock::new(|| {
-    std::env::var("TEST_PG_BASE").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-});
+use super::database::{drop_database, fresh_database, unique_name, url_of};
+use super::fake_wechat::FakeWechat;
+
 pub static REDIS_URL: LazyLock<String> = LazyLock::new(|| {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 });
@@ -37,7 +33,7 @@ static TRACING: LazyLock<()> = LazyLock::new(|| {
 /// WeChat's API until a test starts a fake.
 pub fn test_settings(db_name: &str, key_prefix: &str) -> Settings {
     let env: HashMap<String, String> = [
-        ("APP__DATABASE__URL", format!("{}/{db_name}", *PG_BASE)),
+        ("APP__DATABASE__URL", url_of(db_name)),
         ("APP__DATABASE__MAX_CONNECTIONS", "5".into()),
         ("APP__REDIS__URL", REDIS_URL.clone()),
         ("APP__REDIS__KEY_PREFIX", key_prefix.into()),
@@ -57,6 +53,8 @@ pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
     pub kv: Kv,
+    /// The app's own WeChat client (its token store shared with the server's).
+    pub wechat: WechatApi,
     pub settings: Settings,
     pub client: reqwest::Client,
     pub db_name: String,
@@ -95,15 +93,17 @@ impl TestApp {
         }
     }
 
+    /// Stops the server the way SIGTERM would, and waits for it.
+    pub async fn shut_down(mut self) {
+        self.stop_server().await;
+    }
+
     /// The `sunvillage` binary, pointed at this app's database, Redis prefix and WeChat
     /// API base (the fake's, when the test started one), logging warnings only.
     pub fn command(&self) -> tokio::process::Command {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sunvillage"));
         command
-            .env(
-                "APP__DATABASE__URL",
-                format!("{}/{}", *PG_BASE, self.db_name),
-            )
+            .env("APP__DATABASE__URL", url_of(&self.db_name))
             .env("APP__REDIS__URL", &*REDIS_URL)
             .env("APP__REDIS__KEY_PREFIX", &self.settings.redis.key_prefix)
             .env("APP__WECHAT__API_BASE", &self.settings.wechat.api_base)
@@ -113,19 +113,9 @@ impl TestApp {
 
     /// A new pool on the test's database (the app's closes when it stops).
     pub async fn fresh_pool(&self) -> PgPool {
-        PgPool::connect(&format!("{}/{}", *PG_BASE, self.db_name))
+        PgPool::connect(&url_of(&self.db_name))
             .await
             .expect("the test database accepts connections")
-    }
-
-    /// Stops the server the way SIGTERM would, and waits for it.
-    pub async fn shut_down(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.await.expect("server task").expect("clean shutdown");
-        }
     }
 }
 
@@ -146,106 +136,11 @@ impl Drop for TestApp {
             };
             rt.block_on(async {
                 let _ = kv.delete_all_with_prefix().await;
-                if let Ok(mut conn) = maintenance().await {
-                    let _ = sqlx::query(&format!(
-                        "DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"
-                    ))
-                    .execute(&mut conn)
-                    .await;
-                }
+                drop_database(&db_name).await;
             });
         })
         .join();
     }
-}
-
-async fn maintenance() -> Result<PgConnection, sqlx::Error> {
-    let options: PgConnectOptions = format!("{}/postgres", *PG_BASE).parse()?;
-    database::connect_maintenance(&options).await
-}
-
-/// A database name no other test uses.
-pub fn unique_name(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
-}
-
-/// The migrated template holding the built-in regions, built once per schema version
-/// (under an advisory lock, since test processes run side by side).
-async fn template_database() -> &'static str {
-    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
-    TEMPLATE
-        .get_or_init(|| async {
-            let mut hasher = Sha1::new();
-            for m in MIGRATOR.iter() {
-                hasher.update(m.version.to_le_bytes());
-                hasher.update(&*m.checksum);
-            }
-            hasher.update(env!("CARGO_PKG_VERSION"));
-            let digest = hasher.finalize();
-            let tag = hex::encode(&digest[..6]);
-            let name = format!("sv_tpl_{tag}");
-
-            let mut conn = maintenance()
-                .await
-                .expect("Postgres is running on 127.0.0.1:5432");
-            sqlx::query("SELECT pg_advisory_lock(7110415)")
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let exists: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-                    .bind(&name)
-                    .fetch_one(&mut conn)
-                    .await
-                    .unwrap();
-            if !exists {
-                let building = format!("{name}_building");
-                sqlx::query(&format!(
-                    "DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"
-                ))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-                sqlx::query(&format!("CREATE DATABASE \"{building}\""))
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
-                let pool = PgPool::connect(&format!("{}/{building}", *PG_BASE))
-                    .await
-                    .unwrap();
-                MIGRATOR.run(&pool).await.unwrap();
-                region_import::import_builtin_if_empty(&pool).await.unwrap();
-                pool.close().await;
-                sqlx::query(&format!(
-                    "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
-                ))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            }
-            sqlx::query("SELECT pg_advisory_unlock(7110415)")
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-            name
-        })
-        .await
-}
-
-/// A fresh database copied from the template: migrated, with the 信阳市 regions.
-pub async fn fresh_database() -> String {
-    let template = template_database().await;
-    let name = unique_name("sv_test");
-    let mut conn = maintenance().await.unwrap();
-    sqlx::query(&format!(
-        "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
-    ))
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    conn.close().await.unwrap();
-    name
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -260,7 +155,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// Spawns the app with WeChat's API pointed at `fake`, after `customize`.
 pub async fn spawn_app_with_wechat(
-    fake: &crate::fake_wechat::FakeWechat,
+    fake: &FakeWechat,
     customize: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let base = fake.base.clone();
@@ -292,6 +187,7 @@ async fn spawn_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> Tes
     let port = app.port();
     let pool = app.state().pool.clone();
     let kv = app.state().kv.clone();
+    let wechat = app.state().wechat.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
@@ -300,6 +196,7 @@ async fn spawn_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> Tes
         address: format!("http://127.0.0.1:{port}"),
         pool,
         kv,
+        wechat,
         settings,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -4,17 +4,21 @@
 //! fail the next sends with a code, hold a send after accepting it). It behaves like
 //! WeChat where the client relies on it: stable_token returns the valid token unless
 //! forced, business calls check the access_token, template sends honour client_msg_id.
+//! A test that waits for a worker it does not drive itself (a child process, a worker
+//! it crashes) awaits [`FakeWechat::until_delivered`], woken by each request.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 
-/// The AppID and AppSecret the fake accepts (and `helpers::test_settings` configures).
+/// The AppID and AppSecret the fake accepts (and `app::test_settings` configures).
 pub const APP_ID: &str = "wx5823bf96d3bd56c7";
 pub const APP_SECRET: &str = "development-app-secret";
 
@@ -31,6 +35,8 @@ pub struct SentMessage {
 
 #[derive(Default)]
 struct State {
+    /// Notified after every request has changed the state.
+    changed: Arc<Notify>,
     /// Every request, by path (query strings are never recorded).
     requests: Vec<String>,
     token_fetches: usize,
@@ -85,6 +91,11 @@ fn error(code: i64, msg: &str) -> HttpResponse {
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Wakes whoever waits in [`FakeWechat::until`]; called once a request's change is made.
+fn changed(state: &Mutex<State>) {
+    lock(state).changed.notify_waiters();
 }
 
 type Shared = web::Data<Mutex<State>>;
@@ -214,6 +225,39 @@ impl FakeWechat {
     pub fn code_exchanges(&self) -> usize {
         self.with(|s| s.code_exchanges)
     }
+
+    /// Returns once `done` holds of the fake's state, checked now and after every
+    /// request; fails the test when no request makes it hold within the patience.
+    async fn until(&self, what: &str, done: impl Fn(&State) -> bool) {
+        let changed = self.with(|s| Arc::clone(&s.changed));
+        let deadline = tokio::time::Instant::now() + super::wait::PATIENCE;
+        loop {
+            // Registered before looking, so a request in between is not missed.
+            let woken = changed.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if self.with(|s| done(s)) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, woken).await.is_err() {
+                panic!("the fake WeChat never saw {what}");
+            }
+        }
+    }
+
+    /// Waits until `n` template sends have been requested (accepted or not).
+    pub async fn until_send_requests(&self, n: usize) {
+        self.until(&format!("{n} template sends"), |s| s.send_requests >= n)
+            .await;
+    }
+
+    /// Waits until `n` distinct template messages have been accepted.
+    pub async fn until_delivered(&self, n: usize) {
+        self.until(&format!("{n} delivered messages"), |s| {
+            s.delivered.len() >= n
+        })
+        .await;
+    }
 }
 
 fn issue(s: &mut State) -> String {
@@ -222,6 +266,20 @@ fn issue(s: &mut State) -> String {
     s.valid_tokens.insert(token.clone());
     s.current_token = Some(token.clone());
     token
+}
+
+/// A token endpoint's answer, after the configured delay.
+async fn token_answer(
+    state: &Mutex<State>,
+    delay: Duration,
+    answer: Result<String, String>,
+) -> HttpResponse {
+    changed(state);
+    tokio::time::sleep(delay).await;
+    match answer {
+        Ok(token) => HttpResponse::Ok().json(json!({ "access_token": token, "expires_in": 7200 })),
+        Err(msg) => error(40125, &msg),
+    }
 }
 
 async fn stable_token(state: Shared, body: web::Json<Value>) -> HttpResponse {
@@ -247,11 +305,7 @@ async fn stable_token(state: Shared, body: web::Json<Value>) -> HttpResponse {
         };
         (s.token_delay, answer)
     };
-    tokio::time::sleep(delay).await;
-    match answer {
-        Ok(token) => HttpResponse::Ok().json(json!({ "access_token": token, "expires_in": 7200 })),
-        Err(msg) => error(40125, &msg),
-    }
+    token_answer(&state, delay, answer).await
 }
 
 async fn token(state: Shared, query: web::Query<HashMap<String, String>>) -> HttpResponse {
@@ -274,11 +328,7 @@ async fn token(state: Shared, query: web::Query<HashMap<String, String>>) -> Htt
         };
         (s.token_delay, answer)
     };
-    tokio::time::sleep(delay).await;
-    match answer {
-        Ok(token) => HttpResponse::Ok().json(json!({ "access_token": token, "expires_in": 7200 })),
-        Err(msg) => error(40125, &msg),
-    }
+    token_answer(&state, delay, answer).await
 }
 
 /// Every call that takes an access_token, plus the OAuth code exchange.
@@ -290,13 +340,17 @@ async fn business(
 ) -> HttpResponse {
     let path = req.path().to_owned();
     if path == "/sns/oauth2/access_token" {
-        return oauth(&state, &query);
+        let answer = oauth(&state, &query);
+        changed(&state);
+        return answer;
     }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let mut hold = Duration::ZERO;
     let answer = {
         let mut s = lock(&state);
         s.requests.push(path.clone());
+        // Refusals below return at once; whoever waits still hears of the request.
+        s.changed.notify_waiters();
         let token = query.get("access_token").cloned().unwrap_or_default();
         if s.reject_all_tokens {
             return error(
@@ -348,6 +402,7 @@ async fn business(
             _ => json!({ "errcode": 40066, "errmsg": "invalid url" }),
         }
     };
+    changed(&state);
     tokio::time::sleep(hold).await;
     HttpResponse::Ok().json(answer)
 }

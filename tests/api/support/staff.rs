@@ -11,7 +11,7 @@ use sunvillage::services::accounts::{AccountForm, Accounts};
 use sunvillage::services::audit::Actor;
 use sunvillage::storage::accounts;
 
-use crate::helpers::TestApp;
+use super::app::TestApp;
 
 /// The password every test account is made with.
 pub const PASSWORD: &str = "Xinyang-2026-cunwu!";

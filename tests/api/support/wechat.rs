@@ -7,7 +7,7 @@ use sunvillage::configuration::WechatMode;
 use sunvillage::wechat::webhook::simulate::{self, Simulated};
 use sunvillage::wechat::webhook::xml::{self, Fields};
 
-use crate::helpers::TestApp;
+use super::app::TestApp;
 
 /// A MsgId no other message in this test binary uses.
 pub fn fresh_msg_id() -> u64 {
