@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //!
+//! - `analysis`: topics of what the public writes (classification, its model and data).
 //! - `cli`: the `sunvillage` command line and its subcommands.
 //! - `configuration`: layered settings (built-in defaults, a file, `APP__…` variables).
 //! - `startup`: builds the running service; `shutdown`: stops it in order.
@@ -23,6 +24,7 @@
 //! - `demo_data`: sample content for a new installation (`sunvillage demo-data`).
 //! - `wechat`: the webhook's protocol, de-duplication, routing and message log.
 
+pub mod analysis;
 pub mod cli;
 pub mod complaints;
 pub mod configuration;
