@@ -190,9 +190,21 @@ impl Featurizer {
                 }
             }
             for seed in &self.seeds {
-                let heard = syllables
-                    .windows(seed.syllables.len())
-                    .filter(|w| w.iter().zip(&seed.syllables).all(|(a, b)| *a == Some(*b)))
+                let n = seed.syllables.len();
+                let heard = (0..syllables.len().saturating_sub(n - 1))
+                    .filter(|&at| {
+                        let sounds = &syllables[at..at + n];
+                        let same = sounds
+                            .iter()
+                            .zip(&seed.syllables)
+                            .all(|(a, b)| *a == Some(*b));
+                        same && {
+                            // Same sound, other characters: a slip only if they are not a
+                            // word of their own (村长 sounds like 村账 but means the head).
+                            let span: String = chars[at..at + n].iter().collect();
+                            span == seed.term || !self.jieba.has_word(&span)
+                        }
+                    })
                     .count();
                 for _ in 0..heard {
                     add(FeatureKind::Seed, &seed.term);
@@ -277,6 +289,9 @@ mod tests {
         assert!(slip.contains_key("c1:低"));
         assert_eq!(slip.get("kw:低保"), Some(&1));
         assert_eq!(right.get("kt:社保"), Some(&1));
+        let head = f.features("村长来了");
+        assert!(head.contains_key("kw:村长"), "{head:?}");
+        assert!(!head.keys().any(|k| k.starts_with("kt:")), "{head:?}");
     }
 
     #[test]
