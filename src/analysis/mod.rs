@@ -95,9 +95,13 @@ impl Classification {
 /// guess. This is what `sunvillage classify --text` prints.
 impl std::fmt::Display for Classification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let line = |f: &mut std::fmt::Formatter<'_>, t: &TopicScore| {
+        let line = |f: &mut std::fmt::Formatter<'_>, t: &TopicScore| -> std::fmt::Result {
+            write!(f, "{} {:.2}", t.topic, t.confidence)?;
             let reasons: Vec<String> = t.reasons.iter().map(ToString::to_string).collect();
-            write!(f, "{} {:.2}  {}", t.topic, t.confidence, reasons.join("，"))
+            if !reasons.is_empty() {
+                write!(f, "  {}", reasons.join("，"))?;
+            }
+            Ok(())
         };
         if self.needs_review {
             write!(f, "{NEEDS_REVIEW}（最可能：")?;
