@@ -84,6 +84,20 @@ pub enum Command {
     /// and print its decoded reply. E.g. `simulate --text 王岗`,
     /// `simulate --event subscribe --scene 411503209202`, `simulate --event CLICK --key HELP`.
     Simulate(SimulateArgs),
+    /// Topics of what the public writes (data/analysis/topics.toml), by the built-in
+    /// model; needs no database. --text prints a message's topics with confidence and
+    /// reasons (or 待人工分类); --eval scores a UTF-8 CSV with header text,topics (topics
+    /// joined by |) and ends with `macro F1: …`; --train refits data/analysis/model.tsv
+    /// from a labelled CSV (run from the repository root, then rebuild).
+    #[command(group(ArgGroup::new("how").required(true).args(["text", "eval", "train"])))]
+    Classify {
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        eval: Option<PathBuf>,
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "tests/data/topics-train.csv")]
+        train: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,7 +201,50 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::LoadPowerList { file } => load_power_list(settings, file).await,
         Command::Simulate(args) => simulate_message(settings, args).await,
+        Command::Classify { text, eval, train } => classify(text, eval, train),
     }
+}
+
+/// `classify`: the topic model alone, without database or Redis.
+fn classify(
+    text: Option<String>,
+    eval: Option<PathBuf>,
+    train: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use crate::analysis::{Classifier, labelled, train_builtin};
+    let read = |path: &PathBuf| {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        labelled::read(file).with_context(|| path.display().to_string())
+    };
+    if let Some(path) = train {
+        let set = read(&path)?;
+        let model = train_builtin(&set)?;
+        let out = PathBuf::from("data/analysis/model.tsv");
+        std::fs::write(&out, model.to_text()).with_context(|| {
+            format!(
+                "cannot write {} (run from the repository root)",
+                out.display()
+            )
+        })?;
+        println!(
+            "{} features from {} messages written to {}; rebuild to ship it",
+            model.feature_count(),
+            set.len(),
+            out.display()
+        );
+    } else if let Some(path) = eval {
+        println!(
+            "{}",
+            Classifier::builtin()?.evaluate(&read(&path)?).report()
+        );
+    } else {
+        println!(
+            "{}",
+            Classifier::builtin()?.classify(text.as_deref().unwrap_or_default())
+        );
+    }
+    Ok(())
 }
 
 /// The click keys the webhook's router answers, for `menu check` and `menu push`.

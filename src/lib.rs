@@ -26,6 +26,8 @@
 //! - `storage`: all SQL, one module per table group; rows come back as domain types.
 //! - `transparency`: the Merkle log core (RFC 6962 hashing, proofs, tiles, checkpoints);
 //!   pure, no I/O.
+//! - `analysis`: the topics of what the public writes (segmentation, the trained model,
+//!   the decision rule and its evaluation); pure, the model embedded.
 //! - `region_import`: checking and loading division-code files; `region_index`: the
 //!   in-memory search behind "find my village".
 //! - `kv`: Redis, or an in-process stand-in for a single instance.
@@ -34,6 +36,7 @@
 //!   `telemetry`: logging; `cli`: the `sunvillage` command line; `demo_data`: sample
 //!   content for a new installation.
 
+pub mod analysis;
 pub mod auth;
 pub mod cli;
 pub mod configuration;
