@@ -375,10 +375,10 @@ impl RedisBackend {
 
     /// Drops the connection of `generation` after it failed; the next command connects.
     fn forget(&self, generation: u64) {
-        if let Ok(mut current) = self.current.write() {
-            if current.as_ref().is_some_and(|(g, _)| *g == generation) {
-                *current = None;
-            }
+        if let Ok(mut current) = self.current.write()
+            && current.as_ref().is_some_and(|(g, _)| *g == generation)
+        {
+            *current = None;
         }
     }
 

@@ -128,14 +128,14 @@ impl Checker {
             .filter(|(_, l)| *l < level)
             .filter_map(|(name, l)| column(name).map(|i| (i, *l, *name)))
             .collect();
-        if let Some(parent) = level.parent() {
-            if !ancestors.iter().any(|(_, l, _)| *l == parent) {
-                let wanted = ANCESTOR_COLUMNS
-                    .iter()
-                    .find(|(_, l)| *l == parent)
-                    .map_or("", |c| c.0);
-                return self.error(file_idx, 1, format!("the header needs a `{wanted}` column"));
-            }
+        if let Some(parent) = level.parent()
+            && !ancestors.iter().any(|(_, l, _)| *l == parent)
+        {
+            let wanted = ANCESTOR_COLUMNS
+                .iter()
+                .find(|(_, l)| *l == parent)
+                .map_or("", |c| c.0);
+            return self.error(file_idx, 1, format!("the header needs a `{wanted}` column"));
         }
 
         let mut row = csv::StringRecord::new();

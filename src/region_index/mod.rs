@@ -341,11 +341,11 @@ impl RegionIndex {
         let mut found: HashMap<u32, MatchRank> = HashMap::new();
         if q.bytes().all(|b| b.is_ascii_digit()) {
             for code in RegionCode::interpretations(&q).unwrap_or_default() {
-                if let Some(id) = self.lookup(&code) {
-                    if scope.is_empty() || self.is_within_any(id, &scope) {
-                        found.insert(id, MatchRank::Exact);
-                        break;
-                    }
+                if let Some(id) = self.lookup(&code)
+                    && (scope.is_empty() || self.is_within_any(id, &scope))
+                {
+                    found.insert(id, MatchRank::Exact);
+                    break;
                 }
             }
         } else if q.chars().nth(1).is_some() {

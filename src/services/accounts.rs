@@ -200,10 +200,10 @@ impl Accounts {
         {
             return Err(AccountUseError::UnknownRegion);
         }
-        if let Some(unit) = unit {
-            if accounts::find_unit(&mut *tx, unit).await?.is_none() {
-                return Err(AccountUseError::UnknownUnit);
-            }
+        if let Some(unit) = unit
+            && accounts::find_unit(&mut *tx, unit).await?.is_none()
+        {
+            return Err(AccountUseError::UnknownUnit);
         }
         let new = NewAccount {
             username: &username,
@@ -569,10 +569,10 @@ impl Accounts {
             return Err(AccountUseError::UnitRole);
         }
         let mut tx = self.pool.begin().await?;
-        if let Some(unit) = unit {
-            if accounts::find_unit(&mut *tx, unit).await?.is_none() {
-                return Err(AccountUseError::UnknownUnit);
-            }
+        if let Some(unit) = unit
+            && accounts::find_unit(&mut *tx, unit).await?.is_none()
+        {
+            return Err(AccountUseError::UnknownUnit);
         }
         if crate::storage::regions::find(&mut *tx, region)
             .await?

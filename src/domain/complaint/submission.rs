@@ -136,12 +136,11 @@ pub fn parse(raw: RawSubmission, categories: &[String]) -> Result<NewComplaint, 
         Complainant::Anonymous
     } else {
         let name = (!name.is_empty()).then(|| name.to_owned());
-        if let Some(n) = &name {
-            if n.chars().count() > MAX_NAME_CHARS
-                || n.chars().any(|c| c.is_control() || c.is_ascii_digit())
-            {
-                errors.add("name", format!("姓名最多{MAX_NAME_CHARS}个字，不含数字"));
-            }
+        if let Some(n) = &name
+            && (n.chars().count() > MAX_NAME_CHARS
+                || n.chars().any(|c| c.is_control() || c.is_ascii_digit()))
+        {
+            errors.add("name", format!("姓名最多{MAX_NAME_CHARS}个字，不含数字"));
         }
         let phone = if phone.is_empty() {
             None

@@ -171,10 +171,10 @@ impl Dedup {
 
     /// Gives the claim up after a failure, so that a retry does the work.
     pub async fn release(&self, ticket: Ticket) {
-        if let Some(marker) = &ticket.marker {
-            if let Err(e) = self.kv.delete_if_equal(ticket.key.as_str(), marker).await {
-                tracing::warn!(error = %e, "could not release a de-duplication claim");
-            }
+        if let Some(marker) = &ticket.marker
+            && let Err(e) = self.kv.delete_if_equal(ticket.key.as_str(), marker).await
+        {
+            tracing::warn!(error = %e, "could not release a de-duplication claim");
         }
     }
 }

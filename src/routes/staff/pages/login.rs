@@ -83,10 +83,10 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let next = query.next.as_deref().unwrap_or(paths::staff::HOME);
     // Already signed in: on to where the browser was going.
-    if let Some(token) = accounts.sessions.token_from_cookie(&req) {
-        if let Ok(Some(_)) = accounts.authenticate(&token).await {
-            return Ok(see_other(safe_next(next)));
-        }
+    if let Some(token) = accounts.sessions.token_from_cookie(&req)
+        && let Ok(Some(_)) = accounts.authenticate(&token).await
+    {
+        return Ok(see_other(safe_next(next)));
     }
     form(
         StatusCode::OK,
