@@ -38,6 +38,14 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// `serve` and `worker` run as services whose logs are shipped; the other commands
+    /// are run by a person who reads their error on the terminal.
+    pub fn runs_as_service(&self) -> bool {
+        matches!(self.command, None | Some(Command::Serve | Command::Worker))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web service (the default). Creates the database when missing, applies
@@ -253,6 +261,12 @@ fn router_click_keys() -> HandledKeys {
 }
 
 fn wechat_client(settings: &Settings) -> anyhow::Result<WechatApi> {
+    if settings.wechat.placeholder_secret_for_wechat() {
+        anyhow::bail!(
+            "wechat.app_secret is the development placeholder, which WeChat refuses; \
+             set APP__WECHAT__APP_SECRET to the account's AppSecret"
+        );
+    }
     let kv = Kv::from_settings(&settings.redis).context("redis.url")?;
     WechatApi::from_settings(&settings.wechat, &kv).context("cannot build the WeChat client")
 }

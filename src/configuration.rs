@@ -531,7 +531,17 @@ const DEV_WECHAT_TOKEN: &str = "sunvillage-dev-token";
 const DEV_APP_SECRET: &str = "development-app-secret";
 const DEV_ENCODING_AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 
+/// WeChat's own API, as opposed to a local fake or a proxy.
+const WECHAT_API: &str = "https://api.weixin.qq.com";
+
 impl WechatSettings {
+    /// The repository's placeholder AppSecret pointed at WeChat's real API: every call
+    /// can only be refused (40125), so commands say so at once instead of retrying.
+    pub fn placeholder_secret_for_wechat(&self) -> bool {
+        self.app_secret.expose_secret() == DEV_APP_SECRET
+            && self.api_base.trim_end_matches('/') == WECHAT_API
+    }
+
     fn validate(&self, environment: AppEnvironment) -> Result<(), SettingsError> {
         if environment == AppEnvironment::Production {
             self.validate_for_production()?;

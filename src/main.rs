@@ -18,10 +18,13 @@ async fn main() -> ExitCode {
     };
     telemetry::init(&settings.log);
     telemetry::set_log_key(settings.session.secret.expose_secret().as_bytes());
+    let service = cli.runs_as_service();
     match cli::run(cli, settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error.cause_chain = ?e, "sunvillage failed");
+            if service {
+                tracing::error!(error.cause_chain = ?e, "sunvillage failed");
+            }
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }

@@ -104,6 +104,9 @@ impl RootSpanBuilder for RequestSpan {
             span.in_scope(|| {
                 if status.is_server_error() {
                     tracing::error!(status = status.as_u16(), error = %details, "request failed");
+                } else if status.is_redirection() {
+                    // The ordinary "sign in first" answer of every follower page.
+                    tracing::debug!(status = status.as_u16(), "redirected");
                 } else {
                     tracing::info!(status = status.as_u16(), "request refused");
                 }

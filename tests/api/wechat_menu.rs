@@ -214,3 +214,14 @@ async fn menu_show_and_delete_talk_to_wechat() {
     assert!(out.status.success());
     assert_eq!(fake.menu(), None);
 }
+
+#[tokio::test]
+async fn menu_show_with_the_placeholder_secret_says_so_in_one_line() {
+    // A fresh install talks to WeChat's real API with the repository's placeholder
+    // AppSecret: nothing is sent, and the reason is one line, not retries and a trace.
+    let out = sunvillage(&["menu", "show"], "https://api.weixin.qq.com").await;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("APP__WECHAT__APP_SECRET"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
