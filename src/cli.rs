@@ -1,6 +1,7 @@
 //! The `sunvillage` command line: one binary, one subcommand per job.
 
 mod users;
+mod verify;
 
 pub use users::{UnitCommand, UserCommand};
 
@@ -106,6 +107,18 @@ pub enum Command {
         #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "tests/data/topics-train.csv")]
         train: Option<PathBuf>,
     },
+    /// Check the transparency log as any reader can: fetch its checkpoint (--url, or
+    /// --database for the operator), check the signature with --key, check that it
+    /// extends the checkpoint seen last time (kept in a local file), and with
+    /// --tracking or --entry prove that entries are in the signed tree.
+    Verify(verify::VerifyArgs),
+    /// Recompute the whole transparency log from the database: every entry, stored
+    /// hash and kept checkpoint, and the timeline line each complaint entry recorded;
+    /// names the first that does not match.
+    VerifyLog,
+    /// The transparency log's keys.
+    #[command(subcommand)]
+    Transparency(verify::TransparencyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,6 +223,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::LoadPowerList { file } => load_power_list(settings, file).await,
         Command::Simulate(args) => simulate_message(settings, args).await,
         Command::Classify { text, eval, train } => classify(text, eval, train),
+        Command::Verify(args) => verify::verify(settings, args).await,
+        Command::VerifyLog => verify::verify_log(settings).await,
+        Command::Transparency(command) => verify::keygen(command),
     }
 }
 

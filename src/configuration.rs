@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use config::{Config, Environment as EnvSource, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
@@ -20,6 +21,7 @@ use serde_aux::field_attributes::deserialize_number_from_string;
 use sqlx::postgres::PgConnectOptions;
 
 use crate::domain::notification::{NotificationKind, TemplateSpec};
+use crate::transparency::note::NoteSigner;
 
 /// The base layer, identical to `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -42,6 +44,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub pages: PageSettings,
     pub complaints: ComplaintSettings,
+    pub transparency: TransparencySettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -231,6 +234,52 @@ pub struct OutboxSettings {
     pub max_attempts: u32,
 }
 
+/// The public transparency log (docs/transparency.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransparencySettings {
+    /// The Ed25519 signing key of checkpoints, `PRIVATE+KEY+<origin>+<id>+<key>`
+    /// (`sunvillage transparency keygen` makes one); its name is the log's origin.
+    #[serde(deserialize_with = "log_signer")]
+    pub signing_key: Arc<NoteSigner>,
+    /// How often a checkpoint is signed while entries arrive, in seconds.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub checkpoint_interval_s: u64,
+}
+
+/// The signing key of `config/default.toml`: public, so refused in production.
+pub const DEV_TLOG_VERIFIER: &str =
+    "sunvillage-dev+0d95af5a+AYvUldkwbTyyDq9VQVn3a0AKY6RSzyR9Subn56vUWaIZ";
+
+fn log_signer<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<NoteSigner>, D::Error> {
+    // Read as a secret, so that no error path can echo it.
+    let raw = SecretString::deserialize(d)?;
+    NoteSigner::from_key(&raw)
+        .map(Arc::new)
+        .map_err(serde::de::Error::custom)
+}
+
+impl TransparencySettings {
+    fn validate(&self, environment: AppEnvironment) -> Result<(), SettingsError> {
+        if environment == AppEnvironment::Production
+            && self.signing_key.verifier().to_string() == DEV_TLOG_VERIFIER
+        {
+            return Err(invalid(
+                "transparency.signing_key",
+                "is the public development key; make one with `sunvillage transparency keygen` \
+                 and set APP__TRANSPARENCY__SIGNING_KEY",
+            ));
+        }
+        if !(1..=3600).contains(&self.checkpoint_interval_s) {
+            return Err(invalid(
+                "transparency.checkpoint_interval_s",
+                "must be 1 to 3600",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// 投诉建议.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -416,6 +465,7 @@ impl Settings {
         }
         self.session.validate(self.environment)?;
         self.wechat.validate(self.environment)?;
+        self.transparency.validate(self.environment)?;
         self.outbox.validate()?;
         // Each delivery task holds a connection while it sends, and one more listens.
         let pool = usize::try_from(self.database.max_connections).unwrap_or(usize::MAX);
@@ -803,6 +853,21 @@ mod tests {
     }
 
     #[test]
+    fn production_refuses_the_development_log_key() {
+        let mut s = assert_ok!(Settings::load_with_env(None, env(&[])));
+        s.environment = AppEnvironment::Production;
+        let err = assert_err!(s.transparency.validate(s.environment));
+        assert!(
+            err.to_string().contains("transparency.signing_key"),
+            "{err}"
+        );
+        assert_eq!(
+            s.transparency.signing_key.verifier().to_string(),
+            DEV_TLOG_VERIFIER
+        );
+    }
+
+    #[test]
     fn the_production_example_names_its_missing_secrets() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/production.toml");
         let err = assert_err!(Settings::load_with_env(Some(&path), env(&[])));
@@ -834,6 +899,17 @@ mod tests {
                 format!("tpl_{kind}"),
             ));
         }
+        // Without its log key the example names it.
+        let err = assert_err!(Settings::load_with_env(Some(&path), env_of(&vars)));
+        assert!(
+            err.to_string().contains("transparency.signing_key"),
+            "{err}"
+        );
+        let (key, _) = assert_ok!(crate::transparency::note::generate_key("cunwu.example/log"));
+        vars.push((
+            "APP__TRANSPARENCY__SIGNING_KEY".to_owned(),
+            key.expose_secret().to_owned(),
+        ));
         let s = assert_ok!(Settings::load_with_env(Some(&path), env_of(&vars)));
         assert_eq!(s.wechat.templates.len(), 7);
     }

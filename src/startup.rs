@@ -21,6 +21,7 @@ use crate::kv::Kv;
 use crate::region_import;
 use crate::region_index::SearchIndex;
 use crate::routes;
+use crate::services::transparency::{self, LogSigner};
 use crate::shutdown::Background;
 use crate::storage;
 use crate::telemetry::RequestSpan;
@@ -62,6 +63,8 @@ pub struct AppState {
     /// Staff accounts and sessions.
     pub accounts: crate::services::accounts::Accounts,
     pub webhook: Arc<Webhook>,
+    /// Signs the transparency log's checkpoints; its public key is on /transparency.
+    pub log_signer: LogSigner,
 }
 
 /// The database as every command needs it: created when missing, migrated, and holding
@@ -177,6 +180,20 @@ impl Application {
                     background.stop.clone(),
                 ));
         }
+        let log_signer = LogSigner::new(Arc::clone(&settings.transparency.signing_key));
+        // The first checkpoint before serving, so /transparency/checkpoint always answers.
+        transparency::checkpoint_now(&pool, &log_signer)
+            .await
+            .map_err(|e| anyhow::anyhow!(transparency::describe(&e)))
+            .context("cannot sign the transparency log's checkpoint")?;
+        background
+            .tracker
+            .spawn(crate::workers::checkpoints::run_until_stopped(
+                pool.clone(),
+                log_signer.clone(),
+                Duration::from_secs(settings.transparency.checkpoint_interval_s),
+                background.stop.clone(),
+            ));
         let accounts = accounts_service(&settings, pool.clone())?;
         let database = storage::database::Availability::default();
         background.tracker.spawn(
@@ -218,6 +235,7 @@ impl Application {
             database,
             accounts,
             webhook: Arc::new(webhook),
+            log_signer,
         };
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot bind {bind} (server.bind)"))?;
@@ -278,6 +296,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let views = web::Data::new(state.views.clone());
     let database = web::Data::new(state.database.clone());
     let accounts = web::Data::new(state.accounts.clone());
+    let log_signer = web::Data::new(state.log_signer.clone());
     let webhook = web::Data::from(Arc::clone(&state.webhook));
     let body_readers = web::Data::new(routes::wechat::BodyReaders::new(
         state.settings.webhook.max_body_readers,
@@ -303,6 +322,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(settings.clone())
             .app_data(pool.clone())
+            .app_data(log_signer.clone())
             .app_data(kv.clone())
             .app_data(regions.clone())
             .app_data(wechat.clone())

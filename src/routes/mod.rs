@@ -12,6 +12,7 @@ pub mod pages;
 pub mod paths;
 pub mod query;
 pub mod staff;
+pub mod transparency;
 pub mod wechat;
 
 use actix_web::web;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     api::configure(cfg);
     oauth::configure(cfg);
+    transparency::configure(cfg);
     staff::configure_pages(cfg);
     pages::configure(cfg);
     // Outside /api (which answers JSON), a bad address gets the friendly HTML page.

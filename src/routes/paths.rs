@@ -39,6 +39,16 @@ pub const COMPLAINT_PHOTO_PATTERN: &str = "/complaints/{tracking}/photos/{n}";
 pub const COMPLAINT_RATE_PATTERN: &str = "/complaints/{tracking}/rate";
 pub const COMPLAINT_REVIEW_PATTERN: &str = "/complaints/{tracking}/review";
 
+// The transparency log (C2SP tlog-tiles under TRANSPARENCY, plus pages for people).
+pub const TRANSPARENCY: &str = "/transparency";
+pub const TRANSPARENCY_CHECKPOINT: &str = "/transparency/checkpoint";
+/// `{path}` is a tile path, `tile/0/x001/234.p/17` without its `tile/`.
+pub const TRANSPARENCY_TILE_PATTERN: &str = "/transparency/tile/{path:.+}";
+pub const TRANSPARENCY_KEPT_CHECKPOINT_PATTERN: &str = "/transparency/checkpoints/{size}";
+pub const TRANSPARENCY_ENTRY_PATTERN: &str = "/transparency/entries/{index}";
+/// JSON: the log indexes of a tracking number's status changes.
+pub const TRANSPARENCY_COMPLAINT_PATTERN: &str = "/transparency/complaints/{tracking}";
+
 // Service endpoints.
 pub const HEALTHZ: &str = "/healthz";
 /// The server URL entered in the WeChat console.
@@ -272,6 +282,32 @@ pub fn complaint_review(tracking: &TrackingNumber) -> String {
     format!("{}/review", complaint(tracking))
 }
 
+pub fn transparency() -> &'static str {
+    TRANSPARENCY
+}
+
+pub fn transparency_checkpoint() -> &'static str {
+    TRANSPARENCY_CHECKPOINT
+}
+
+/// A tile or entry bundle, from its C2SP path (`tile/…`).
+pub fn transparency_tile(tile: &crate::transparency::tiles::Tile) -> String {
+    format!("{TRANSPARENCY}/{}", tile.path())
+}
+
+pub fn transparency_kept_checkpoint(size: u64) -> String {
+    format!("{TRANSPARENCY}/checkpoints/{size}")
+}
+
+/// The page of one entry, with its proof (存证 #n links here).
+pub fn transparency_entry(index: u64) -> String {
+    format!("{TRANSPARENCY}/entries/{index}")
+}
+
+pub fn transparency_complaint(tracking: &TrackingNumber) -> String {
+    format!("{TRANSPARENCY}/complaints/{tracking}")
+}
+
 pub fn healthz() -> &'static str {
     HEALTHZ
 }
@@ -373,6 +409,13 @@ mod tests {
             complaint_photo(&tracking, 1),
             complaint_rate(&tracking),
             complaint_review(&tracking),
+            transparency().to_owned(),
+            transparency_checkpoint().to_owned(),
+            transparency_tile(&crate::transparency::tiles::Tile::hashes(0, 1234, 17).unwrap()),
+            transparency_tile(&crate::transparency::tiles::Tile::entries(3, 256).unwrap()),
+            transparency_kept_checkpoint(42),
+            transparency_entry(1234),
+            transparency_complaint(&tracking),
             healthz().to_owned(),
             wechat().to_owned(),
             oauth_callback().to_owned(),

@@ -16,7 +16,7 @@ use crate::domain::notification::NotificationError;
 use crate::domain::staff::{StaffAction, StaffMember};
 use crate::domain::{OpenId, china_time};
 use crate::routes::paths;
-use crate::services::{audit, handling};
+use crate::services::{audit, handling, transparency};
 use crate::storage::{self, PgTransaction, complaints::NewEvent};
 use crate::wechat::api::template::Templates;
 
@@ -146,6 +146,10 @@ pub async fn submit(
             .await?;
     let state = ComplaintState::received(now);
     let id = storage::complaints::insert(&mut tx, new, openid, form_key, &tracking, &state).await?;
+    let public_note = "已收到您的投诉";
+    let logged =
+        transparency::record_complaint_status(&mut tx, &tracking, state.status, now, public_note)
+            .await?;
     storage::complaints::insert_event(
         &mut tx,
         id,
@@ -154,8 +158,9 @@ pub async fn submit(
             from: None,
             to: state.status,
             actor: &Actor::Complainant,
-            public_note: "已收到您的投诉",
+            public_note,
             internal_note: "",
+            tlog_index: Some(logged),
         },
     )
     .await?;
@@ -235,6 +240,22 @@ pub async fn act(
         Action::ReportResult { result } => result.as_str(),
         _ => internal_note,
     };
+    // A change of status is public and goes into the transparency log; a step that
+    // keeps the status (an internal hand-over, an extension) is on the timeline only.
+    let logged = if effect.state.status == state.status {
+        None
+    } else {
+        Some(
+            transparency::record_complaint_status(
+                &mut tx,
+                &locked.tracking_number,
+                effect.state.status,
+                now,
+                &effect.summary,
+            )
+            .await?,
+        )
+    };
     storage::complaints::insert_event(
         &mut tx,
         complaint_id,
@@ -245,6 +266,7 @@ pub async fn act(
             actor: &actor,
             public_note: &effect.summary,
             internal_note: internal,
+            tlog_index: logged,
         },
     )
     .await?;
@@ -299,6 +321,7 @@ pub async fn add_internal_note(
             actor: &Actor::Staff(member.display_name.clone()),
             public_note: "",
             internal_note: note,
+            tlog_index: None,
         },
     )
     .await?;
@@ -315,4 +338,16 @@ pub async fn add_internal_note(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+impl From<transparency::LogError> for SubmitError {
+    fn from(e: transparency::LogError) -> SubmitError {
+        SubmitError::Database(e.into())
+    }
+}
+
+impl From<transparency::LogError> for ActError {
+    fn from(e: transparency::LogError) -> ActError {
+        ActError::Database(e.into())
+    }
 }

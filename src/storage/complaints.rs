@@ -165,6 +165,8 @@ pub struct NewEvent<'a> {
     pub actor: &'a Actor,
     pub public_note: &'a str,
     pub internal_note: &'a str,
+    /// The transparency log's entry for this step, if it changed the status.
+    pub tlog_index: Option<u64>,
 }
 
 pub async fn insert_event(
@@ -172,9 +174,13 @@ pub async fn insert_event(
     complaint_id: i64,
     e: &NewEvent<'_>,
 ) -> Result<(), sqlx::Error> {
+    let tlog_index = e
+        .tlog_index
+        .map(|i| i64::try_from(i).map_err(|err| corrupt("log index", err)))
+        .transpose()?;
     sqlx::query!(
-        "INSERT INTO complaint_events (complaint_id, event, from_status, to_status, actor, public_note, internal_note)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO complaint_events (complaint_id, event, from_status, to_status, actor, public_note, internal_note, tlog_index)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         complaint_id,
         e.event.as_str(),
         e.from.map(ComplaintStatus::as_str),
@@ -182,6 +188,7 @@ pub async fn insert_event(
         e.actor.to_string(),
         e.public_note,
         e.internal_note,
+        tlog_index,
     )
     .execute(&mut **tx)
     .await?;
@@ -643,12 +650,14 @@ pub struct EventRow {
     pub public_note: String,
     pub internal_note: String,
     pub created_at: DateTime<Utc>,
+    /// Its entry in the transparency log, for a status change.
+    pub tlog_index: Option<u64>,
 }
 
 pub async fn events(pool: &PgPool, complaint_id: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     let rows = sqlx::query!(
         "SELECT complaint_event_id, event, from_status, to_status, actor, public_note,
-                internal_note, created_at
+                internal_note, created_at, tlog_index
          FROM complaint_events WHERE complaint_id = $1 ORDER BY complaint_event_id",
         complaint_id
     )
@@ -680,6 +689,48 @@ pub async fn events(pool: &PgPool, complaint_id: i64) -> Result<Vec<EventRow>, s
                 public_note: r.public_note,
                 internal_note: r.internal_note,
                 created_at: r.created_at,
+                tlog_index: r
+                    .tlog_index
+                    .map(|i| u64::try_from(i).map_err(|e| corrupt("log index", e)))
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// A public step as the transparency log recorded it, found by its entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedStep {
+    pub tlog_index: u64,
+    pub tracking_number: String,
+    pub to_status: String,
+    pub public_note: String,
+}
+
+/// The timeline lines that name log entries `from..to`, by entry.
+pub async fn logged_steps(
+    db: impl sqlx::PgExecutor<'_>,
+    from: u64,
+    to: u64,
+) -> Result<Vec<LoggedStep>, sqlx::Error> {
+    let from = i64::try_from(from).map_err(|e| corrupt("log index", e))?;
+    let to = i64::try_from(to).map_err(|e| corrupt("log index", e))?;
+    let rows = sqlx::query!(
+        r#"SELECT e.tlog_index AS "tlog_index!", c.tracking_number, e.to_status, e.public_note
+           FROM complaint_events e JOIN complaints c USING (complaint_id)
+           WHERE e.tlog_index >= $1 AND e.tlog_index < $2 ORDER BY e.tlog_index"#,
+        from,
+        to
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(LoggedStep {
+                tlog_index: u64::try_from(r.tlog_index).map_err(|e| corrupt("log index", e))?,
+                tracking_number: r.tracking_number,
+                to_status: r.to_status,
+                public_note: r.public_note,
             })
         })
         .collect()

@@ -13,6 +13,7 @@ pub mod people;
 pub mod power;
 pub mod regions;
 pub mod stats;
+pub mod tlog;
 
 /// A transaction on the service's database.
 pub type PgTransaction<'a> = sqlx::Transaction<'a, sqlx::Postgres>;

@@ -128,6 +128,11 @@ impl<S: TileSource> LogVerifier<S> {
         }
     }
 
+    /// Where the log's files come from.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
     /// A checkpoint saved from an earlier run, checked again.
     pub fn load_saved(&self, saved: &[u8]) -> Result<Checkpoint, VerifyError> {
         Checkpoint::open(saved, &self.origin, &self.trusted).map_err(VerifyError::SavedCheckpoint)

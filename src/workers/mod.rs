@@ -1,7 +1,8 @@
 //! Background work beside the HTTP server, each stopped in order by `shutdown`: the
-//! template-message outbox's delivery, the batched page-view counter and the staff's
-//! daily deadline reminders.
+//! template-message outbox's delivery, the batched page-view counter, the staff's
+//! daily deadline reminders and the transparency log's checkpoints.
 
+pub mod checkpoints;
 pub mod outbox;
 pub mod staff_digest;
 pub mod view_counter;

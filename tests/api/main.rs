@@ -28,6 +28,7 @@ mod staff_accounts;
 mod staff_browser;
 mod startup;
 mod support;
+mod transparency;
 mod wechat_dedup;
 mod wechat_followers;
 mod wechat_interop;

@@ -11,6 +11,7 @@ pub mod home;
 pub mod power;
 pub mod regions;
 pub mod search;
+pub mod transparency;
 pub mod village;
 
 use std::future::{Ready, ready};
@@ -41,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     village::configure(cfg);
     disclosures::configure(cfg);
     power::configure(cfg);
+    transparency::configure(cfg);
     complaints::configure(cfg);
     assets::configure(cfg);
 }

@@ -271,6 +271,8 @@ struct EventJson {
     public_note: String,
     internal_note: String,
     at: DateTime<Utc>,
+    /// The transparency log's entry for a status change (`/transparency/entries/{n}`).
+    tlog_index: Option<u64>,
 }
 
 impl From<EventRow> for EventJson {
@@ -283,6 +285,7 @@ impl From<EventRow> for EventJson {
             public_note: e.public_note,
             internal_note: e.internal_note,
             at: e.created_at,
+            tlog_index: e.tlog_index,
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct Step {
     pub when: String,
     pub label: &'static str,
     pub note: String,
+    /// 存证 #n and the link to its proof, for a status change.
+    pub logged: Option<(u64, String)>,
 }
 
 pub struct RatingOption {
@@ -104,6 +106,7 @@ async fn render(
             when: when(e.created_at),
             label: e.event.label(),
             note: e.public_note,
+            logged: e.tlog_index.map(|i| (i, paths::transparency_entry(i))),
         })
         .collect();
     let photos = storage::complaints::photo_count(pool, row.complaint_id).await?;

@@ -287,6 +287,8 @@ pub struct Line {
     pub when: String,
     pub public_note: String,
     pub internal_note: String,
+    /// 存证 #n and the link to its proof, for a status change.
+    pub logged: Option<(u64, String)>,
 }
 
 pub enum FieldKind {
@@ -559,6 +561,7 @@ async fn detail_page(
                 when: date_time(e.created_at),
                 public_note: e.public_note,
                 internal_note: e.internal_note,
+                logged: e.tlog_index.map(|i| (i, paths::transparency_entry(i))),
             })
             .collect(),
         forms: forms(page, pool, row, &after).await?,
