@@ -42,6 +42,8 @@ pub const COMPLAINT_REVIEW_PATTERN: &str = "/complaints/{tracking}/review";
 // The transparency log (C2SP tlog-tiles under TRANSPARENCY, plus pages for people).
 pub const TRANSPARENCY: &str = "/transparency";
 pub const TRANSPARENCY_CHECKPOINT: &str = "/transparency/checkpoint";
+/// The dated history: each day's last checkpoint, for comparing with what others saw.
+pub const TRANSPARENCY_HISTORY: &str = "/transparency/history";
 /// `{path}` is a tile path, `tile/0/x001/234.p/17` without its `tile/`.
 pub const TRANSPARENCY_TILE_PATTERN: &str = "/transparency/tile/{path:.+}";
 pub const TRANSPARENCY_KEPT_CHECKPOINT_PATTERN: &str = "/transparency/checkpoints/{size}";
@@ -290,6 +292,14 @@ pub fn transparency_checkpoint() -> &'static str {
     TRANSPARENCY_CHECKPOINT
 }
 
+pub fn transparency_history(page: u32) -> String {
+    if page <= 1 {
+        TRANSPARENCY_HISTORY.to_owned()
+    } else {
+        format!("{TRANSPARENCY_HISTORY}?page={page}")
+    }
+}
+
 /// A tile or entry bundle, from its C2SP path (`tile/…`).
 pub fn transparency_tile(tile: &crate::transparency::tiles::Tile) -> String {
     format!("{TRANSPARENCY}/{}", tile.path())
@@ -411,6 +421,8 @@ mod tests {
             complaint_review(&tracking),
             transparency().to_owned(),
             transparency_checkpoint().to_owned(),
+            transparency_history(1),
+            transparency_history(2),
             transparency_tile(&crate::transparency::tiles::Tile::hashes(0, 1234, 17).unwrap()),
             transparency_tile(&crate::transparency::tiles::Tile::entries(3, 256).unwrap()),
             transparency_kept_checkpoint(42),

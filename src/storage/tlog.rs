@@ -293,3 +293,25 @@ pub async fn all_checkpoints(
         .map(|r| checkpoint_of(r.size, r.note, r.created_at))
         .collect()
 }
+
+/// The last checkpoint of each day in China, newest day first, a page at a time.
+pub async fn daily_checkpoints(
+    db: impl PgExecutor<'_>,
+    days: i64,
+    offset: i64,
+) -> Result<Vec<StoredCheckpoint>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT size AS "size!", note AS "note!", created_at AS "created_at!" FROM (
+             SELECT DISTINCT ON ((created_at AT TIME ZONE 'Asia/Shanghai')::date) size, note, created_at
+             FROM tlog_checkpoints
+             ORDER BY (created_at AT TIME ZONE 'Asia/Shanghai')::date DESC, size DESC
+           ) daily ORDER BY size DESC LIMIT $1 OFFSET $2"#,
+        days,
+        offset
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| checkpoint_of(r.size, r.note, r.created_at))
+        .collect()
+}

@@ -437,3 +437,33 @@ async fn the_transparency_page_shows_the_public_key_and_the_newest_entries() {
     assert!(!page.contains("张三"));
     app.shut_down().await;
 }
+
+#[tokio::test]
+async fn the_days_checkpoint_is_on_the_history_page_and_in_a_reply_to_cunzheng() {
+    let app = spawn_app().await;
+    handled_complaint(&app).await;
+    let size = checkpoint(&app).await;
+    let page = app.get("/transparency/history").await.text().await.unwrap();
+    let note = app
+        .get("/transparency/checkpoint")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let root = note.lines().nth(2).unwrap().to_owned();
+    assert!(page.contains(&format!("{size} 条")), "{page}");
+    assert!(page.contains(&root), "{page}");
+    assert!(
+        page.contains(&format!("/transparency/checkpoints/{size}")),
+        "{page}"
+    );
+
+    let reply = app
+        .wechat(&crate::support::wechat::text(OPENID, "存证"))
+        .await;
+    let content = crate::support::wechat::text_of(reply);
+    assert!(content.contains(&format!("{size} 条")), "{content}");
+    assert!(content.contains(&root), "{content}");
+    assert!(content.contains("/transparency"), "{content}");
+    app.shut_down().await;
+}

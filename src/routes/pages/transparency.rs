@@ -22,6 +22,7 @@ use crate::transparency::proof::verify_inclusion;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(paths::TRANSPARENCY, get().to(home))
+        .route(paths::TRANSPARENCY_HISTORY, get().to(history))
         .route(paths::TRANSPARENCY_ENTRY_PATTERN, get().to(entry));
 }
 
@@ -49,6 +50,7 @@ struct HomePage {
     root: String,
     signed_at: String,
     checkpoint_href: &'static str,
+    history_href: String,
     entries: Vec<EntryLine>,
     checkpoints: Vec<CheckpointLine>,
     log_url: String,
@@ -112,11 +114,81 @@ async fn home(
         root,
         signed_at,
         checkpoint_href: paths::transparency_checkpoint(),
+        history_href: paths::transparency_history(1),
         entries,
         checkpoints,
         log_url: format!("{}{}", site.settings().public_base(), paths::transparency()),
     };
     site.render(&page)
+}
+
+/// One day's last checkpoint.
+pub struct DayLine {
+    pub day: String,
+    pub size: u64,
+    pub root: String,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "transparency_history.html")]
+struct HistoryPage {
+    page: Layout,
+    days: Vec<DayLine>,
+    newer: Option<String>,
+    older: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct HistoryQuery {
+    page: Option<u32>,
+}
+
+const DAYS_PER_PAGE: u32 = 30;
+
+async fn history(
+    site: Site,
+    pool: web::Data<PgPool>,
+    signer: web::Data<LogSigner>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, PageError> {
+    let page = query.page.unwrap_or(1).clamp(1, 10_000);
+    let offset = i64::from((page - 1) * DAYS_PER_PAGE);
+    // One more than a page, to know whether an older page exists.
+    let mut kept = tlog::daily_checkpoints(&**pool, i64::from(DAYS_PER_PAGE) + 1, offset).await?;
+    let older =
+        (kept.len() > DAYS_PER_PAGE as usize).then(|| paths::transparency_history(page + 1));
+    kept.truncate(DAYS_PER_PAGE as usize);
+    let mut days = Vec::with_capacity(kept.len());
+    for c in kept {
+        let opened = Checkpoint::open(c.note.as_bytes(), signer.origin(), &[signer.verifier()])
+            .map_err(PageError::internal)?;
+        days.push(DayLine {
+            day: crate::domain::china_time::day(c.created_at).to_string(),
+            size: c.size,
+            root: opened.root.to_base64(),
+            href: paths::transparency_kept_checkpoint(c.size),
+        });
+    }
+    let page_view = HistoryPage {
+        page: site
+            .layout(
+                &paths::transparency_history(page),
+                "存证日志每日签名",
+                "存证日志每天最后一次签名的记录条数和根哈希，可与自己或他人保存的核对。",
+            )
+            .with_crumbs(
+                vec![
+                    Crumb::new("首页", paths::home()),
+                    Crumb::new("存证", paths::transparency()),
+                ],
+                "每日签名",
+            ),
+        days,
+        newer: (page > 1).then(|| paths::transparency_history(page - 1)),
+        older,
+    };
+    site.render(&page_view)
 }
 
 /// What the service stores today, compared with what the entry recorded.

@@ -40,6 +40,8 @@ pub enum Handler {
     Complain,
     /// Words that may name a village, township or code.
     FindVillage,
+    /// 存证: the transparency log's latest checkpoint, to note down or compare.
+    LogCheckpoint,
     /// Words too long to be a name.
     Acknowledge,
     MediaNotHandled,
@@ -209,6 +211,7 @@ impl Handler {
                 ))
             }
             Handler::FindVillage => lookup(ctx, message.kind.words().unwrap_or_default()).await?,
+            Handler::LogCheckpoint => Reply::Text(log_checkpoint(ctx, &links).await?),
             Handler::Acknowledge => Reply::Text(format!(
                 "您的留言已收到。对话里的留言不能登记和转办；需要办理的问题请<a href=\"{}\">在线投诉</a>，办理进度会推送给您。\n\n回复“帮助”查看使用说明。",
                 links.complain(None)
@@ -242,6 +245,29 @@ pub fn time_of(message: &InboundMessage) -> DateTime<Utc> {
 
 /// Links into the follower pages: the paths of `routes::paths` under
 /// `public_base_url`, since a reply is read outside the site.
+/// The latest signed checkpoint in one line a follower can keep and compare.
+async fn log_checkpoint(ctx: &Context<'_>, links: &Links<'_>) -> Result<String, HandlerError> {
+    let page = links.absolute(paths::transparency());
+    let Some(kept) = storage::tlog::latest_checkpoint(ctx.pool).await? else {
+        return Ok(format!(
+            "存证日志还没有签名。说明：<a href=\"{page}\">存证</a>"
+        ));
+    };
+    let signer = &ctx.settings.transparency.signing_key;
+    let root = crate::transparency::checkpoint::Checkpoint::open(
+        kept.note.as_bytes(),
+        signer.name(),
+        &[signer.verifier()],
+    )
+    .map(|c| c.root.to_base64())
+    .map_err(|e| HandlerError::Database(storage::corrupt("log checkpoint", e)))?;
+    Ok(format!(
+        "存证日志 {}：{} 条，根哈希 {root}\n\n每一次公开和投诉状态变化都记在这本只能添加的日志里。记下这一行，以后可以核对日志是否被改写：<a href=\"{page}\">怎样核对</a>",
+        crate::domain::china_time::day(kept.created_at),
+        kept.size,
+    ))
+}
+
 struct Links<'a> {
     base: &'a str,
 }
@@ -368,7 +394,8 @@ fn help(links: &Links<'_>) -> String {
         "阳光村务使用说明：\n\
          1. 回复村名查找本村，如“王岗村”；重名时加上乡镇或县区，如“青山镇王岗”；也可以回复12位村代码。\n\
          2. <a href=\"{}\">小微权力清单</a>：村里每项权力由谁行使、怎么办、公开什么。\n\
-         3. 反映问题请<a href=\"{}\">在线投诉</a>；回复“进度”查看办理情况。",
+         3. 反映问题请<a href=\"{}\">在线投诉</a>；回复“进度”查看办理情况。\n\
+         4. 回复“存证”查看存证日志：每一次公开和投诉办理都记在里面，事后不能改。",
         links.power(),
         links.complain(None)
     )

@@ -90,6 +90,11 @@ pub const RULES: &[Rule] = &[
         ])),
         Handler::Help,
     ),
+    // The day's checkpoint of the transparency log, so anyone can note it down.
+    rule(
+        When::Words(Words::Is(&["存证", "存证日志", "透明日志"])),
+        Handler::LogCheckpoint,
+    ),
     rule(
         When::Words(Words::Matches(could_be_a_place_name)),
         Handler::FindVillage,
@@ -214,6 +219,7 @@ mod tests {
     fn words_go_to_the_most_specific_rule() {
         for (words, handler) in [
             ("王岗", Handler::FindVillage),
+            ("存证", Handler::LogCheckpoint),
             ("平桥区王岗乡王岗村", Handler::FindVillage),
             ("411503209202", Handler::FindVillage),
             ("我要投诉", Handler::Complain),
