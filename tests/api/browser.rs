@@ -167,7 +167,7 @@ pub(crate) async fn screenshot(c: &Client, name: &str) {
 
 /// What every page must hold: the viewport of a phone, no horizontal overflow, every
 /// resource from our own host, and the expected `<title>` and `<h1>`.
-async fn check_page(c: &Client, origin: &str, title_part: &str, h1: &str) {
+pub(crate) async fn check_page(c: &Client, origin: &str, title_part: &str, h1: &str) {
     let title = c.title().await.unwrap();
     assert!(
         title.contains(title_part),

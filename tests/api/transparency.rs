@@ -467,3 +467,41 @@ async fn the_days_checkpoint_is_on_the_history_page_and_in_a_reply_to_cunzheng()
     assert!(content.contains("/transparency"), "{content}");
     app.shut_down().await;
 }
+
+#[tokio::test]
+async fn the_transparency_pages_fit_a_phone() {
+    use crate::browser::{check_page, open_browser, screenshot, start_driver};
+    let app = spawn_app().await;
+    handled_complaint(&app).await;
+    checkpoint(&app).await;
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = open_browser(&driver, profile.path()).await;
+    let origin = app.address.clone();
+    for (path, title, h1, shot) in [
+        (
+            "/transparency",
+            "存证",
+            "存证：公开与投诉办理记录",
+            "40-transparency",
+        ),
+        (
+            "/transparency/entries/3",
+            "存证 #3",
+            "存证 #3",
+            "41-transparency-entry",
+        ),
+        (
+            "/transparency/history",
+            "每日签名",
+            "存证日志每日签名",
+            "42-transparency-history",
+        ),
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        check_page(&c, &origin, title, h1).await;
+        screenshot(&c, shot).await;
+    }
+    c.close().await.unwrap();
+    app.shut_down().await;
+}

@@ -259,7 +259,7 @@ async fn entry(
                 ("投诉编号", e.tracking_number.clone()),
                 ("状态", status),
                 (
-                    "公开答复的 SHA-256",
+                    "答复哈希",
                     e.public_reply_sha256.map_or("无".to_owned(), hex::encode),
                 ),
             ];
@@ -270,7 +270,7 @@ async fn entry(
             vec![
                 ("公开编号", d.disclosure_id.to_string()),
                 ("版本", d.version.to_string()),
-                ("内容的 SHA-256", hex::encode(d.content_sha256)),
+                ("内容哈希", hex::encode(d.content_sha256)),
             ],
             ContentCheck::Unchecked("公开内容的核对随发布功能上线。".to_owned()),
             format!("--entry {index}"),
