@@ -5,5 +5,6 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod complaint_drafts;
 pub mod complaints;
 pub mod handling;

@@ -190,14 +190,16 @@ async fn check_page(c: &Client, origin: &str, title_part: &str, h1: &str) {
         )
         .await
         .unwrap();
-    assert_eq!(facts["width"], WIDTH, "the viewport is a phone's");
-    assert_eq!(facts["height"], HEIGHT);
+    // Overflow first: a page wider than the screen also widens the viewport, and the
+    // wide elements say why.
     let scroll = facts["scroll"].as_i64().unwrap();
     assert!(
         scroll <= WIDTH,
         "{title}: the page is {scroll}px wide; too wide: {}",
         facts["wide"]
     );
+    assert_eq!(facts["width"], WIDTH, "the viewport is a phone's");
+    assert_eq!(facts["height"], HEIGHT);
     assert_eq!(facts["h1"].as_str().map(str::trim), Some(h1), "{title}");
     for r in facts["resources"].as_array().unwrap() {
         let r = r.as_str().unwrap();
@@ -486,6 +488,106 @@ async fn a_follower_files_a_complaint_on_a_phone_and_rates_the_answer() {
     .await;
     assert!(text_of(&c, ".status").await.contains("已评价"));
     screenshot(&c, "16-complaint-rated").await;
+
+    c.close().await.unwrap();
+}
+
+async fn value_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn wait_for(c: &Client, css: &str) {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` did not appear: {e}"));
+}
+
+#[tokio::test]
+async fn a_complaint_draft_survives_choosing_the_village_and_a_validation_error_on_a_phone() {
+    let follower = "oBrowserDrafter0000000000001";
+    let app = crate::support::spawn_app_with(|s| s.session.dev_openid = follower.to_owned()).await;
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = open_browser(&driver, profile.path()).await;
+    let origin = app.address.clone();
+    let content = "村东头到小学的水泥路修了一半就停工半年了，下雨天孩子上学很难走。";
+
+    // As from the menu: no village yet. Type, pick a category, then look for the village.
+    c.goto(&app.url("/complaints/new")).await.unwrap();
+    check_page(&c, &origin, "投诉建议", "投诉建议").await;
+    c.find(Locator::Css("#content"))
+        .await
+        .unwrap()
+        .send_keys(content)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#name"))
+        .await
+        .unwrap()
+        .send_keys("王大爷")
+        .await
+        .unwrap();
+    click(&c, r#"input[name="category"][value="project"]"#).await;
+    c.find(Locator::Css("#village_q"))
+        .await
+        .unwrap()
+        .send_keys("王岗")
+        .await
+        .unwrap();
+    screenshot(&c, "17-complaint-draft-typed").await;
+    click(&c, ".field__find").await;
+    wait_for(&c, r#"a.row[href*="village=411503209202"]"#).await;
+    check_page(&c, &origin, "选择被", "选择被反映的村（社区）").await;
+    screenshot(&c, "18-complaint-village-chooser").await;
+    click(&c, r#"a.row[href*="village=411503209202"]"#).await;
+    wait_for(&c, r#"input[name="village"][value="411503209202"]"#).await;
+    check_page(&c, &origin, "投诉建议", "投诉建议").await;
+    assert_eq!(
+        value_of(&c, "#content").await,
+        content,
+        "the text is still there"
+    );
+    assert_eq!(value_of(&c, "#name").await, "王大爷");
+    assert!(
+        c.find(Locator::Css(
+            r#"input[name="category"][value="project"]:checked"#
+        ))
+        .await
+        .is_ok(),
+        "the category is still chosen"
+    );
+    assert_eq!(text_of(&c, ".field__value").await, "平桥区王岗乡王岗村");
+    screenshot(&c, "19-complaint-draft-kept").await;
+
+    // A photo chosen, then a validation error: the form says the photo must be chosen again.
+    let photo_dir = tempfile::tempdir().unwrap();
+    let photo = photo_dir.path().join("photo.jpg");
+    std::fs::write(&photo, crate::support::follower::phone_photo()).unwrap();
+    c.find(Locator::Css("#photos"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, r#"input[name="identity"][value="anonymous"]"#).await;
+    follow(&c, &origin, ".form__submit", "/complaints").await;
+    check_page(&c, &origin, "投诉建议", "投诉建议").await;
+    assert!(text_of(&c, ".form-banner").await.contains("请按提示修改"));
+    assert!(
+        text_of(&c, ".field__notice")
+            .await
+            .contains("您刚才选的照片没有保存，请重新选择")
+    );
+    assert_eq!(value_of(&c, "#content").await, content);
+    screenshot(&c, "20-complaint-photos-again").await;
 
     c.close().await.unwrap();
 }
