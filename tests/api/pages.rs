@@ -102,12 +102,50 @@ async fn the_home_page_draws_every_county_as_a_link_and_shows_live_figures() {
     }
     // 高新区 has no outline in the map data; it is among the buttons.
     assert!(html.contains(r#"href="/r/411571""#));
-    assert!(html.contains(r#"<span class="figure__value">3,474</span><span class="figure__label">覆盖村（社区）</span>"#));
+    // Issue 12: how many villages publish, of all (was: all villages as "covered").
+    assert!(html.contains(
+        r#"<span class="figure__value">1 / 3,474</span><span class="figure__label">已公开的村</span>"#
+    ));
     assert!(html.contains(
         r#"<span class="figure__value">1</span><span class="figure__label">公开事项</span>"#
     ));
+    assert!(!html.contains("本村"), "a city-wide page");
+    assert!(
+        html.contains(r#"href="/complaints/new""#) && html.contains(r#"href="/complaints/mine""#)
+    );
     assert!(html.contains(r#"action="/search""#));
     assert!(!html.contains("<script"), "no page needs script");
+}
+
+#[tokio::test]
+async fn the_home_figures_count_no_sample_content_and_explain_a_zero() {
+    let app = spawn_app().await;
+    demo_data::load(&app.pool, demo_data::DEMO_TOML)
+        .await
+        .unwrap();
+    let html = ok_page(&app, "/").await;
+    assert!(
+        html.contains(
+            r#"<span class="figure__value">0 / 3,474</span><span class="figure__label">已公开的村</span><span class="figure__note">各村正陆续上线公开</span>"#
+        ),
+        "sample villages are not publishing villages"
+    );
+    assert!(html.contains(
+        r#"<span class="figure__value">0</span><span class="figure__label">公开事项</span><span class="figure__note">还没有村正式公开</span>"#
+    ));
+    assert!(
+        html.contains("不计入以上数字"),
+        "the samples are named as such"
+    );
+    // One real disclosure beside the samples counts once (after the cached minute:
+    // the cache is shared, so it is cleared as a new minute would).
+    publish(&app, WANGLOU, Module::Assets, "第三季度财务公开", 1).await;
+    app.kv.delete("pages:headline").await.unwrap();
+    let html = ok_page(&app, "/").await;
+    assert!(html.contains(r#"<span class="figure__value">1 / 3,474</span>"#));
+    assert!(html.contains(
+        r#"<span class="figure__value">1</span><span class="figure__label">公开事项</span>"#
+    ));
 }
 
 #[tokio::test]
@@ -252,16 +290,21 @@ async fn other_forms_of_a_code_redirect_to_the_right_page() {
 }
 
 #[tokio::test]
-async fn a_village_with_no_disclosures_shows_nine_empty_tiles_and_the_complaint_link() {
+async fn a_village_with_no_disclosures_shows_one_notice_greyed_tiles_and_the_complaint_link() {
+    // Issue 12: one notice and greyed tiles instead of nine 暂无 tiles that each led to
+    // an empty page.
     let app = spawn_app().await;
     let html = ok_page(&app, &format!("/v/{WANGLOU}")).await;
     assert_eq!(title(&html), "平桥区王岗乡王楼村 - 阳光村务");
-    assert_eq!(html.matches(r#"<a class="tile""#).count(), 9);
+    assert!(html.contains("本村尚未在平台公开村务"));
+    assert!(html.contains("可以联系王岗乡监察办公室，或拨打12388举报电话"));
     assert_eq!(
-        html.matches(r#"<span class="tile__note">暂无</span>"#)
-            .count(),
-        9
+        html.matches(r#"<a class="tile""#).count(),
+        0,
+        "no tile leads to an empty page"
     );
+    assert_eq!(html.matches(r#"<span class="tile tile--off">"#).count(), 9);
+    assert!(!html.contains("暂无</span>"));
     for name in [
         "组织建设",
         "便民服务",
@@ -286,6 +329,23 @@ async fn a_village_with_no_disclosures_shows_nine_empty_tiles_and_the_complaint_
     let module = ok_page(&app, &format!("/v/{WANGLOU}/m/assets")).await;
     assert!(module.contains("王楼村暂未发布三资管理方面的公开内容"));
     assert!(module.contains("公开内容（共0条）"));
+}
+
+#[tokio::test]
+async fn an_empty_village_offers_its_townships_office_to_call() {
+    let app = spawn_app().await;
+    demo_data::load(&app.pool, demo_data::DEMO_TOML)
+        .await
+        .unwrap();
+    let html = ok_page(&app, &format!("/v/{WANGLOU}")).await;
+    let notice = &html[html.find("本村尚未在平台公开村务").expect("the notice")..];
+    let notice = &notice[..notice.find(r#"<ul class="tiles"#).unwrap()];
+    assert!(notice.contains("可以联系王岗乡监察办公室。"), "{notice}");
+    assert!(notice.contains(r#"<a class="call" href="tel:"#), "{notice}");
+    // A village that publishes keeps its tiles as links.
+    let wanggang = ok_page(&app, &format!("/v/{WANGGANG}")).await;
+    assert!(!wanggang.contains("本村尚未在平台公开村务"));
+    assert_eq!(wanggang.matches(r#"<a class="tile""#).count(), 9);
 }
 
 #[tokio::test]
@@ -400,6 +460,14 @@ async fn a_disclosure_with_three_versions_shows_the_current_one_and_its_history(
     assert!(html.contains("<dt>公开单位</dt><dd>平桥区王岗乡王岗村</dd>"));
     assert!(html.contains("第3版正文。"));
     assert!(html.contains("已更正 · 第3版"));
+    // The latest correction's reason comes first, above the text it changed.
+    let third = sunvillage::domain::china_time::local(now - Duration::days(19))
+        .format("%Y年%-m月%-d日")
+        .to_string();
+    let top =
+        format!(r#"<p class="correction-note">第3版 · {third}更正：补充承建单位和合同价</p>"#);
+    let at = html.find(&top).expect("the latest correction at the top");
+    assert!(html[at..].contains("第3版正文。"), "above the text");
     let history = &html[html.find("更正记录").expect("a history")..];
     let v2 = history.find("第2版").unwrap();
     let v1 = history.find("第1版").unwrap();

@@ -112,6 +112,22 @@ struct DisclosurePage {
     module_name: &'static str,
     complaint_href: Option<String>,
     is_sample: bool,
+    /// The version shown and why it was last corrected, said first (第3版 · …更正：…).
+    correction: Option<String>,
+}
+
+/// What a corrected disclosure says at its top: the version a reader sees and the
+/// reason for the latest correction.
+fn correction_note(current: &storage::disclosures::Version) -> Option<String> {
+    (current.version > 1).then(|| {
+        let when = date(current.published_at);
+        match current.change_note.as_deref().map(str::trim) {
+            Some(note) if !note.is_empty() => {
+                format!("第{}版 · {when}更正：{note}", current.version)
+            }
+            _ => format!("第{}版 · {when}更正", current.version),
+        }
+    })
 }
 
 fn parse_id(raw: &str) -> Result<i64, PageError> {
@@ -261,6 +277,7 @@ async fn detail(
         module_name,
         complaint_href: village.as_ref().map(|v| paths::new_complaint(Some(v))),
         is_sample: d.is_sample,
+        correction: correction_note(current),
     };
     site.render(&page)
 }
