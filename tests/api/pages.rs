@@ -328,6 +328,10 @@ async fn a_village_with_no_disclosures_shows_one_notice_greyed_tiles_and_the_com
 
     let module = ok_page(&app, &format!("/v/{WANGLOU}/m/assets")).await;
     assert!(module.contains("王楼村暂未发布三资管理方面的公开内容"));
+    assert!(
+        module.contains("三资，就是村集体的钱、物、地"),
+        "三资 explained"
+    );
     assert!(module.contains("公开内容（共0条）"));
 }
 
@@ -608,6 +612,11 @@ async fn a_power_item_shows_its_five_clarities_and_a_branching_flow_chart() {
         "法律依据",
     ] {
         assert!(html.contains(clarity), "{clarity}");
+    }
+    // In a villager's words first, the formal term beside (issue 12).
+    for plain in ["谁来办", "怎么办", "公开什么", "办错了谁负责", "“五个明确”"]
+    {
+        assert!(html.contains(plain), "{plain}");
     }
     assert!(html.contains(r#"<div class="node node--decision">"#));
     assert!(html.contains(r#"<span class="side__label">不符合条件</span>"#));

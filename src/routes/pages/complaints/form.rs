@@ -318,7 +318,7 @@ pub async fn choose_village(
         page: site
             .layout(
                 paths::choose_complaint_village(),
-                "选择被投诉的村",
+                "选择被反映的村",
                 "选择要反映问题的村（社区）。",
             )
             .with_crumbs(
