@@ -245,7 +245,8 @@ async fn a_county_page_lists_its_townships_with_their_village_counts() {
     let html = ok_page(&app, "/r/411503").await;
     assert_eq!(title(&html), "平桥区 - 阳光村务");
     assert!(
-        html.contains(r#"<a href="/">信阳市</a>"#),
+        // Issue 12: every trail starts with 首页 (was: 信阳市, which is the home page).
+        html.contains(r#"<a href="/">首页</a>"#),
         "breadcrumbs up to the city"
     );
     assert!(html.contains(
