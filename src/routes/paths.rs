@@ -26,6 +26,8 @@ pub const REGION_OWN_PATTERN: &str = "/r/{code}/d";
 pub const DISCLOSURE_PATTERN: &str = "/d/{id}";
 pub const DISCLOSURE_FILE_PATTERN: &str = "/d/{id}/files/{file}";
 pub const ASSET_PATTERN: &str = "/assets/{file}";
+/// 长辈模式 on or off (a cookie), then back to the page.
+pub const TEXT_SIZE: &str = "/text-size";
 
 // Complaints, for the follower who filed them.
 /// `POST`: the form's submission.
@@ -172,6 +174,14 @@ pub fn search(text: &str, within: Option<&RegionCode>) -> String {
         query.append_pair("within", code.as_str());
     }
     format!("{SEARCH}?{}", query.finish())
+}
+
+/// Switches 长辈模式 (large text) on or off, then returns to `back`.
+pub fn text_size(large: bool, back: &str) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("large", if large { "1" } else { "0" });
+    query.append_pair("back", back);
+    format!("{TEXT_SIZE}?{}", query.finish())
 }
 
 pub fn power() -> &'static str {
@@ -397,6 +407,7 @@ mod tests {
             new_complaint_from_draft(&uuid::Uuid::nil(), Some(&v)),
             choose_complaint_village_for(&uuid::Uuid::nil(), "王岗"),
             complaint_draft().to_owned(),
+            text_size(true, "/v/411503209202"),
             my_complaints().to_owned(),
             complaint(&tracking),
             complaint_after(&tracking, "rated"),

@@ -690,3 +690,54 @@ async fn the_pages_fit_375_and_360_pixels_with_large_text_and_the_complaint_butt
         c.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn large_text_mode_makes_body_text_22px_and_targets_56px_without_overflow() {
+    let app = spawn_app().await;
+    demo_data::load(&app.pool, demo_data::DEMO_TOML)
+        .await
+        .unwrap();
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = open_browser(&driver, profile.path()).await;
+    let origin = app.address.clone();
+    c.goto(&app.url("/v/411503209202")).await.unwrap();
+    follow(&c, &origin, ".top__size", "/v/411503209202").await;
+    assert_eq!(text_of(&c, ".top__size").await, "标准字号");
+    for path in [
+        "/v/411503209202",
+        "/",
+        "/power/19",
+        "/v/411503209202/m/projects",
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        let facts = c
+            .execute(
+                "const texts = Array.from(document.querySelectorAll('main p, main li, main a, main span, main dd, main td, main label'))
+                     .filter(e => e.offsetParent !== null && e.textContent.trim() !== '' && e.closest('svg') === null);
+                 const targets = Array.from(document.querySelectorAll('main a.row, main a.call, main .weui-btn, main .pager__link, .crumbs a, main button'))
+                     .filter(e => e.offsetParent !== null);
+                 return {
+                     small: texts.filter(e => parseFloat(getComputedStyle(e).fontSize) < 22)
+                         .map(e => e.tagName + '.' + e.className + ' ' + getComputedStyle(e).fontSize).slice(0, 5),
+                     low: targets.filter(e => e.getBoundingClientRect().height < 56)
+                         .map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().height).slice(0, 5),
+                     scroll: document.documentElement.scrollWidth
+                 };",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(facts["small"], json!([]), "{path}: text under 22px");
+        assert_eq!(facts["low"], json!([]), "{path}: targets under 56px");
+        assert!(
+            facts["scroll"].as_i64().unwrap() <= WIDTH,
+            "{path}: too wide"
+        );
+    }
+    c.goto(&app.url("/v/411503209202")).await.unwrap();
+    screenshot(&c, "21-large-text-village").await;
+    c.goto(&app.url("/")).await.unwrap();
+    screenshot(&c, "22-large-text-home").await;
+    c.close().await.unwrap();
+}

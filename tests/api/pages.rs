@@ -799,3 +799,76 @@ async fn a_repeated_query_parameter_is_named_on_the_page_and_in_the_api() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_large_text_switch_is_remembered_in_a_cookie_and_returns_to_the_page() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let village = format!("/v/{WANGGANG}");
+    let page = client.get(app.url(&village)).send().await.unwrap();
+    assert_eq!(page.headers()["vary"], "Cookie", "a cache keeps both sizes");
+    let html = page.text().await.unwrap();
+    assert!(html.contains(">长辈模式</a>") && !html.contains(r#"class="large""#));
+    let switch = format!("/text-size?large=1&back=%2Fv%2F{WANGGANG}");
+    assert!(
+        html.contains(&switch.replace('&', "&#38;")),
+        "the switch links back here"
+    );
+
+    let on = client.get(app.url(&switch)).send().await.unwrap();
+    assert_eq!(on.status().as_u16(), 303);
+    assert_eq!(on.headers()["location"], village.as_str());
+    let cookie = on.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("sv_large=1") && cookie.contains("Max-Age="),
+        "{cookie}"
+    );
+    let html = client
+        .get(app.url(&village))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<body data-weui-theme="light" data-weui-mode="care" class="large">"#));
+    assert!(html.contains(">标准字号</a>"));
+    // Every page, not just the one switched on.
+    let power = client
+        .get(app.url("/power"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(power.contains(r#"class="large""#));
+
+    let off = client
+        .get(app.url(&format!("/text-size?large=0&back=%2Fv%2F{WANGGANG}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.status().as_u16(), 303);
+    let html = client
+        .get(app.url(&village))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(r#"class="large""#));
+
+    // Only a path on this site is returned to.
+    let away = client
+        .get(app.url("/text-size?large=1&back=%2F%2Fevil.cn%2F"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(away.headers()["location"], "/");
+}
