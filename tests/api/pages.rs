@@ -872,3 +872,55 @@ async fn the_large_text_switch_is_remembered_in_a_cookie_and_returns_to_the_page
         .unwrap();
     assert_eq!(away.headers()["location"], "/");
 }
+
+#[tokio::test]
+async fn a_csv_attachment_is_shown_as_a_table_and_a_pdf_opens_inline() {
+    let app = spawn_app().await;
+    let csv = NewAttachment::parse(
+        "收支明细.csv",
+        "text/csv",
+        "\u{feff}日期,事项,金额\n2026-07-01,鱼塘承包费,\"12,000.00\"\n2026-07-15,<b>修路</b>,800.00".into(),
+    )
+    .unwrap();
+    let pdf =
+        NewAttachment::parse("合同.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n".to_vec()).unwrap();
+    let new = NewDisclosure::new(
+        RegionCode::parse(WANGGANG).unwrap(),
+        Module::Assets,
+        content("第三季度收支公开", "见附件。", None),
+        vec![csv, pdf],
+    )
+    .unwrap();
+    let id = disclosures::publish(&app.pool, &new, Utc::now(), false)
+        .await
+        .unwrap();
+    let html = ok_page(&app, &format!("/d/{id}")).await;
+    assert!(html.contains(
+        "<thead><tr><th scope=\"col\">日期</th><th scope=\"col\">事项</th><th scope=\"col\">金额</th></tr></thead>"
+    ), "{html}");
+    assert!(html.contains("<td>2026-07-01</td><td>鱼塘承包费</td><td>12,000.00</td>"));
+    assert!(
+        html.contains("&#60;b&#62;修路&#60;/b&#62;") || html.contains("&lt;b&gt;修路"),
+        "escaped"
+    );
+    assert!(
+        html.contains(">收支明细.csv</a>"),
+        "the file stays downloadable"
+    );
+    let href_at = html.find(">合同.pdf</a>").unwrap();
+    let href = &html[..href_at];
+    let href = &href[href.rfind("href=\"").unwrap() + 6..href.len() - 1];
+    let file = app.get(href).await;
+    assert_eq!(file.status().as_u16(), 200);
+    assert_eq!(
+        file.headers()[CONTENT_TYPE].to_str().unwrap(),
+        "application/pdf"
+    );
+    assert!(
+        file.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline"),
+        "WeChat opens it in its viewer"
+    );
+}
