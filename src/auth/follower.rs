@@ -63,7 +63,7 @@ pub enum StateError {
 }
 
 /// A page address to come back to: a path on this site, never another site.
-fn safe_return_to(path: &str) -> String {
+pub(crate) fn safe_return_to(path: &str) -> String {
     let ok = path.starts_with('/')
         && !path.starts_with("//")
         && !path.contains('\\')

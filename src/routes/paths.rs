@@ -26,12 +26,16 @@ pub const REGION_OWN_PATTERN: &str = "/r/{code}/d";
 pub const DISCLOSURE_PATTERN: &str = "/d/{id}";
 pub const DISCLOSURE_FILE_PATTERN: &str = "/d/{id}/files/{file}";
 pub const ASSET_PATTERN: &str = "/assets/{file}";
+/// 长辈模式 on or off (a cookie), then back to the page.
+pub const TEXT_SIZE: &str = "/text-size";
 
 // Complaints, for the follower who filed them.
 /// `POST`: the form's submission.
 pub const COMPLAINTS: &str = "/complaints";
 pub const NEW_COMPLAINT: &str = "/complaints/new";
 pub const CHOOSE_COMPLAINT_VILLAGE: &str = "/complaints/new/village";
+/// `POST`: the form's fields kept as a draft on the way to the village chooser.
+pub const COMPLAINT_DRAFT: &str = "/complaints/new/draft";
 pub const MY_COMPLAINTS: &str = "/complaints/mine";
 pub const COMPLAINT_PATTERN: &str = "/complaints/{tracking}";
 pub const COMPLAINT_RECEIVED_PATTERN: &str = "/complaints/{tracking}/received";
@@ -184,6 +188,14 @@ pub fn search(text: &str, within: Option<&RegionCode>) -> String {
     format!("{SEARCH}?{}", query.finish())
 }
 
+/// Switches 长辈模式 (large text) on or off, then returns to `back`.
+pub fn text_size(large: bool, back: &str) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("large", if large { "1" } else { "0" });
+    query.append_pair("back", back);
+    format!("{TEXT_SIZE}?{}", query.finish())
+}
+
 pub fn power() -> &'static str {
     POWER
 }
@@ -250,6 +262,32 @@ pub fn new_complaint(village: Option<&VillageCode>) -> String {
 
 pub fn choose_complaint_village() -> &'static str {
     CHOOSE_COMPLAINT_VILLAGE
+}
+
+/// The form again with its kept draft (`draft` is the form's key), and the village
+/// chosen for it when there is one.
+pub fn new_complaint_from_draft(draft: &uuid::Uuid, village: Option<&VillageCode>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("draft", &draft.to_string());
+    if let Some(code) = village {
+        query.append_pair("village", code.as_str());
+    }
+    format!("{NEW_COMPLAINT}?{}", query.finish())
+}
+
+/// The village chooser for a kept draft, searching for `text` when it is not empty.
+pub fn choose_complaint_village_for(draft: &uuid::Uuid, text: &str) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("draft", &draft.to_string());
+    if !text.trim().is_empty() {
+        query.append_pair("q", text.trim());
+    }
+    format!("{CHOOSE_COMPLAINT_VILLAGE}?{}", query.finish())
+}
+
+/// Where the form sends its fields to be kept while the village is chosen.
+pub fn complaint_draft() -> &'static str {
+    COMPLAINT_DRAFT
 }
 
 pub fn my_complaints() -> &'static str {
@@ -412,6 +450,10 @@ mod tests {
             new_complaint(Some(&v)),
             new_complaint(None),
             choose_complaint_village().to_owned(),
+            new_complaint_from_draft(&uuid::Uuid::nil(), Some(&v)),
+            choose_complaint_village_for(&uuid::Uuid::nil(), "王岗"),
+            complaint_draft().to_owned(),
+            text_size(true, "/v/411503209202"),
             my_complaints().to_owned(),
             complaint(&tracking),
             complaint_after(&tracking, "rated"),

@@ -64,8 +64,10 @@ async fn receive(
         Ok(Response::Success) => HttpResponse::Ok()
             .content_type(ContentType::plaintext())
             .body(crate::wechat::webhook::reply::SUCCESS),
+        // actix's ContentType::xml() is `text/xml` alone, which HTTP's default reads
+        // as Latin-1.
         Ok(Response::Xml(xml)) => HttpResponse::Ok()
-            .content_type(ContentType::xml())
+            .content_type("text/xml; charset=utf-8")
             .body(xml),
         Err(e) => refuse(&req, &e),
     }

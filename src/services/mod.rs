@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod complaint_drafts;
 pub mod complaints;
 pub mod handling;
 pub mod transparency;

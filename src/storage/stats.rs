@@ -2,15 +2,18 @@
 
 use sqlx::PgPool;
 
-use super::disclosures;
-
-/// The four figures on the home page.
+/// The figures on the home page. Sample content (示例, from `demo-data`) is no real
+/// disclosure: it is counted apart and never in the published figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Headline {
     /// Villages (and 社区) covered: every village-level region loaded.
     pub villages: i64,
-    /// Disclosures currently published.
+    /// Villages that have published at least one real disclosure.
+    pub publishing_villages: i64,
+    /// Real disclosures currently published.
     pub disclosures: i64,
+    /// Sample disclosures shown (and marked 示例) on the pages.
+    pub samples: i64,
     /// Complaints answered (办结, whether or not rated since).
     pub complaints_handled: i64,
     /// Followers of the Official Account who are still subscribed.
@@ -24,9 +27,21 @@ pub async fn headline(pool: &PgPool) -> Result<Headline, sqlx::Error> {
         sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM regions WHERE level = 'village'"#)
             .fetch_one(pool)
             .await?;
+    let published = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE NOT d.is_sample) AS "disclosures!",
+                  count(*) FILTER (WHERE d.is_sample) AS "samples!",
+                  count(DISTINCT d.region_code)
+                      FILTER (WHERE NOT d.is_sample AND r.level = 'village') AS "villages!"
+           FROM disclosures d JOIN regions r ON r.code = d.region_code
+           WHERE d.status = 'published'"#
+    )
+    .fetch_one(pool)
+    .await?;
     Ok(Headline {
         villages,
-        disclosures: disclosures::count_public(pool).await?,
+        publishing_villages: published.villages,
+        disclosures: published.disclosures,
+        samples: published.samples,
         complaints_handled: super::complaints::count_answered(pool).await?,
         followers: super::followers::count_subscribed(pool).await?,
     })

@@ -64,6 +64,11 @@ pub(crate) async fn start_driver() -> Driver {
 }
 
 pub(crate) async fn open_browser(driver: &Driver, profile: &Path) -> Client {
+    open_phone(driver, profile, WIDTH, HEIGHT).await
+}
+
+/// A phone of `width` × `height` CSS pixels.
+pub(crate) async fn open_phone(driver: &Driver, profile: &Path, width: i64, height: i64) -> Client {
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -76,7 +81,7 @@ pub(crate) async fn open_browser(driver: &Driver, profile: &Path) -> Client {
             ],
             // A phone in WeChat: its viewport, pixel density and user agent.
             "mobileEmulation": {
-                "deviceMetrics": { "width": WIDTH, "height": HEIGHT, "pixelRatio": 2.0, "touch": true },
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0, "touch": true },
                 "userAgent": "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) \
                               Chrome/130.0.0.0 Mobile Safari/537.36 XWEB/1300 MMWEBSDK/20240404 \
                               MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64 Weixin NetType/4G \
@@ -190,14 +195,16 @@ pub(crate) async fn check_page(c: &Client, origin: &str, title_part: &str, h1: &
         )
         .await
         .unwrap();
-    assert_eq!(facts["width"], WIDTH, "the viewport is a phone's");
-    assert_eq!(facts["height"], HEIGHT);
+    // Overflow first: a page wider than the screen also widens the viewport, and the
+    // wide elements say why.
     let scroll = facts["scroll"].as_i64().unwrap();
     assert!(
         scroll <= WIDTH,
         "{title}: the page is {scroll}px wide; too wide: {}",
         facts["wide"]
     );
+    assert_eq!(facts["width"], WIDTH, "the viewport is a phone's");
+    assert_eq!(facts["height"], HEIGHT);
     assert_eq!(facts["h1"].as_str().map(str::trim), Some(h1), "{title}");
     for r in facts["resources"].as_array().unwrap() {
         let r = r.as_str().unwrap();
@@ -271,7 +278,8 @@ async fn a_follower_walks_from_the_map_to_a_disclosure_and_through_the_power_lis
     )
     .await;
     check_page(&c, &origin, "平桥区", "平桥区").await;
-    assert!(text_of(&c, ".crumbs").await.contains("信阳市"));
+    // Every trail starts with 首页 (issue 12; was 信阳市, the home page's city).
+    assert!(text_of(&c, ".crumbs").await.starts_with("首页"));
     screenshot(&c, "02-county").await;
 
     // Township.
@@ -487,5 +495,249 @@ async fn a_follower_files_a_complaint_on_a_phone_and_rates_the_answer() {
     assert!(text_of(&c, ".status").await.contains("已评价"));
     screenshot(&c, "16-complaint-rated").await;
 
+    c.close().await.unwrap();
+}
+
+async fn value_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn wait_for(c: &Client, css: &str) {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` did not appear: {e}"));
+}
+
+#[tokio::test]
+async fn a_complaint_draft_survives_choosing_the_village_and_a_validation_error_on_a_phone() {
+    let follower = "oBrowserDrafter0000000000001";
+    let app = crate::support::spawn_app_with(|s| s.session.dev_openid = follower.to_owned()).await;
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = open_browser(&driver, profile.path()).await;
+    let origin = app.address.clone();
+    let content = "村东头到小学的水泥路修了一半就停工半年了，下雨天孩子上学很难走。";
+
+    // As from the menu: no village yet. Type, pick a category, then look for the village.
+    c.goto(&app.url("/complaints/new")).await.unwrap();
+    check_page(&c, &origin, "投诉建议", "投诉建议").await;
+    c.find(Locator::Css("#content"))
+        .await
+        .unwrap()
+        .send_keys(content)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#name"))
+        .await
+        .unwrap()
+        .send_keys("王大爷")
+        .await
+        .unwrap();
+    click(&c, r#"input[name="category"][value="project"]"#).await;
+    c.find(Locator::Css("#village_q"))
+        .await
+        .unwrap()
+        .send_keys("王岗")
+        .await
+        .unwrap();
+    screenshot(&c, "17-complaint-draft-typed").await;
+    click(&c, ".field__find").await;
+    wait_for(&c, r#"a.row[href*="village=411503209202"]"#).await;
+    check_page(&c, &origin, "选择被", "选择被反映的村（社区）").await;
+    screenshot(&c, "18-complaint-village-chooser").await;
+    click(&c, r#"a.row[href*="village=411503209202"]"#).await;
+    wait_for(&c, r#"input[name="village"][value="411503209202"]"#).await;
+    check_page(&c, &origin, "投诉建议", "投诉建议").await;
+    assert_eq!(
+        value_of(&c, "#content").await,
+        content,
+        "the text is still there"
+    );
+    assert_eq!(value_of(&c, "#name").await, "王大爷");
+    assert!(
+        c.find(Locator::Css(
+            r#"input[name="category"][value="project"]:checked"#
+        ))
+        .await
+        .is_ok(),
+        "the category is still chosen"
+    );
+    assert_eq!(text_of(&c, ".field__value").await, "平桥区王岗乡王岗村");
+    screenshot(&c, "19-complaint-draft-kept").await;
+
+    // A photo chosen, then a validation error: the form says the photo must be chosen again.
+    let photo_dir = tempfile::tempdir().unwrap();
+    let photo = photo_dir.path().join("photo.jpg");
+    std::fs::write(&photo, crate::support::follower::phone_photo()).unwrap();
+    c.find(Locator::Css("#photos"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, r#"input[name="identity"][value="anonymous"]"#).await;
+    follow(&c, &origin, ".form__submit", "/complaints").await;
+    check_page(&c, &origin, "投诉建议", "投诉建议").await;
+    assert!(text_of(&c, ".form-banner").await.contains("请按提示修改"));
+    assert!(
+        text_of(&c, ".field__notice")
+            .await
+            .contains("您刚才选的照片没有保存，请重新选择")
+    );
+    assert_eq!(value_of(&c, "#content").await, content);
+    screenshot(&c, "20-complaint-photos-again").await;
+
+    c.close().await.unwrap();
+}
+
+/// WeChat's text size setting at 130 %: every font 1.3 times larger, boxes as they were
+/// (the WebView's text zoom), done to the page as it stands.
+async fn text_at_130_percent(c: &Client) {
+    c.execute(
+        "const all = Array.from(document.querySelectorAll('body, body *'));
+         const sizes = all.map(e => parseFloat(getComputedStyle(e).fontSize));
+         all.forEach((e, i) => { e.style.fontSize = (sizes[i] * 1.3) + 'px'; });",
+        vec![],
+    )
+    .await
+    .unwrap();
+}
+
+/// Nothing wider than the screen, and no tile name broken over two lines.
+async fn fits(c: &Client, what: &str) -> Value {
+    let facts = c
+        .execute(
+            "const tall = e => e.getBoundingClientRect().height > parseFloat(getComputedStyle(e).lineHeight) * 1.5;
+             return {
+                 width: window.innerWidth,
+                 height: window.innerHeight,
+                 scroll: document.documentElement.scrollWidth,
+                 wide: Array.from(document.querySelectorAll('body *'))
+                     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+                     .map(e => e.tagName + '.' + e.className).slice(0, 5),
+                 broken: Array.from(document.querySelectorAll('.tile__name'))
+                     .filter(e => tall(e) || e.scrollWidth > e.parentElement.clientWidth)
+                     .map(e => e.textContent),
+                 complaint: (() => { const b = document.querySelector('.actions--top .weui-btn_primary');
+                                     return b ? b.getBoundingClientRect().bottom : null; })()
+             };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let width = facts["width"].as_i64().unwrap();
+    assert!(
+        facts["scroll"].as_i64().unwrap() <= width,
+        "{what}: wider than the screen: {}",
+        facts["wide"]
+    );
+    assert_eq!(facts["broken"], json!([]), "{what}: tile names broken");
+    facts
+}
+
+#[tokio::test]
+async fn the_pages_fit_375_and_360_pixels_with_large_text_and_the_complaint_button_is_on_the_first_screen()
+ {
+    let app = spawn_app().await;
+    demo_data::load(&app.pool, demo_data::DEMO_TOML)
+        .await
+        .unwrap();
+    let driver = start_driver().await;
+    let pages = [
+        ("home", "/"),
+        ("village", "/v/411503209202"),
+        ("empty-village", "/v/411503209201"),
+        ("township", "/r/411503209"),
+        ("search", "/search?q=%E7%8E%8B"),
+        ("module", "/v/411503209202/m/projects"),
+        ("power-item", "/power/19"),
+        (
+            "complaint-chooser",
+            "/complaints/new/village?q=%E7%8E%8B%E5%B2%97",
+        ),
+    ];
+    for (width, height, larger) in [(375, 667, false), (360, 640, true)] {
+        let profile = tempfile::tempdir().unwrap();
+        let c = open_phone(&driver, profile.path(), width, height).await;
+        for (name, path) in pages {
+            c.goto(&app.url(path)).await.unwrap();
+            if larger {
+                text_at_130_percent(&c).await;
+            }
+            let what = format!(
+                "{path} at {width}px{}",
+                if larger { ", text 130%" } else { "" }
+            );
+            let facts = fits(&c, &what).await;
+            if name.ends_with("village") {
+                let bottom = facts["complaint"].as_f64().expect("a complaint button");
+                assert!(
+                    bottom <= height as f64,
+                    "{what}: 我要投诉 ends at {bottom}px"
+                );
+            }
+            let suffix = if larger { "360-130" } else { "375" };
+            screenshot(&c, &format!("fit-{suffix}-{name}")).await;
+        }
+        c.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn large_text_mode_makes_body_text_22px_and_targets_56px_without_overflow() {
+    let app = spawn_app().await;
+    demo_data::load(&app.pool, demo_data::DEMO_TOML)
+        .await
+        .unwrap();
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = open_browser(&driver, profile.path()).await;
+    let origin = app.address.clone();
+    c.goto(&app.url("/v/411503209202")).await.unwrap();
+    follow(&c, &origin, ".top__size", "/v/411503209202").await;
+    assert_eq!(text_of(&c, ".top__size").await, "标准字号");
+    for path in [
+        "/v/411503209202",
+        "/",
+        "/power/19",
+        "/v/411503209202/m/projects",
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        let facts = c
+            .execute(
+                "const texts = Array.from(document.querySelectorAll('main p, main li, main a, main span, main dd, main td, main label'))
+                     .filter(e => e.offsetParent !== null && e.textContent.trim() !== '' && e.closest('svg') === null);
+                 const targets = Array.from(document.querySelectorAll('main a.row, main a.call, main .weui-btn, main .pager__link, .crumbs a, main button'))
+                     .filter(e => e.offsetParent !== null);
+                 return {
+                     small: texts.filter(e => parseFloat(getComputedStyle(e).fontSize) < 22)
+                         .map(e => e.tagName + '.' + e.className + ' ' + getComputedStyle(e).fontSize).slice(0, 5),
+                     low: targets.filter(e => e.getBoundingClientRect().height < 56)
+                         .map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().height).slice(0, 5),
+                     scroll: document.documentElement.scrollWidth
+                 };",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(facts["small"], json!([]), "{path}: text under 22px");
+        assert_eq!(facts["low"], json!([]), "{path}: targets under 56px");
+        assert!(
+            facts["scroll"].as_i64().unwrap() <= WIDTH,
+            "{path}: too wide"
+        );
+    }
+    c.goto(&app.url("/v/411503209202")).await.unwrap();
+    screenshot(&c, "21-large-text-village").await;
+    c.goto(&app.url("/")).await.unwrap();
+    screenshot(&c, "22-large-text-home").await;
     c.close().await.unwrap();
 }

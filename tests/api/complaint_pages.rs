@@ -492,3 +492,191 @@ async fn wechats_delivery_report_marks_the_push_it_names() {
             .unwrap();
     assert_eq!(delivery.as_deref(), Some("user_block"));
 }
+
+/// The picker's link back to the form for `village`, from the chooser's page.
+fn link_back(page: &str, village: &str) -> String {
+    let marker = "href=\"/complaints/new?draft=";
+    page.split(marker)
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().replace("&#38;", "&"))
+        .find(|rest| rest.ends_with(&format!("village={village}")))
+        .map(|rest| format!("/complaints/new?draft={rest}"))
+        .unwrap_or_else(|| panic!("no link back for {village} in {page}"))
+}
+
+#[tokio::test]
+async fn choosing_the_village_keeps_everything_typed() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oDrafter00000000000000000001").await;
+    // From the menu: no village yet.
+    let (status, form) = follower.get("/complaints/new").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("formaction=\"/complaints/new/draft\""));
+    let form_key = hidden(&form, "form_key");
+    let (status, to) = follower
+        .post(
+            "/complaints/new/draft",
+            &[
+                ("form_key", &form_key),
+                ("csrf", &hidden(&form, "csrf")),
+                ("village_q", "王岗"),
+                ("category", "sanzi"),
+                ("content", GOOD[1].1),
+                ("identity", "named"),
+                ("name", "张三"),
+                ("phone", "13812345678"),
+                ("photos", "photo.jpg"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{to}");
+    assert!(
+        to.starts_with(&format!("/complaints/new/village?draft={form_key}&q=")),
+        "{to}"
+    );
+    let (status, chooser) = follower.get(&to).await;
+    assert_eq!(status, 200);
+    assert!(chooser.contains("已填写的内容还在"));
+    let back = link_back(&chooser, WANGGANG);
+    let (status, again) = follower.get(&back).await;
+    assert_eq!(status, 200);
+    assert_eq!(hidden(&again, "form_key"), form_key, "the same form");
+    assert!(again.contains(&format!(">{}</textarea>", GOOD[1].1)));
+    assert!(again.contains("value=\"张三\"") && again.contains("value=\"13812345678\""));
+    assert!(
+        again.contains("value=\"sanzi\" checked"),
+        "the category is kept"
+    );
+    assert!(
+        again.contains("平桥区王岗乡王岗村"),
+        "the village is chosen: {back} {again}"
+    );
+    assert!(again.contains("您刚才选的照片没有保存，请重新选择"));
+    // Changing the village again keeps it all once more, and the complaint goes in.
+    let (status, to) = follower
+        .post(
+            "/complaints/new/draft",
+            &[
+                ("form_key", &form_key),
+                ("csrf", &hidden(&again, "csrf")),
+                ("village", WANGGANG),
+                ("category", "sanzi"),
+                ("content", GOOD[1].1),
+                ("identity", "anonymous"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, chooser) = follower.get(&to).await;
+    let back = chooser
+        .split("href=\"")
+        .find_map(|h| {
+            h.starts_with("/complaints/new?draft=")
+                .then(|| h.split('"').next().unwrap())
+        })
+        .unwrap()
+        .replace("&#38;", "&");
+    let (_, again) = follower.get(&back).await;
+    assert!(again.contains("平桥区王岗乡王岗村"), "the village stays");
+    assert!(again.contains("value=\"anonymous\" checked"));
+    assert!(!again.contains("照片没有保存"), "no photos this time");
+    let (status, to, body) = follower
+        .post_form(
+            &form_key,
+            &hidden(&again, "csrf"),
+            WANGGANG,
+            &[
+                ("category", "sanzi"),
+                ("content", GOOD[1].1),
+                ("identity", "anonymous"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(status, 303, "{body}");
+    assert!(to.ends_with("/received"), "{to}");
+}
+
+#[tokio::test]
+async fn submitting_with_a_village_name_typed_but_none_chosen_opens_the_chooser() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oEnterKey0000000000000000001").await;
+    let (_, form) = follower.get("/complaints/new").await;
+    let form_key = hidden(&form, "form_key");
+    let (status, to, _) = follower
+        .post_form(
+            &form_key,
+            &hidden(&form, "csrf"),
+            "",
+            &[("village_q", "王岗"), ("content", GOOD[1].1)],
+            true,
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(
+        to.starts_with(&format!("/complaints/new/village?draft={form_key}")),
+        "{to}"
+    );
+    let (_, chooser) = follower.get(&to).await;
+    let (_, again) = follower.get(&link_back(&chooser, WANGGANG)).await;
+    assert!(again.contains(&format!(">{}</textarea>", GOOD[1].1)));
+    assert!(again.contains("您刚才选的照片没有保存，请重新选择"));
+}
+
+#[tokio::test]
+async fn a_validation_error_says_next_to_the_photo_field_that_photos_must_be_chosen_again() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oPhotoLost000000000000000001").await;
+    let (status, _, page) = follower
+        .submit(WANGGANG, &[("category", ""), ("content", GOOD[1].1)], true)
+        .await;
+    assert_eq!(status, 422);
+    let photo_field = page.split("id=\"photos\"").nth(1).unwrap();
+    let photo_field = photo_field.split("</div>").next().unwrap();
+    assert!(
+        photo_field.contains("您刚才选的照片没有保存，请重新选择"),
+        "{photo_field}"
+    );
+}
+
+#[tokio::test]
+async fn a_draft_is_not_kept_for_a_forged_token_nor_shown_to_another_follower() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oDraftOwner00000000000000001").await;
+    let other = Browser::signed_in(&app, &fake, "oDraftOther00000000000000001").await;
+    let (_, form) = follower.get("/complaints/new").await;
+    let form_key = hidden(&form, "form_key");
+    let (status, _) = follower
+        .post(
+            "/complaints/new/draft",
+            &[
+                ("form_key", &form_key),
+                ("csrf", "1-00"),
+                ("content", "伪造"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, to) = follower
+        .post(
+            "/complaints/new/draft",
+            &[
+                ("form_key", &form_key),
+                ("csrf", &hidden(&form, "csrf")),
+                ("content", "只有我能看到的草稿内容"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let back = format!("/complaints/new?draft={form_key}&village={WANGGANG}");
+    let (_, mine) = follower.get(&back).await;
+    assert!(mine.contains("只有我能看到的草稿内容"), "{to}");
+    let (status, theirs) = other.get(&back).await;
+    assert_eq!(status, 200);
+    assert!(!theirs.contains("只有我能看到的草稿内容"));
+    assert!(theirs.contains("没有找到您之前填写的内容"));
+}

@@ -102,12 +102,50 @@ async fn the_home_page_draws_every_county_as_a_link_and_shows_live_figures() {
     }
     // 高新区 has no outline in the map data; it is among the buttons.
     assert!(html.contains(r#"href="/r/411571""#));
-    assert!(html.contains(r#"<span class="figure__value">3,474</span><span class="figure__label">覆盖村（社区）</span>"#));
+    // Issue 12: how many villages publish, of all (was: all villages as "covered").
+    assert!(html.contains(
+        r#"<span class="figure__value">1 / 3,474</span><span class="figure__label">已公开的村</span>"#
+    ));
     assert!(html.contains(
         r#"<span class="figure__value">1</span><span class="figure__label">公开事项</span>"#
     ));
+    assert!(!html.contains("本村"), "a city-wide page");
+    assert!(
+        html.contains(r#"href="/complaints/new""#) && html.contains(r#"href="/complaints/mine""#)
+    );
     assert!(html.contains(r#"action="/search""#));
     assert!(!html.contains("<script"), "no page needs script");
+}
+
+#[tokio::test]
+async fn the_home_figures_count_no_sample_content_and_explain_a_zero() {
+    let app = spawn_app().await;
+    demo_data::load(&app.pool, demo_data::DEMO_TOML)
+        .await
+        .unwrap();
+    let html = ok_page(&app, "/").await;
+    assert!(
+        html.contains(
+            r#"<span class="figure__value">0 / 3,474</span><span class="figure__label">已公开的村</span><span class="figure__note">各村正陆续上线公开</span>"#
+        ),
+        "sample villages are not publishing villages"
+    );
+    assert!(html.contains(
+        r#"<span class="figure__value">0</span><span class="figure__label">公开事项</span><span class="figure__note">还没有村正式公开</span>"#
+    ));
+    assert!(
+        html.contains("不计入以上数字"),
+        "the samples are named as such"
+    );
+    // One real disclosure beside the samples counts once (after the cached minute:
+    // the cache is shared, so it is cleared as a new minute would).
+    publish(&app, WANGLOU, Module::Assets, "第三季度财务公开", 1).await;
+    app.kv.delete("pages:headline").await.unwrap();
+    let html = ok_page(&app, "/").await;
+    assert!(html.contains(r#"<span class="figure__value">1 / 3,474</span>"#));
+    assert!(html.contains(
+        r#"<span class="figure__value">1</span><span class="figure__label">公开事项</span>"#
+    ));
 }
 
 #[tokio::test]
@@ -207,7 +245,8 @@ async fn a_county_page_lists_its_townships_with_their_village_counts() {
     let html = ok_page(&app, "/r/411503").await;
     assert_eq!(title(&html), "平桥区 - 阳光村务");
     assert!(
-        html.contains(r#"<a href="/">信阳市</a>"#),
+        // Issue 12: every trail starts with 首页 (was: 信阳市, which is the home page).
+        html.contains(r#"<a href="/">首页</a>"#),
         "breadcrumbs up to the city"
     );
     assert!(html.contains(
@@ -252,16 +291,21 @@ async fn other_forms_of_a_code_redirect_to_the_right_page() {
 }
 
 #[tokio::test]
-async fn a_village_with_no_disclosures_shows_nine_empty_tiles_and_the_complaint_link() {
+async fn a_village_with_no_disclosures_shows_one_notice_greyed_tiles_and_the_complaint_link() {
+    // Issue 12: one notice and greyed tiles instead of nine 暂无 tiles that each led to
+    // an empty page.
     let app = spawn_app().await;
     let html = ok_page(&app, &format!("/v/{WANGLOU}")).await;
     assert_eq!(title(&html), "平桥区王岗乡王楼村 - 阳光村务");
-    assert_eq!(html.matches(r#"<a class="tile""#).count(), 9);
+    assert!(html.contains("本村尚未在平台公开村务"));
+    assert!(html.contains("可以联系王岗乡监察办公室，或拨打12388举报电话"));
     assert_eq!(
-        html.matches(r#"<span class="tile__note">暂无</span>"#)
-            .count(),
-        9
+        html.matches(r#"<a class="tile""#).count(),
+        0,
+        "no tile leads to an empty page"
     );
+    assert_eq!(html.matches(r#"<span class="tile tile--off">"#).count(), 9);
+    assert!(!html.contains("暂无</span>"));
     for name in [
         "组织建设",
         "便民服务",
@@ -285,7 +329,28 @@ async fn a_village_with_no_disclosures_shows_nine_empty_tiles_and_the_complaint_
 
     let module = ok_page(&app, &format!("/v/{WANGLOU}/m/assets")).await;
     assert!(module.contains("王楼村暂未发布三资管理方面的公开内容"));
+    assert!(
+        module.contains("三资，就是村集体的钱、物、地"),
+        "三资 explained"
+    );
     assert!(module.contains("公开内容（共0条）"));
+}
+
+#[tokio::test]
+async fn an_empty_village_offers_its_townships_office_to_call() {
+    let app = spawn_app().await;
+    demo_data::load(&app.pool, demo_data::DEMO_TOML)
+        .await
+        .unwrap();
+    let html = ok_page(&app, &format!("/v/{WANGLOU}")).await;
+    let notice = &html[html.find("本村尚未在平台公开村务").expect("the notice")..];
+    let notice = &notice[..notice.find(r#"<ul class="tiles"#).unwrap()];
+    assert!(notice.contains("可以联系王岗乡监察办公室。"), "{notice}");
+    assert!(notice.contains(r#"<a class="call" href="tel:"#), "{notice}");
+    // A village that publishes keeps its tiles as links.
+    let wanggang = ok_page(&app, &format!("/v/{WANGGANG}")).await;
+    assert!(!wanggang.contains("本村尚未在平台公开村务"));
+    assert_eq!(wanggang.matches(r#"<a class="tile""#).count(), 9);
 }
 
 #[tokio::test]
@@ -400,6 +465,14 @@ async fn a_disclosure_with_three_versions_shows_the_current_one_and_its_history(
     assert!(html.contains("<dt>公开单位</dt><dd>平桥区王岗乡王岗村</dd>"));
     assert!(html.contains("第3版正文。"));
     assert!(html.contains("已更正 · 第3版"));
+    // The latest correction's reason comes first, above the text it changed.
+    let third = sunvillage::domain::china_time::local(now - Duration::days(19))
+        .format("%Y年%-m月%-d日")
+        .to_string();
+    let top =
+        format!(r#"<p class="correction-note">第3版 · {third}更正：补充承建单位和合同价</p>"#);
+    let at = html.find(&top).expect("the latest correction at the top");
+    assert!(html[at..].contains("第3版正文。"), "above the text");
     let history = &html[html.find("更正记录").expect("a history")..];
     let v2 = history.find("第2版").unwrap();
     let v1 = history.find("第1版").unwrap();
@@ -540,6 +613,11 @@ async fn a_power_item_shows_its_five_clarities_and_a_branching_flow_chart() {
         "法律依据",
     ] {
         assert!(html.contains(clarity), "{clarity}");
+    }
+    // In a villager's words first, the formal term beside (issue 12).
+    for plain in ["谁来办", "怎么办", "公开什么", "办错了谁负责", "“五个明确”"]
+    {
+        assert!(html.contains(plain), "{plain}");
     }
     assert!(html.contains(r#"<div class="node node--decision">"#));
     assert!(html.contains(r#"<span class="side__label">不符合条件</span>"#));
@@ -719,5 +797,130 @@ async fn a_repeated_query_parameter_is_named_on_the_page_and_in_the_api() {
             .unwrap()
             .contains("`q` is given more than once"),
         "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_large_text_switch_is_remembered_in_a_cookie_and_returns_to_the_page() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let village = format!("/v/{WANGGANG}");
+    let page = client.get(app.url(&village)).send().await.unwrap();
+    assert_eq!(page.headers()["vary"], "Cookie", "a cache keeps both sizes");
+    let html = page.text().await.unwrap();
+    assert!(html.contains(">长辈模式</a>") && !html.contains(r#"class="large""#));
+    let switch = format!("/text-size?large=1&back=%2Fv%2F{WANGGANG}");
+    assert!(
+        html.contains(&switch.replace('&', "&#38;")),
+        "the switch links back here"
+    );
+
+    let on = client.get(app.url(&switch)).send().await.unwrap();
+    assert_eq!(on.status().as_u16(), 303);
+    assert_eq!(on.headers()["location"], village.as_str());
+    let cookie = on.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("sv_large=1") && cookie.contains("Max-Age="),
+        "{cookie}"
+    );
+    let html = client
+        .get(app.url(&village))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<body data-weui-theme="light" data-weui-mode="care" class="large">"#));
+    assert!(html.contains(">标准字号</a>"));
+    // Every page, not just the one switched on.
+    let power = client
+        .get(app.url("/power"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(power.contains(r#"class="large""#));
+
+    let off = client
+        .get(app.url(&format!("/text-size?large=0&back=%2Fv%2F{WANGGANG}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.status().as_u16(), 303);
+    let html = client
+        .get(app.url(&village))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(r#"class="large""#));
+
+    // Only a path on this site is returned to.
+    let away = client
+        .get(app.url("/text-size?large=1&back=%2F%2Fevil.cn%2F"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(away.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn a_csv_attachment_is_shown_as_a_table_and_a_pdf_opens_inline() {
+    let app = spawn_app().await;
+    let csv = NewAttachment::parse(
+        "收支明细.csv",
+        "text/csv",
+        "\u{feff}日期,事项,金额\n2026-07-01,鱼塘承包费,\"12,000.00\"\n2026-07-15,<b>修路</b>,800.00".into(),
+    )
+    .unwrap();
+    let pdf =
+        NewAttachment::parse("合同.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n".to_vec()).unwrap();
+    let new = NewDisclosure::new(
+        RegionCode::parse(WANGGANG).unwrap(),
+        Module::Assets,
+        content("第三季度收支公开", "见附件。", None),
+        vec![csv, pdf],
+    )
+    .unwrap();
+    let id = disclosures::publish(&app.pool, &new, Utc::now(), false)
+        .await
+        .unwrap();
+    let html = ok_page(&app, &format!("/d/{id}")).await;
+    assert!(html.contains(
+        "<thead><tr><th scope=\"col\">日期</th><th scope=\"col\">事项</th><th scope=\"col\">金额</th></tr></thead>"
+    ), "{html}");
+    assert!(html.contains("<td>2026-07-01</td><td>鱼塘承包费</td><td>12,000.00</td>"));
+    assert!(
+        html.contains("&#60;b&#62;修路&#60;/b&#62;") || html.contains("&lt;b&gt;修路"),
+        "escaped"
+    );
+    assert!(
+        html.contains(">收支明细.csv</a>"),
+        "the file stays downloadable"
+    );
+    let href_at = html.find(">合同.pdf</a>").unwrap();
+    let href = &html[..href_at];
+    let href = &href[href.rfind("href=\"").unwrap() + 6..href.len() - 1];
+    let file = app.get(href).await;
+    assert_eq!(file.status().as_u16(), 200);
+    assert_eq!(
+        file.headers()[CONTENT_TYPE].to_str().unwrap(),
+        "application/pdf"
+    );
+    assert!(
+        file.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline"),
+        "WeChat opens it in its viewer"
     );
 }

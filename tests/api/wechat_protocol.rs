@@ -88,6 +88,28 @@ async fn a_plain_mode_message_gets_a_plain_reply() {
 }
 
 #[tokio::test]
+async fn an_xml_reply_declares_that_it_is_utf8() {
+    // Without a charset, HTTP's default for text/* is Latin-1: a client that follows it
+    // would read every Chinese character of the reply wrongly.
+    let app = spawn_app().await;
+    let (query, body) = app.signed(WechatMode::Plain, &text("oCharset", "青山镇王岗"));
+    let reply = app
+        .client
+        .post(app.url(&format!("/wechat?{query}")))
+        .header("content-type", "text/xml")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status().as_u16(), 200);
+    assert_eq!(
+        reply.headers()["content-type"].to_str().unwrap(),
+        "text/xml; charset=utf-8"
+    );
+    assert!(reply.text().await.unwrap().contains("罗山县青山镇王岗村"));
+}
+
+#[tokio::test]
 async fn a_safe_mode_message_is_decrypted_and_answered_encrypted() {
     the_village_news_arrives_in(WechatMode::Safe).await;
 }

@@ -105,7 +105,7 @@ impl FieldErrors {
 pub fn parse(raw: RawSubmission, categories: &[String]) -> Result<NewComplaint, FieldErrors> {
     let mut errors = FieldErrors::default();
     let village = VillageCode::parse(raw.village.trim())
-        .map_err(|_| errors.add("village", "请选择被投诉的村（社区）"))
+        .map_err(|_| errors.add("village", "请选择被反映的村（社区）"))
         .ok();
     let category = raw.category.trim().to_owned();
     if !categories.contains(&category) {

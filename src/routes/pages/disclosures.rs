@@ -112,6 +112,62 @@ struct DisclosurePage {
     module_name: &'static str,
     complaint_href: Option<String>,
     is_sample: bool,
+    /// The version shown and why it was last corrected, said first (第3版 · …更正：…).
+    correction: Option<String>,
+    /// The current version's CSV attachments, shown as tables (the file stays a link).
+    tables: Vec<CsvTable>,
+}
+
+/// A CSV attachment read into a table for the page.
+pub struct CsvTable {
+    pub name: String,
+    pub head: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Rows not shown (the file has them all).
+    pub more: usize,
+}
+
+/// Rows of a CSV attachment shown on the page; the rest are in the file.
+const CSV_ROWS_SHOWN: usize = 100;
+
+/// The table in a CSV file, or None when it does not read as one (then the link alone
+/// is offered). A UTF-8 byte-order mark, as spreadsheet programs write, is skipped.
+pub fn csv_table(name: &str, content: &[u8]) -> Option<CsvTable> {
+    let content = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(content);
+    let head: Vec<String> = reader.headers().ok()?.iter().map(str::to_owned).collect();
+    let mut rows = Vec::new();
+    let mut more = 0;
+    for record in reader.records() {
+        let record = record.ok()?;
+        if rows.len() < CSV_ROWS_SHOWN {
+            rows.push(record.iter().map(str::to_owned).collect());
+        } else {
+            more += 1;
+        }
+    }
+    Some(CsvTable {
+        name: name.to_owned(),
+        head,
+        rows,
+        more,
+    })
+}
+
+/// What a corrected disclosure says at its top: the version a reader sees and the
+/// reason for the latest correction.
+fn correction_note(current: &storage::disclosures::Version) -> Option<String> {
+    (current.version > 1).then(|| {
+        let when = date(current.published_at);
+        match current.change_note.as_deref().map(str::trim) {
+            Some(note) if !note.is_empty() => {
+                format!("第{}版 · {when}更正：{note}", current.version)
+            }
+            _ => format!("第{}版 · {when}更正", current.version),
+        }
+    })
 }
 
 fn parse_id(raw: &str) -> Result<i64, PageError> {
@@ -238,6 +294,18 @@ async fn detail(
         "本级公开"
     };
     crumbs.push(Crumb::new(module_name, module_href.clone()));
+    let mut tables = Vec::new();
+    for a in d
+        .attachments
+        .iter()
+        .filter(|a| a.version == current.version && a.media_type == "text/csv")
+    {
+        if let Some(file) = storage::disclosures::attachment(&pool, id, a.id).await?
+            && let Some(table) = csv_table(&a.name, &file.content)
+        {
+            tables.push(table);
+        }
+    }
     let summary: String = current.body.chars().take(60).collect();
     let page = DisclosurePage {
         page: site
@@ -261,6 +329,8 @@ async fn detail(
         module_name,
         complaint_href: village.as_ref().map(|v| paths::new_complaint(Some(v))),
         is_sample: d.is_sample,
+        correction: correction_note(current),
+        tables,
     };
     site.render(&page)
 }

@@ -30,6 +30,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Figure {
     pub label: &'static str,
     pub value: String,
+    /// What a figure means when it would otherwise be a bare 0.
+    pub note: Option<&'static str>,
+}
+
+/// The headline as figures a reader can trust: how many villages really publish of
+/// all, and a word of explanation instead of a bare 0.
+pub fn figures(h: &Headline) -> Vec<Figure> {
+    let zero = |n: i64, why: &'static str| (n == 0).then_some(why);
+    vec![
+        Figure {
+            label: "已公开的村",
+            value: format!("{} / {}", count(h.publishing_villages), count(h.villages)),
+            note: zero(h.publishing_villages, "各村正陆续上线公开"),
+        },
+        Figure {
+            label: "公开事项",
+            value: count(h.disclosures),
+            note: zero(h.disclosures, "还没有村正式公开"),
+        },
+        Figure {
+            label: "办结投诉",
+            value: count(h.complaints_handled),
+            note: zero(h.complaints_handled, "还没有办结的投诉"),
+        },
+        Figure {
+            label: "关注群众",
+            value: count(h.followers),
+            note: zero(h.followers, "还没有人关注"),
+        },
+    ]
 }
 
 pub struct CountyLink {
@@ -44,6 +74,8 @@ struct HomePage {
     page: Layout,
     search: SearchBox,
     figures: Vec<Figure>,
+    /// Sample content is shown on some pages: say that it is not counted.
+    has_samples: bool,
     map: &'static str,
     counties: Vec<CountyLink>,
 }
@@ -91,24 +123,8 @@ async fn home(
             ),
         ),
         search: SearchBox::everywhere(),
-        figures: vec![
-            Figure {
-                label: "覆盖村（社区）",
-                value: count(h.villages),
-            },
-            Figure {
-                label: "公开事项",
-                value: count(h.disclosures),
-            },
-            Figure {
-                label: "办结投诉",
-                value: count(h.complaints_handled),
-            },
-            Figure {
-                label: "关注群众",
-                value: count(h.followers),
-            },
-        ],
+        figures: figures(&h),
+        has_samples: h.samples > 0,
         map: COUNTY_MAP_SVG,
         counties,
     };

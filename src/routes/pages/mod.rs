@@ -12,6 +12,7 @@ pub mod power;
 pub mod regions;
 pub mod search;
 pub mod transparency;
+pub mod text_size;
 pub mod village;
 
 use std::future::{Ready, ready};
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     power::configure(cfg);
     transparency::configure(cfg);
     complaints::configure(cfg);
+    text_size::configure(cfg);
     assets::configure(cfg);
 }
 
@@ -108,6 +110,17 @@ pub struct Layout {
     pub crumbs: Vec<Crumb>,
     /// This page's name in the breadcrumbs.
     pub here: String,
+    /// 长辈模式: the reader chose large text (a cookie).
+    pub large_text: bool,
+    /// This page's path, for the 长辈模式 switch to come back to.
+    pub path: String,
+}
+
+impl Layout {
+    /// The 长辈模式 switch: to large text, or back to the standard size.
+    pub fn text_size_switch(&self) -> String {
+        super::paths::text_size(!self.large_text, &self.path)
+    }
 }
 
 impl Layout {
@@ -122,6 +135,8 @@ impl Layout {
             css: assets::url("site.css"),
             crumbs: Vec::new(),
             here: String::new(),
+            large_text: false,
+            path: super::paths::home().to_owned(),
         }
     }
 
@@ -203,6 +218,7 @@ pub fn page_number(raw: Option<&str>) -> u32 {
 /// The settings a page needs, taken from the app: cheap to extract in every handler.
 pub struct Site {
     settings: web::Data<Settings>,
+    large_text: bool,
 }
 
 impl FromRequest for Site {
@@ -230,6 +246,7 @@ impl FromRequest for Site {
             req.app_data::<web::Data<Settings>>()
                 .map(|settings| Site {
                     settings: settings.clone(),
+                    large_text: text_size::is_large(req),
                 })
                 .ok_or_else(|| PageError::internal(anyhow::anyhow!("settings are not registered"))),
         )
@@ -249,6 +266,8 @@ impl Site {
             css: assets::url("site.css"),
             crumbs: Vec::new(),
             here: String::new(),
+            large_text: self.large_text,
+            path: path.to_owned(),
         }
     }
 
@@ -277,6 +296,11 @@ impl Site {
         if let Ok(value) = HeaderValue::from_str(&cache) {
             response.headers_mut().insert(CACHE_CONTROL, value);
         }
+        // The page differs with the 长辈模式 cookie: a shared cache keeps both.
+        response.headers_mut().insert(
+            actix_web::http::header::VARY,
+            HeaderValue::from_static("Cookie"),
+        );
         Ok(response)
     }
 }

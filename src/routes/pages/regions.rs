@@ -31,13 +31,13 @@ const PER_PAGE: u32 = 15;
 /// township, as far as they exist.
 pub fn ancestors(hit: &Hit) -> Vec<Crumb> {
     let mut out = Vec::new();
+    // Every trail starts the same way, 首页 (the home page is the city's).
     if let Some(city) = &hit.city {
-        let href = if city.code.as_str() == HOME_CITY {
-            paths::home().to_owned()
+        if city.code.as_str() == HOME_CITY {
+            out.push(Crumb::new("首页", paths::home()));
         } else {
-            paths::region(&city.code)
-        };
-        out.push(Crumb::new(city.name.clone(), href));
+            out.push(Crumb::new(city.name.clone(), paths::region(&city.code)));
+        }
     }
     for place in [&hit.county, &hit.township].into_iter().flatten() {
         out.push(Crumb::new(place.name.clone(), paths::region(&place.code)));

@@ -53,6 +53,8 @@ fn place_of(hit: &Hit) -> String {
 
 pub struct PersonView {
     pub name: String,
+    /// The body they belong to (村务监督委员会 …).
+    pub body: &'static str,
     pub role: String,
     pub phone: Option<String>,
     pub dial: Option<String>,
@@ -74,6 +76,7 @@ pub fn supervisor_groups(people: Vec<Supervisor>) -> Vec<SupervisorGroup> {
                 .iter()
                 .filter(|p| p.body == body)
                 .map(|p| PersonView {
+                    body: body.name(),
                     name: p.name.clone(),
                     role: p.role.clone(),
                     phone: p.phone.as_ref().map(|ph| ph.as_str().to_owned()),
@@ -84,6 +87,21 @@ pub fn supervisor_groups(people: Vec<Supervisor>) -> Vec<SupervisorGroup> {
         })
         .filter(|g| !g.people.is_empty())
         .collect()
+}
+
+/// Supervisors shown before 展开: enough to call someone, short enough that the page's
+/// own content is not pushed screens down.
+const SUPERVISORS_SHOWN: usize = 3;
+
+/// The supervisors as one list in the page's order, split into those shown and the
+/// rest (behind 展开).
+pub fn folded_supervisors(people: Vec<Supervisor>) -> (Vec<PersonView>, Vec<PersonView>) {
+    let mut all: Vec<PersonView> = supervisor_groups(people)
+        .into_iter()
+        .flat_map(|g| g.people)
+        .collect();
+    let rest = all.split_off(SUPERVISORS_SHOWN.min(all.len()));
+    (all, rest)
 }
 
 pub struct Tile {
@@ -101,12 +119,25 @@ struct VillagePage {
     name: String,
     place: String,
     tiles: Vec<Tile>,
-    groups: Vec<SupervisorGroup>,
+    supervisors: Vec<PersonView>,
+    more_supervisors: Vec<PersonView>,
     has_samples: bool,
     complaint_href: String,
     search: SearchBox,
-    /// Complaints about the village per month: counts only, never who or what.
+    /// Complaints about the village in the months that had any: counts only, never who
+    /// or what.
     months: Vec<MonthRow>,
+    /// Said instead of a row per month when some (or all) months had none.
+    quiet_months: Option<String>,
+    /// Nothing published yet: one notice, the township's contact, greyed tiles.
+    nothing_yet: Option<NothingYet>,
+}
+
+/// What a village that has published nothing says instead of nine empty tiles.
+pub struct NothingYet {
+    /// 王岗乡监察办公室 and their phones, to ask about the village's affairs.
+    pub township: String,
+    pub contacts: Vec<PersonView>,
 }
 
 pub struct MonthRow {
@@ -139,22 +170,50 @@ async fn village(
             name: c.module.name(),
             glyph: c.module.glyph(),
             slug: c.module.slug(),
-            note: if c.total > 0 {
-                format!("{}条", count(c.total))
-            } else {
-                "暂无".to_owned()
+            note: match (c.module, c.total) {
+                // The 诉 tile opens the published answers: it says so.
+                (Module::Complaints, 0) => "暂无答复".to_owned(),
+                (Module::Complaints, n) => format!("{}条答复", count(n)),
+                (_, 0) => "暂无".to_owned(),
+                (_, n) => format!("{}条", count(n)),
             },
         })
         .collect();
-    let months = storage::complaints::monthly_counts(&pool, &code, COMPLAINT_MONTHS)
-        .await?
-        .into_iter()
+    let all_months = storage::complaints::monthly_counts(&pool, &code, COMPLAINT_MONTHS).await?;
+    let months: Vec<MonthRow> = all_months
+        .iter()
+        .filter(|m| m.received > 0 || m.concluded > 0)
         .map(|m| MonthRow {
             month: month_label(&m.month),
             received: count(m.received),
             concluded: count(m.concluded),
         })
         .collect();
+    let quiet_months = if months.is_empty() {
+        Some(format!("近{COMPLAINT_MONTHS}个月未收到投诉。"))
+    } else if months.len() < all_months.len() {
+        Some(format!("近{COMPLAINT_MONTHS}个月中，其余月份未收到投诉。"))
+    } else {
+        None
+    };
+    let nothing_yet = counts.iter().all(|c| c.total == 0).then(|| NothingYet {
+        township: hit
+            .township
+            .as_ref()
+            .map(|t| t.name.clone())
+            .unwrap_or_default(),
+        contacts: supervisor_groups(
+            people
+                .iter()
+                .filter(|p| p.body == SupervisorBody::TownshipOffice)
+                .cloned()
+                .collect(),
+        )
+        .into_iter()
+        .flat_map(|g| g.people)
+        .collect(),
+    });
+    let (supervisors, more_supervisors) = folded_supervisors(people);
     let name = hit.display_name.clone();
     let place = place_of(&hit);
     let page = VillagePage {
@@ -169,7 +228,10 @@ async fn village(
             )
             .with_crumbs(ancestors(&hit), name.clone()),
         tiles,
-        groups: supervisor_groups(people),
+        supervisors,
+        more_supervisors,
+        quiet_months,
+        nothing_yet,
         has_samples,
         complaint_href: paths::new_complaint(Some(&code)),
         search: SearchBox::everywhere(),

@@ -1,7 +1,15 @@
 //! `GET /complaints/new`: the form; `GET /complaints/new/village`: choosing the village;
+//! `POST /complaints/new/draft`: the form's fields kept on the way to the chooser;
 //! `POST /complaints`: the submission. A bad field re-renders the form with a message
 //! next to it and everything typed kept; a good one stores the complaint once per form
 //! (a double tap submits once) and goes on to the confirmation.
+//!
+//! Choosing the village leaves the form, so the form's 选择村 / 更换村 buttons submit
+//! its text fields (not the photos: `formenctype` makes it a plain form post) to be
+//! kept as a draft under the form's key; the chooser's links bring the follower back to
+//! the form with the draft and the village. Pressing 提交 with a village name typed but
+//! none chosen does the same. Photos never travel with a draft: the form says so next
+//! to the photo field whenever ones that were chosen are not there any more.
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -22,12 +30,15 @@ use crate::region_index::{Query, SearchIndex};
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout};
 use crate::routes::paths;
+use crate::services::complaint_drafts::{self, Draft};
 use crate::services::complaints::{self, SubmitError};
 use crate::storage;
 
 #[derive(Deserialize)]
 pub struct NewQuery {
     village: Option<String>,
+    /// The key of a form whose draft was kept while the village was chosen.
+    draft: Option<String>,
 }
 
 pub struct VillageChoice {
@@ -56,17 +67,7 @@ struct FormPage {
     photos_lost: bool,
     form_key: String,
     csrf: String,
-}
-
-/// What was typed, to show the form again.
-struct Typed {
-    village: String,
-    category: String,
-    content: String,
-    name: String,
-    phone: String,
-    anonymous: bool,
-    had_photos: bool,
+    draft_action: &'static str,
 }
 
 fn csrf_purpose(form_key: &Uuid) -> String {
@@ -86,7 +87,7 @@ fn village_choice(index: &SearchIndex, raw: &str) -> Option<VillageChoice> {
 struct Shown {
     status: StatusCode,
     form_key: Uuid,
-    typed: Typed,
+    typed: Draft,
     errors: FieldErrors,
     banner: Option<String>,
 }
@@ -128,11 +129,13 @@ async fn render_form(
         name: typed.name,
         phone: typed.phone,
         anonymous: typed.anonymous,
-        photos_lost: typed.had_photos && !errors.is_empty(),
+        // Whenever the form comes back, photos chosen before are not in it any more.
+        photos_lost: typed.had_photos,
         errors,
         banner,
         csrf: s.forms.issue(openid, &csrf_purpose(&form_key)),
         form_key: form_key.to_string(),
+        draft_action: paths::complaint_draft(),
     };
     s.site.render_private(status, &page)
 }
@@ -142,28 +145,113 @@ pub async fn new_form(
     session: FollowerSession,
     query: web::Query<NewQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let typed = Typed {
-        village: query.village.clone().unwrap_or_default(),
-        category: String::new(),
-        content: String::new(),
-        name: String::new(),
-        phone: String::new(),
-        anonymous: false,
-        had_photos: false,
-    };
-    let shown = Shown {
+    let openid = session.openid();
+    let mut shown = Shown {
         status: StatusCode::OK,
         form_key: Uuid::new_v4(),
-        typed,
+        typed: Draft::default(),
         errors: FieldErrors::default(),
         banner: None,
     };
-    render_form(&s, session.openid(), shown).await
+    if let Some(key) = query.draft.as_deref() {
+        let kept = match Uuid::parse_str(key.trim()) {
+            Ok(key) => complaint_drafts::load(&s.kv, openid, &key)
+                .await
+                .map_err(PageError::internal)?
+                .map(|draft| (key, draft)),
+            Err(_) => None,
+        };
+        match kept {
+            Some((key, draft)) => {
+                shown.form_key = key;
+                shown.typed = draft;
+            }
+            None => {
+                shown.banner =
+                    Some("没有找到您之前填写的内容（只保留一天），请重新填写。".to_owned());
+            }
+        }
+    }
+    if let Some(village) = &query.village {
+        shown.typed.village.clone_from(village);
+    }
+    render_form(&s, openid, shown).await
+}
+
+/// The form's text fields, posted by its 选择村 / 更换村 buttons.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct DraftForm(Vec<(String, String)>);
+
+impl DraftForm {
+    fn field(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Keeps what was typed and goes on to the village chooser.
+pub async fn keep_draft(
+    s: Services,
+    session: FollowerSession,
+    form: web::Form<DraftForm>,
+) -> Result<HttpResponse, PageError> {
+    let openid = session.openid();
+    let expired = || PageError::forbidden("页面已过期，请回到投诉页面重新填写。");
+    let form_key = Uuid::parse_str(form.field("form_key").trim()).map_err(|_| expired())?;
+    // An old token is still this follower's own form: keep the draft (the form shown
+    // again carries a fresh token); only a forged one is refused.
+    if let Err(TokenError::Forged) =
+        s.forms
+            .check(openid, &csrf_purpose(&form_key), &form.field("csrf"))
+    {
+        return Err(expired());
+    }
+    let draft = Draft {
+        village: form.field("village"),
+        category: form.field("category"),
+        content: form.field("content"),
+        name: form.field("name"),
+        phone: form.field("phone"),
+        anonymous: form.field("identity") == "anonymous",
+        // A plain form post names the chosen files without sending them.
+        had_photos: form.0.0.iter().any(|(k, v)| k == "photos" && !v.is_empty()),
+    };
+    to_chooser(&s, openid, form_key, draft, &form.field("village_q")).await
+}
+
+async fn to_chooser(
+    s: &Services,
+    openid: &OpenId,
+    form_key: Uuid,
+    draft: Draft,
+    search: &str,
+) -> Result<HttpResponse, PageError> {
+    complaint_drafts::save(&s.kv, openid, &form_key, draft)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "a complaint draft could not be kept");
+            PageError::unavailable(
+                "系统繁忙，暂时无法保存您填写的内容。请按手机的返回键回到表单，稍后再试。",
+            )
+        })?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            LOCATION,
+            paths::choose_complaint_village_for(&form_key, search),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish())
 }
 
 #[derive(Deserialize)]
 pub struct VillageQuery {
     q: Option<String>,
+    /// The key of the form whose draft waits for the village.
+    draft: Option<String>,
 }
 
 pub struct VillageOption {
@@ -179,6 +267,8 @@ struct VillagePage {
     query: String,
     options: Vec<VillageOption>,
     searched: bool,
+    draft: Option<String>,
+    back_href: String,
 }
 
 /// Most villages offered for one search.
@@ -190,6 +280,14 @@ pub async fn choose_village(
 ) -> Result<HttpResponse, PageError> {
     let (site, index) = (&s.site, &s.index);
     let text = query.q.as_deref().map(str::trim).unwrap_or("").to_owned();
+    let draft = query
+        .draft
+        .as_deref()
+        .and_then(|d| Uuid::parse_str(d.trim()).ok());
+    let back_to_form = |village: Option<&VillageCode>| match &draft {
+        Some(key) => paths::new_complaint_from_draft(key, village),
+        None => paths::new_complaint(village),
+    };
     let options = if text.is_empty() {
         Vec::new()
     } else {
@@ -205,10 +303,8 @@ pub async fn choose_village(
             .filter(|h| h.level == RegionLevel::Village)
             .take(VILLAGE_OPTIONS)
             .map(|h| VillageOption {
-                href: VillageCode::try_from(h.code.clone()).map_or_else(
-                    |_| paths::new_complaint(None),
-                    |v| paths::new_complaint(Some(&v)),
-                ),
+                href: VillageCode::try_from(h.code.clone())
+                    .map_or_else(|_| back_to_form(None), |v| back_to_form(Some(&v))),
                 place: [&h.county, &h.township]
                     .into_iter()
                     .flatten()
@@ -222,7 +318,7 @@ pub async fn choose_village(
         page: site
             .layout(
                 paths::choose_complaint_village(),
-                "选择被投诉的村",
+                "选择被反映的村",
                 "选择要反映问题的村（社区）。",
             )
             .with_crumbs(
@@ -235,6 +331,8 @@ pub async fn choose_village(
         searched: !text.is_empty(),
         query: text,
         options,
+        back_href: back_to_form(None),
+        draft: draft.map(|d| d.to_string()),
     };
     site.render_private(StatusCode::OK, &page)
 }
@@ -254,7 +352,7 @@ pub async fn submit(
     let head = reader.text_fields().await?;
     let expired = || PageError::forbidden("页面已过期，请回到投诉页面重新填写。");
     let form_key = Uuid::parse_str(head.field("form_key").trim()).map_err(|_| expired())?;
-    let mut typed = Typed {
+    let mut typed = Draft {
         village: head.field("village"),
         category: head.field("category"),
         content: head.field("content"),
@@ -264,6 +362,7 @@ pub async fn submit(
         had_photos: false,
     };
     let token = head.field("csrf");
+    let search = head.field("village_q");
     typed.had_photos = reader.photo_pending();
     let again = |status, errors, banner: Option<String>, typed| {
         render_form(
@@ -288,6 +387,11 @@ pub async fn submit(
     }
     if let Some(done) = complaints::already_submitted(&s.pool, openid, form_key).await? {
         return Ok(received(&done));
+    }
+    // 提交 (or the phone's Enter key) with a village name typed but none chosen: find
+    // the village first, keeping everything else.
+    if typed.village.trim().is_empty() && !search.trim().is_empty() {
+        return to_chooser(&s, openid, form_key, typed, &search).await;
     }
     let now = Utc::now();
     if !complaints::within_daily_limit(&s.pool, openid, now).await? {
@@ -329,7 +433,13 @@ pub async fn submit(
     };
     let prefix = &s.site.settings().complaints.tracking_prefix;
     match complaints::submit(&s.pool, &s.templates, prefix, openid, form_key, &new, now).await {
-        Ok(done) => Ok(received(&done)),
+        Ok(done) => {
+            if let Err(e) = complaint_drafts::discard(&s.kv, openid, &form_key).await {
+                // It expires by itself within a day.
+                tracing::warn!(error = %e, "a complaint draft was not discarded");
+            }
+            Ok(received(&done))
+        }
         Err(SubmitError::DailyLimit) => {
             again(
                 StatusCode::TOO_MANY_REQUESTS,

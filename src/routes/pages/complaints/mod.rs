@@ -33,6 +33,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             paths::CHOOSE_COMPLAINT_VILLAGE,
             super::get().to(form::choose_village),
         )
+        .service(
+            web::resource(paths::COMPLAINT_DRAFT)
+                // The form's text fields, percent-encoded: 2,000 characters of content
+                // take up to 18 KB.
+                .app_data(web::FormConfig::default().limit(64 * 1024))
+                .route(web::post().to(form::keep_draft)),
+        )
         .route(paths::COMPLAINTS, web::post().to(form::submit))
         .route(paths::MY_COMPLAINTS, super::get().to(mine::mine))
         .route(paths::COMPLAINT_PATTERN, super::get().to(detail::show))
