@@ -11,8 +11,8 @@ pub mod home;
 pub mod power;
 pub mod regions;
 pub mod search;
-pub mod transparency;
 pub mod text_size;
+pub mod transparency;
 pub mod village;
 
 use std::future::{Ready, ready};
