@@ -6,4 +6,5 @@
 pub mod accounts;
 pub mod audit;
 pub mod complaints;
+pub mod disclosures;
 pub mod handling;
