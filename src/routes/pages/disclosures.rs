@@ -312,6 +312,12 @@ async fn detail(
             value: date_time(current.published_at),
         });
     }
+    if let Some(note) = &current.change_note {
+        fields.push(Field {
+            label: "更正说明".into(),
+            value: note.clone(),
+        });
+    }
     fields.push(Field {
         label: "版本".into(),
         value: format!("第{}版（共{}版）", current.version, d.versions.len()),
