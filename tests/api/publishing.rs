@@ -15,7 +15,7 @@ const TOWNSHIP: &str = "411503209";
 /// A township of another county.
 const OTHER_TOWNSHIP: &str = "411502001";
 
-fn item<'a>(i: usize, cells: [&'a str; 5]) -> Vec<(String, &'a str)> {
+fn item(i: usize, cells: [&str; 5]) -> Vec<(String, &str)> {
     ["date", "direction", "item", "amount", "voucher"]
         .iter()
         .zip(cells)
