@@ -104,6 +104,8 @@ pub mod staff {
     pub const CORRECT_PATTERN: &str = "/staff/disclosures/{id}/correct";
     pub const WITHDRAW_PATTERN: &str = "/staff/disclosures/{id}/withdraw";
     pub const DRAFT_PATTERN: &str = "/staff/drafts/{id}";
+    /// `POST` (multipart): a `.xlsx` or `.csv` of a list's rows, shown for confirmation.
+    pub const DRAFT_IMPORT_PATTERN: &str = "/staff/drafts/{id}/import";
     /// `POST`: submit, approve or return (the step's name).
     pub const DRAFT_STEP_PATTERN: &str = "/staff/drafts/{id}/{step}";
 
@@ -183,6 +185,10 @@ pub mod staff {
 
     pub fn draft(id: i64) -> String {
         format!("/staff/drafts/{id}")
+    }
+
+    pub fn draft_import(id: i64) -> String {
+        format!("{}/import", draft(id))
     }
 
     pub fn draft_step(id: i64, step: Step) -> String {
@@ -444,6 +450,7 @@ mod tests {
             staff::correct(7),
             staff::withdraw(7),
             staff::draft(7),
+            staff::draft_import(7),
             staff::draft_step(7, crate::domain::disclosure::lifecycle::Step::Approve),
         ]
     }

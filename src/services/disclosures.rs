@@ -525,3 +525,19 @@ pub async fn published_before(
         Some(id) => Ok(disclosures::current_content(pool, id).await?),
     }
 }
+
+/// A draft the member may edit now (for an import before it is confirmed).
+pub async fn editable_draft(
+    pool: &PgPool,
+    by: Acting<'_>,
+    draft_id: i64,
+) -> Result<Draft, PublishError> {
+    let draft = drafts::find(pool, draft_id)
+        .await?
+        .ok_or(PublishError::NotFound)?;
+    by.check(Step::Edit.permission(), &draft.region)?;
+    Step::Edit
+        .apply(draft.state)
+        .ok_or(PublishError::WrongState(draft.state))?;
+    Ok(draft)
+}

@@ -344,3 +344,148 @@ async fn a_recipient_list_masks_names_and_refuses_id_card_numbers() {
         "{preview}"
     );
 }
+
+fn statement_xlsx(amount: f64) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("11月").unwrap();
+    for (c, h) in ["日期", "收支", "摘要", "金额（元）", "凭证号"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (date, dir, item, amount, voucher)) in [
+        ("2026-11-02", "收入", "鱼塘承包费", 12000.0, "记-001"),
+        ("2026-11-05", "支出", "道路维修", amount, "记-002"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, date).unwrap();
+        sheet.write_string(r, 1, dir).unwrap();
+        sheet.write_string(r, 2, item).unwrap();
+        sheet.write_number(r, 3, amount).unwrap();
+        sheet.write_string(r, 4, voucher).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn upload(
+    app: &crate::support::TestApp,
+    b: &StaffBrowser<'_>,
+    draft: i64,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (u16, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", b.csrf.clone())
+        .text("list", "items")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+    let r = b
+        .client
+        .post(app.url(&format!("/staff/drafts/{draft}/import")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_items_are_imported_from_xlsx_and_gb18030_csv_after_a_preview() {
+    let app = spawn_app().await;
+    let mut clerk = StaffBrowser::new(&app);
+    clerk
+        .signed_in_as("王村务", Role::Clerk, VILLAGE, None)
+        .await;
+    clerk.get("/staff/disclosures/new/assets").await;
+    let (status, to, _) = post(
+        &mut clerk,
+        "/staff/disclosures/new/assets",
+        &statement("王岗村2026年11月财务收支公开", "1.00"),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let id = draft_id(&to);
+    let stored = || async {
+        sqlx::query_scalar::<_, serde_json::Value>(
+            "SELECT content FROM disclosure_drafts WHERE draft_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let before = stored().await;
+    let (_, _, page) = clerk.get(&to).await;
+    assert!(page.contains("从 Excel 或 CSV 导入明细"), "{page}");
+
+    // A bad amount: refused whole, located, nothing saved.
+    let (status, page) = upload(&app, &clerk, id, "11月.xlsx", statement_xlsx(3456.789)).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("工作表“11月”第3行D列（金额（元））"),
+        "{page}"
+    );
+    assert_eq!(stored().await, before);
+
+    // A good file: a preview, still nothing saved; then confirmed.
+    let (status, page) = upload(&app, &clerk, id, "11月.xlsx", statement_xlsx(3456.7)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("还没有保存"), "{page}");
+    assert!(
+        page.contains("12,000.00元") && page.contains("3,456.70元"),
+        "{page}"
+    );
+    assert_eq!(stored().await, before);
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let form = page
+        .split("<form class=\"block\" method=\"post\"")
+        .nth(1)
+        .unwrap();
+    for input in form.split("<input type=\"hidden\" ").skip(1) {
+        let name = input
+            .split("name=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let value = input
+            .split("value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let value = value
+            .replace("&quot;", "\"")
+            .replace("&#34;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        if name != "csrf" {
+            fields.push((name.to_owned(), value));
+        }
+    }
+    let (status, _, page) = post(&mut clerk, &format!("/staff/drafts/{id}"), &fields).await;
+    assert_eq!(status, 303, "{page}");
+    let after = stored().await;
+    assert_eq!(after["lists"][0]["rows"].as_array().unwrap().len(), 2);
+    assert_eq!(after["lists"][0]["rows"][1][3], 345_670);
+
+    // The same statement as a GB18030 CSV (as Chinese Excel saves it).
+    clerk.get(&to).await;
+    let csv =
+        "日期,收支,摘要,金额（元）,凭证号\r\n2026-11-02,收入,鱼塘承包费,\"12,000.00\",记-001\r\n";
+    let (gb, _, _) = encoding_rs::GB18030.encode(csv);
+    let (status, page) = upload(&app, &clerk, id, "11月.csv", gb.into_owned()).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("已读取“收支明细”1行"), "{page}");
+}

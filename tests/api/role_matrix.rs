@@ -511,6 +511,19 @@ const PROBES: &[Probe] = &[
         json: None,
     },
     Probe {
+        name: "POST /staff/drafts/{id}/import",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/drafts/{}/import",
+                if i { f.in_draft } else { f.out_draft }
+            )
+        },
+        form: &[("list", "items")],
+        json: None,
+    },
+    Probe {
         name: "POST /staff/drafts/{id}/submit",
         method: "POST",
         page: true,
@@ -696,6 +709,10 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         ),
         (
             "POST /staff/drafts/{id}",
+            ["login", "ok/404", "403/404", "404", "404", "404", "404"],
+        ),
+        (
+            "POST /staff/drafts/{id}/import",
             ["login", "ok/404", "403/404", "404", "404", "404", "404"],
         ),
         (

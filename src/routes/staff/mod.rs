@@ -71,9 +71,11 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
         .route(p::DISCLOSURES, get().to(publishing::list))
         .route(p::CORRECT_PATTERN, web::post().to(publishing::correct))
         .route(p::WITHDRAW_PATTERN, web::post().to(publishing::withdraw))
+        // Before the steps' pattern, which would take `import` for a step.
+        .route(p::DRAFT_IMPORT_PATTERN, web::post().to(publishing::import))
         .route(p::DRAFT_STEP_PATTERN, web::post().to(publishing::step));
     // The module form carries every line item: more than the default 16 KiB.
-    let big_form = || web::FormConfig::default().limit(2 * 1024 * 1024);
+    let big_form = || web::FormConfig::default().limit(8 * 1024 * 1024);
     cfg.service(
         web::resource(p::NEW_DISCLOSURE_PATTERN)
             .app_data(big_form())

@@ -197,6 +197,7 @@ fn raw_of_form(
     let mut csrf = String::new();
     let mut rows: HashMap<String, Vec<HashMap<String, String>>> = HashMap::new();
     let mut kept = Vec::new();
+    let mut imported = Vec::new();
     for (k, v) in pairs {
         if k == "title" {
             raw.title = v.clone();
@@ -206,6 +207,11 @@ fn raw_of_form(
             note = Some(v.clone());
         } else if let Some(list) = k.strip_prefix("keep.") {
             kept.push(list.to_owned());
+        } else if let Some(list) = k.strip_prefix("import.") {
+            // Confirmed rows of an import: checked again by the domain on saving.
+            if let Ok(rows) = serde_json::from_str::<Vec<HashMap<String, String>>>(v) {
+                imported.push((list.to_owned(), rows));
+            }
         } else if let Some(key) = k.strip_prefix("f.") {
             raw.fields.insert(key.to_owned(), v.clone());
         } else if let Some(rest) = k.strip_prefix("l.") {
@@ -223,6 +229,9 @@ fn raw_of_form(
         }
     }
     raw.lists = rows;
+    for (list, rows) in imported {
+        raw.lists.insert(list, rows);
+    }
     for list in kept {
         if let Some(prev) = previous.and_then(|p| p.lists.get(&list)) {
             raw.lists.insert(list, prev.clone());
@@ -493,6 +502,9 @@ struct DraftPage {
     published: Option<String>,
     correct: Option<String>,
     withdraw: Option<String>,
+    /// Where a list's rows are imported from a file, and which lists.
+    import: Option<String>,
+    import_lists: Vec<Choice>,
 }
 
 #[allow(clippy::too_many_arguments, reason = "the page and what to show again")]
@@ -573,6 +585,13 @@ async fn draft_page(
         withdraw: published_at
             .filter(|_| on_published(StaffAction::ReviewDisclosure))
             .map(paths::staff::withdraw),
+        import: (editable && !def.lists.is_empty())
+            .then(|| paths::staff::draft_import(draft.draft_id)),
+        import_lists: def
+            .lists
+            .iter()
+            .map(|l| Choice::new(l.key.clone(), l.label.clone(), false))
+            .collect(),
     };
     render(status, &view)
 }
@@ -732,4 +751,143 @@ pub async fn withdraw(
         Ok(()) => Ok(see_other(&paths::disclosure(id))),
         Err(e) => Err(page_error(e)),
     }
+}
+
+#[derive(Template)]
+#[template(path = "staff/import_preview.html")]
+struct ImportPreview {
+    page: StaffLayout,
+    title: String,
+    list: String,
+    count: usize,
+    preview: ContentView,
+    confirm: String,
+    csrf: String,
+    hidden: Vec<(String, String)>,
+}
+
+/// Reads an uploaded file's parts: text fields and the file (bounded).
+async fn read_upload(
+    mut payload: actix_multipart::Multipart,
+) -> Result<(HashMap<String, String>, Option<(String, Vec<u8>)>), String> {
+    use futures::StreamExt;
+    let mut fields = HashMap::new();
+    let mut file = None;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|_| "上传的内容有误".to_owned())?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(str::to_owned);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| "上传中断，请重试".to_owned())?;
+            if bytes.len() + chunk.len() > crate::spreadsheet::MAX_BYTES {
+                return Err("文件超过10MB".into());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match (name.as_str(), file_name) {
+            ("file", Some(f)) => file = Some((f, bytes)),
+            (_, _) if bytes.len() <= 1024 => {
+                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+            _ => return Err("上传的内容有误".into()),
+        }
+    }
+    Ok((fields, file))
+}
+
+/// `POST /staff/drafts/{id}/import`: a list's rows from `.xlsx` or `.csv`, checked whole
+/// and shown for confirmation; nothing is saved until the clerk confirms.
+pub async fn import(
+    page: StaffPage,
+    path: web::Path<String>,
+    request: actix_web::HttpRequest,
+    payload: web::Payload,
+    pool: web::Data<PgPool>,
+    defs: web::Data<ModuleDefinitions>,
+    index: web::Data<SearchIndex>,
+) -> Result<HttpResponse, PageError> {
+    let id = parse_id(&path)?;
+    // Scope and permission before the body is read.
+    let draft = match publishing::editable_draft(&pool, acting(&page), id).await {
+        Ok(d) => d,
+        Err(e @ (PublishError::NotFound | PublishError::Forbidden | PublishError::Database(_))) => {
+            return Err(page_error(e));
+        }
+        Err(e) => return refused(&page, &pool, &defs, &index, id, None, e).await,
+    };
+    let upload = read_upload(actix_multipart::Multipart::new(request.headers(), payload)).await;
+    let (fields, file) = match upload {
+        Ok(u) => u,
+        Err(m) => {
+            return refused(
+                &page,
+                &pool,
+                &defs,
+                &index,
+                id,
+                None,
+                PublishError::Refused(m),
+            )
+            .await;
+        }
+    };
+    page.check_csrf(fields.get("csrf").map_or("", String::as_str))?;
+    let def = defs.get(draft.module);
+    let list_key = fields.get("list").cloned().unwrap_or_default();
+    let Some(list) = def.list(&list_key).or(def.lists.first()) else {
+        return Err(PageError::not_found("这个栏目没有可导入的明细。"));
+    };
+    let Some((file_name, bytes)) = file else {
+        let e = PublishError::Refused("请选择要导入的 .xlsx 或 .csv 文件。".into());
+        return refused(&page, &pool, &defs, &index, id, None, e).await;
+    };
+    let rows = match crate::spreadsheet::import(list, &file_name, &bytes) {
+        Ok(rows) => rows,
+        Err(problems) => {
+            let e = PublishError::Refused(format!(
+                "导入失败，没有保存任何内容：{}",
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("；")
+            ));
+            return refused(&page, &pool, &defs, &index, id, None, e).await;
+        }
+    };
+    // The draft as it would be with these rows, shown exactly as the public will see it.
+    let mut content = draft.content.clone();
+    if let Some(l) = content.lists.iter_mut().find(|l| l.key == list.key) {
+        l.rows = rows.clone();
+    }
+    let raw = def.raw_of(Some(&content));
+    let mut hidden: Vec<(String, String)> = vec![("title".into(), raw.title.clone())];
+    for (k, v) in &raw.fields {
+        hidden.push((format!("f.{k}"), v.clone()));
+    }
+    for l in &def.lists {
+        let rows = raw.lists.get(&l.key).cloned().unwrap_or_default();
+        hidden.push((
+            format!("import.{}", l.key),
+            serde_json::to_string(&rows).unwrap_or_default(),
+        ));
+    }
+    if let Some(n) = &draft.change_note {
+        hidden.push(("change_note".into(), n.clone()));
+    }
+    let view = ImportPreview {
+        page: StaffLayout::signed_in(&page, &index, "导入预览", paths::staff::DISCLOSURES),
+        title: content.title.clone(),
+        list: list.label.clone(),
+        count: rows.len(),
+        preview: content_view(&content),
+        confirm: paths::staff::draft(id),
+        csrf: page.csrf.clone(),
+        hidden,
+    };
+    render(StatusCode::OK, &view)
 }
