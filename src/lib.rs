@@ -48,6 +48,7 @@ pub mod region_index;
 pub mod routes;
 pub mod services;
 pub mod shutdown;
+pub mod spreadsheet;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

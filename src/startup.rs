@@ -17,6 +17,7 @@ use tracing_actix_web::TracingLogger;
 use crate::auth::csrf::FormTokens;
 use crate::auth::follower::Sessions;
 use crate::configuration::{DatabaseSettings, Settings};
+use crate::domain::disclosure::definition::ModuleDefinitions;
 use crate::kv::Kv;
 use crate::region_import;
 use crate::region_index::SearchIndex;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub webhook: Arc<Webhook>,
     /// Signs the transparency log's checkpoints; its public key is on /transparency.
     pub log_signer: LogSigner,
+    /// What each module's disclosures hold (`data/modules/*.toml`).
+    pub modules: Arc<ModuleDefinitions>,
 }
 
 /// The database as every command needs it: created when missing, migrated, and holding
@@ -118,6 +121,8 @@ impl Application {
         tracing::info!(database = %settings.database.describe(), "connecting to Postgres");
         let pool = prepare_database(&settings.database).await?;
 
+        // A bad definition file stops start-up, naming the file and the field.
+        let modules = Arc::new(ModuleDefinitions::builtin().context("the module definitions")?);
         let power_list = crate::domain::PowerList::parse(crate::domain::power::BUILTIN_POWER_LIST)
             .context("the built-in power list (data/power/power-list.toml)")?;
         if storage::power::load_if_empty(&pool, &power_list)
@@ -236,6 +241,7 @@ impl Application {
             accounts,
             webhook: Arc::new(webhook),
             log_signer,
+            modules,
         };
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot bind {bind} (server.bind)"))?;
@@ -297,6 +303,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let database = web::Data::new(state.database.clone());
     let accounts = web::Data::new(state.accounts.clone());
     let log_signer = web::Data::new(state.log_signer.clone());
+    let modules = web::Data::from(Arc::clone(&state.modules));
     let webhook = web::Data::from(Arc::clone(&state.webhook));
     let body_readers = web::Data::new(routes::wechat::BodyReaders::new(
         state.settings.webhook.max_body_readers,
@@ -332,6 +339,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(views.clone())
             .app_data(database.clone())
             .app_data(accounts.clone())
+            .app_data(modules.clone())
             .app_data(webhook.clone())
             .app_data(body_readers.clone())
             .app_data(proxies.clone())

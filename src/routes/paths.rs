@@ -25,6 +25,8 @@ pub const REGION_PATTERN: &str = "/r/{code}";
 pub const REGION_OWN_PATTERN: &str = "/r/{code}/d";
 pub const DISCLOSURE_PATTERN: &str = "/d/{id}";
 pub const DISCLOSURE_FILE_PATTERN: &str = "/d/{id}/files/{file}";
+/// A version's canonical public JSON (its SHA-256 is the version's `content_sha256`).
+pub const DISCLOSURE_VERSION_JSON_PATTERN: &str = "/d/{id}/v/{version}.json";
 pub const ASSET_PATTERN: &str = "/assets/{file}";
 /// 长辈模式 on or off (a cookie), then back to the page.
 pub const TEXT_SIZE: &str = "/text-size";
@@ -87,7 +89,9 @@ pub mod api {
 
 /// The staff pages (`/staff/…`).
 pub mod staff {
+    use crate::domain::Module;
     use crate::domain::complaint::TrackingNumber;
+    use crate::domain::disclosure::lifecycle::Step;
 
     pub const HOME: &str = "/staff";
     pub const LOGIN: &str = "/staff/login";
@@ -110,6 +114,16 @@ pub mod staff {
     pub const USER_PASSWORD_PATTERN: &str = "/staff/users/{id}/password";
     pub const USER_TOTP_PATTERN: &str = "/staff/users/{id}/totp";
     pub const UNITS: &str = "/staff/units";
+    /// Publishing: a clerk's drafts, a reviewer's queue.
+    pub const DISCLOSURES: &str = "/staff/disclosures";
+    pub const NEW_DISCLOSURE_PATTERN: &str = "/staff/disclosures/new/{module}";
+    pub const CORRECT_PATTERN: &str = "/staff/disclosures/{id}/correct";
+    pub const WITHDRAW_PATTERN: &str = "/staff/disclosures/{id}/withdraw";
+    pub const DRAFT_PATTERN: &str = "/staff/drafts/{id}";
+    /// `POST` (multipart): a `.xlsx` or `.csv` of a list's rows, shown for confirmation.
+    pub const DRAFT_IMPORT_PATTERN: &str = "/staff/drafts/{id}/import";
+    /// `POST`: submit, approve or return (the step's name).
+    pub const DRAFT_STEP_PATTERN: &str = "/staff/drafts/{id}/{step}";
 
     /// The sign-in page, coming back to `next` afterwards.
     pub fn login(next: &str) -> String {
@@ -171,6 +185,30 @@ pub mod staff {
     /// The one-time link that binds an account's WeChat (prefixed with the public base).
     pub fn bind(token: &str) -> String {
         format!("/staff/bind/{token}")
+    }
+
+    pub fn new_disclosure(module: Module) -> String {
+        format!("{DISCLOSURES}/new/{}", module.slug())
+    }
+
+    pub fn correct(disclosure_id: i64) -> String {
+        format!("{DISCLOSURES}/{disclosure_id}/correct")
+    }
+
+    pub fn withdraw(disclosure_id: i64) -> String {
+        format!("{DISCLOSURES}/{disclosure_id}/withdraw")
+    }
+
+    pub fn draft(id: i64) -> String {
+        format!("/staff/drafts/{id}")
+    }
+
+    pub fn draft_import(id: i64) -> String {
+        format!("{}/import", draft(id))
+    }
+
+    pub fn draft_step(id: i64, step: Step) -> String {
+        format!("{}/{}", draft(id), step.as_str())
     }
 }
 
@@ -241,6 +279,10 @@ pub fn disclosure(id: i64) -> String {
 
 pub fn disclosure_file(id: i64, file: impl Display) -> String {
     format!("{}/files/{file}", disclosure(id))
+}
+
+pub fn disclosure_version_json(id: i64, version: i32) -> String {
+    format!("{}/v/{version}.json", disclosure(id))
 }
 
 /// An embedded asset under its (fingerprinted) file name.
@@ -445,6 +487,7 @@ mod tests {
             place(v.region_code()),
             disclosure(7),
             disclosure_file(7, 2),
+            disclosure_version_json(7, 2),
             asset("site.0123456789.css"),
             complaints_submit().to_owned(),
             new_complaint(Some(&v)),
@@ -499,6 +542,13 @@ mod tests {
             staff::audit_csv(""),
             staff::USERS.to_owned(),
             staff::user(3),
+            staff::DISCLOSURES.to_owned(),
+            staff::new_disclosure(Module::Assets),
+            staff::correct(7),
+            staff::withdraw(7),
+            staff::draft(7),
+            staff::draft_import(7),
+            staff::draft_step(7, crate::domain::disclosure::lifecycle::Step::Approve),
         ]
     }
 

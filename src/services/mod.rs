@@ -7,5 +7,6 @@ pub mod accounts;
 pub mod audit;
 pub mod complaint_drafts;
 pub mod complaints;
+pub mod disclosures;
 pub mod handling;
 pub mod transparency;

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::{Paging, PgTransaction, corrupt};
+use crate::domain::disclosure::content::StructuredContent;
 use crate::domain::{
     Amount, Correction, DisclosureStatus, Module, NewAttachment, NewDisclosure, RegionCode,
     WithdrawalReason,
@@ -38,6 +39,10 @@ pub struct Version {
     pub publisher: String,
     pub change_note: Option<String>,
     pub published_at: DateTime<Utc>,
+    /// The structured content, for versions published through a draft.
+    pub content: Option<StructuredContent>,
+    /// SHA-256 of the version's canonical public JSON.
+    pub content_sha256: Option<Vec<u8>>,
 }
 
 /// A file's description, without its bytes.
@@ -347,7 +352,8 @@ pub async fn find(pool: &PgPool, id: i64) -> Result<Option<Disclosure>, sqlx::Er
         return Ok(None);
     };
     let versions = sqlx::query!(
-        "SELECT version, title, body, period, amount_fen, publisher, change_note, published_at
+        "SELECT version, title, body, period, amount_fen, publisher, change_note, published_at,
+                content, content_sha256
          FROM disclosure_versions WHERE disclosure_id = $1 ORDER BY version DESC",
         id
     )
@@ -364,6 +370,13 @@ pub async fn find(pool: &PgPool, id: i64) -> Result<Option<Disclosure>, sqlx::Er
             publisher: v.publisher,
             change_note: v.change_note,
             published_at: v.published_at,
+            content: v
+                .content
+                .as_ref()
+                .map(StructuredContent::from_json)
+                .transpose()
+                .map_err(|e| corrupt("version content", e))?,
+            content_sha256: v.content_sha256,
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -438,5 +451,172 @@ pub async fn delete_samples(pool: &PgPool) -> Result<u64, sqlx::Error> {
 pub async fn count_public(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM disclosures WHERE status = 'published'"#)
         .fetch_one(pool)
+        .await
+}
+
+/// A version published through a draft (see `services::disclosures`).
+pub struct NewVersion<'a> {
+    pub content: &'a StructuredContent,
+    pub publisher: &'a str,
+    pub change_note: Option<&'a str>,
+    pub draft_id: i64,
+    pub approved_by: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// Inserts a published disclosure with no version yet (the caller adds version 1 in
+/// the same transaction).
+pub async fn insert_disclosure(
+    tx: &mut PgTransaction<'_>,
+    region: &RegionCode,
+    module: Module,
+    at: DateTime<Utc>,
+    is_sample: bool,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        "INSERT INTO disclosures (region_code, module, published_at, is_sample)
+         VALUES ($1, $2, $3, $4) RETURNING id",
+        region.as_str(),
+        module.slug(),
+        at,
+        is_sample
+    )
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Writes version `version` of `id` and makes it the current one; returns the SHA-256
+/// of its canonical public JSON.
+pub async fn insert_version(
+    tx: &mut PgTransaction<'_>,
+    id: i64,
+    version: i32,
+    new: &NewVersion<'_>,
+) -> Result<[u8; 32], sqlx::Error> {
+    let (public_json, digest) = new.content.public_canonical();
+    let period = new.content.field("period").map(ToString::to_string);
+    sqlx::query!(
+        "INSERT INTO disclosure_versions
+             (disclosure_id, version, title, body, period, publisher, change_note, published_at,
+              content, public_json, content_sha256, draft_id, approved_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        id,
+        version,
+        new.content.title,
+        new.content.body().unwrap_or_default(),
+        period,
+        new.publisher,
+        new.change_note,
+        new.at,
+        new.content.to_json(false),
+        public_json,
+        &digest[..],
+        new.draft_id,
+        new.approved_by
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE disclosures SET current_version = $2 WHERE id = $1",
+        id,
+        version
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(digest)
+}
+
+/// A shown disclosure's place and current version, locked for the transaction.
+pub struct Locked {
+    pub region: RegionCode,
+    pub module: Module,
+    pub status: DisclosureStatus,
+    pub current_version: i32,
+}
+
+pub async fn lock(tx: &mut PgTransaction<'_>, id: i64) -> Result<Option<Locked>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT region_code, module, status, current_version FROM disclosures
+         WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        Ok(Locked {
+            region: RegionCode::parse(&r.region_code).map_err(|e| corrupt("region code", e))?,
+            module: module(&r.module)?,
+            status: status(&r.status)?,
+            current_version: r.current_version,
+        })
+    })
+    .transpose()
+}
+
+/// Marks a disclosure withdrawn, keeping every version (inside the caller's transaction).
+pub async fn mark_withdrawn(
+    tx: &mut PgTransaction<'_>,
+    id: i64,
+    reason: &WithdrawalReason,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE disclosures SET status = 'withdrawn', withdrawn_reason = $2, withdrawn_at = $3
+         WHERE id = $1 AND status = 'published'",
+        id,
+        reason.as_str(),
+        at
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The structured content of the current version, when it has one.
+pub async fn current_content(
+    executor: impl sqlx::PgExecutor<'_>,
+    id: i64,
+) -> Result<Option<StructuredContent>, sqlx::Error> {
+    let found = sqlx::query_scalar!(
+        "SELECT v.content FROM disclosures d
+         JOIN disclosure_versions v ON v.disclosure_id = d.id AND v.version = d.current_version
+         WHERE d.id = $1",
+        id
+    )
+    .fetch_optional(executor)
+    .await?
+    .flatten();
+    found
+        .as_ref()
+        .map(StructuredContent::from_json)
+        .transpose()
+        .map_err(|e| corrupt("version content", e))
+}
+
+/// A shown version's canonical public JSON and its SHA-256.
+pub async fn public_json(
+    pool: &PgPool,
+    id: i64,
+    version: i32,
+) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT v.public_json, v.content_sha256 FROM disclosure_versions v
+         JOIN disclosures d ON d.id = v.disclosure_id
+         WHERE v.disclosure_id = $1 AND v.version = $2 AND d.status IN ('published', 'withdrawn')",
+        id,
+        version
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|r| r.public_json.zip(r.content_sha256)))
+}
+
+/// The name a region publishes under (its own name, e.g. 王岗村).
+pub async fn publisher_name(
+    tx: &mut PgTransaction<'_>,
+    region: &RegionCode,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar!("SELECT name FROM regions WHERE code = $1", region.as_str())
+        .fetch_one(&mut **tx)
         .await
 }

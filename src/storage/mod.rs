@@ -6,6 +6,7 @@ pub mod audit;
 pub mod complaints;
 pub mod database;
 pub mod disclosures;
+pub mod drafts;
 pub mod followers;
 pub mod inbound_messages;
 pub mod outbox;

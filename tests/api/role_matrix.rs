@@ -42,6 +42,10 @@ struct Fixture {
     out_tracking: String,
     in_account: i64,
     out_account: i64,
+    in_draft: i64,
+    out_draft: i64,
+    in_disclosure: i64,
+    out_disclosure: i64,
 }
 
 async fn complaint(app: &TestApp, village: &str, unit: &str, inspector: i64) -> (i64, String) {
@@ -95,6 +99,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let (out_id, out_tracking) = complaint(app, OUT_VILLAGE, OUT_UNIT, city_inspector).await;
     let (in_account, _) = account(app, "本县村务员", Role::Clerk, "411503209202", None).await;
     let (out_account, _) = account(app, "外县村务员", Role::Clerk, "411502001001", None).await;
+    let (in_draft, in_disclosure) = disclosures(app, in_account, IN_VILLAGE, "411503209").await;
+    let (out_draft, out_disclosure) = disclosures(app, out_account, OUT_VILLAGE, "411502001").await;
     Fixture {
         in_id,
         out_id,
@@ -102,7 +108,70 @@ async fn fixture(app: &TestApp) -> Fixture {
         out_tracking,
         in_account,
         out_account,
+        in_draft,
+        out_draft,
+        in_disclosure,
+        out_disclosure,
     }
+}
+
+/// A draft and a published disclosure of `village`, made through the service by its
+/// clerk and a reviewer of `township`.
+async fn disclosures(app: &TestApp, clerk: i64, village: &str, township: &str) -> (i64, i64) {
+    use sunvillage::domain::Module;
+    use sunvillage::domain::disclosure::content::RawContent;
+    use sunvillage::domain::disclosure::definition::ModuleDefinitions;
+    use sunvillage::domain::staff::StaffMember;
+    use sunvillage::services::disclosures::{self, Acting};
+    let defs = ModuleDefinitions::builtin().unwrap();
+    let as_member = |id: i64, role: Role, region: &str| StaffMember {
+        account_id: id,
+        username: "fixture".into(),
+        display_name: "示例".into(),
+        role,
+        region: RegionCode::parse(region).unwrap(),
+        unit: None,
+    };
+    let clerk = as_member(clerk, Role::Clerk, village);
+    let (reviewer_id, _) = account(app, "审核员", Role::Reviewer, township, None).await;
+    let reviewer = as_member(reviewer_id, Role::Reviewer, township);
+    let by = |m| Acting {
+        member: m,
+        ip: None,
+    };
+    let mut raw = RawContent {
+        title: "村务监督委员会成员名单".into(),
+        ..RawContent::default()
+    };
+    raw.fields.insert("body".into(), "主任：王某某".into());
+    let region = RegionCode::parse(village).unwrap();
+    let draft = disclosures::create_draft(
+        &app.pool,
+        &defs,
+        by(&clerk),
+        &region,
+        Module::Organization,
+        &raw,
+    )
+    .await
+    .unwrap();
+    let published = disclosures::create_draft(
+        &app.pool,
+        &defs,
+        by(&clerk),
+        &region,
+        Module::Organization,
+        &raw,
+    )
+    .await
+    .unwrap();
+    disclosures::submit(&app.pool, by(&clerk), published)
+        .await
+        .unwrap();
+    let done = disclosures::approve(&app.pool, by(&reviewer), published)
+        .await
+        .unwrap();
+    (draft, done.disclosure_id)
 }
 
 /// Each role's account, in the county of the inside complaint (a clerk its village, a
@@ -401,6 +470,124 @@ const PROBES: &[Probe] = &[
         form: &[],
         json: None,
     },
+    Probe {
+        name: "GET /staff/disclosures",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/disclosures".into(),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/disclosures/new/{module}",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/disclosures/new/assets".into(),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/disclosures/new/{module}",
+        method: "POST",
+        page: true,
+        path: |_, _| "/staff/disclosures/new/organization".into(),
+        form: &[("title", "")],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/drafts/{id}",
+        method: "GET",
+        page: true,
+        path: |f, i| format!("/staff/drafts/{}", if i { f.in_draft } else { f.out_draft }),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/drafts/{id}",
+        method: "POST",
+        page: true,
+        path: |f, i| format!("/staff/drafts/{}", if i { f.in_draft } else { f.out_draft }),
+        form: &[("title", "")],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/drafts/{id}/import",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/drafts/{}/import",
+                if i { f.in_draft } else { f.out_draft }
+            )
+        },
+        form: &[("list", "items")],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/drafts/{id}/submit",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/drafts/{}/submit",
+                if i { f.in_draft } else { f.out_draft }
+            )
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/drafts/{id}/approve",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/drafts/{}/approve",
+                if i { f.in_draft } else { f.out_draft }
+            )
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/drafts/{id}/return",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/drafts/{}/return",
+                if i { f.in_draft } else { f.out_draft }
+            )
+        },
+        form: &[("reason", "请补充说明")],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/disclosures/{id}/correct",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/disclosures/{}/correct",
+                if i { f.in_disclosure } else { f.out_disclosure }
+            )
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/disclosures/{id}/withdraw",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/disclosures/{}/withdraw",
+                if i { f.in_disclosure } else { f.out_disclosure }
+            )
+        },
+        form: &[("reason", "重复发布")],
+        json: None,
+    },
 ];
 
 /// What each role must get, inside / outside its scope (a single word when the two are
@@ -503,6 +690,50 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (
             "GET /staff/account",
             ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
+        ),
+        (
+            "GET /staff/disclosures",
+            ["login", "ok", "ok", "403", "403", "403", "403"],
+        ),
+        (
+            "GET /staff/disclosures/new/{module}",
+            ["login", "ok", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "POST /staff/disclosures/new/{module}",
+            ["login", "ok", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "GET /staff/drafts/{id}",
+            ["login", "ok/404", "ok/404", "404", "404", "404", "404"],
+        ),
+        (
+            "POST /staff/drafts/{id}",
+            ["login", "ok/404", "403/404", "404", "404", "404", "404"],
+        ),
+        (
+            "POST /staff/drafts/{id}/import",
+            ["login", "ok/404", "403/404", "404", "404", "404", "404"],
+        ),
+        (
+            "POST /staff/drafts/{id}/submit",
+            ["login", "ok/404", "403/404", "404", "404", "404", "404"],
+        ),
+        (
+            "POST /staff/drafts/{id}/approve",
+            ["login", "403/404", "ok/404", "404", "404", "404", "404"],
+        ),
+        (
+            "POST /staff/drafts/{id}/return",
+            ["login", "403/404", "ok/404", "404", "404", "404", "404"],
+        ),
+        (
+            "POST /staff/disclosures/{id}/correct",
+            ["login", "ok/404", "403/404", "404", "404", "404", "404"],
+        ),
+        (
+            "POST /staff/disclosures/{id}/withdraw",
+            ["login", "403/404", "ok/404", "404", "404", "404", "404"],
         ),
     ];
     let mut out = BTreeMap::new();

@@ -12,6 +12,8 @@ use sqlx::PgPool;
 
 use super::regions::ancestors;
 use super::{Crumb, Layout, Site, count, date, date_time, file_size, get, paragraphs};
+use crate::domain::disclosure::content::StructuredContent;
+use crate::domain::disclosure::value::{Kind, Value};
 use crate::domain::{DisclosureStatus, RegionLevel, VillageCode};
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
@@ -21,7 +23,105 @@ use crate::workers::view_counter::ViewCounter;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(paths::DISCLOSURE_PATTERN, get().to(detail))
-        .route(paths::DISCLOSURE_FILE_PATTERN, get().to(attachment));
+        .route(paths::DISCLOSURE_FILE_PATTERN, get().to(attachment))
+        .route(
+            paths::DISCLOSURE_VERSION_JSON_PATTERN,
+            get().to(version_json),
+        );
+}
+
+/// One cell of a table.
+pub struct CellView {
+    pub text: String,
+    /// Right-aligned (amounts, numbers).
+    pub numeric: bool,
+}
+
+/// A list of rows as the public reads it, with its computed totals.
+pub struct TableView {
+    pub label: String,
+    pub headers: Vec<String>,
+    pub numeric: Vec<bool>,
+    pub rows: Vec<Vec<CellView>>,
+    pub totals: Vec<Field>,
+}
+
+/// Structured content as the public reads it: names masked, totals computed. The staff
+/// preview renders this same view with the same template macro.
+pub struct ContentView {
+    pub fields: Vec<Field>,
+    pub body: Vec<Vec<String>>,
+    pub body_label: String,
+    pub tables: Vec<TableView>,
+}
+
+pub fn content_view(c: &StructuredContent) -> ContentView {
+    let mut fields = Vec::new();
+    let mut body = Vec::new();
+    let mut body_label = String::new();
+    for f in &c.fields {
+        match (&f.value, f.kind) {
+            (Some(v), Kind::Textarea) if body.is_empty() => {
+                body = paragraphs(&v.public_text());
+                body_label = f.label.clone();
+            }
+            (Some(v), kind) => fields.push(Field {
+                label: f.label.clone(),
+                value: match (kind, v.amount()) {
+                    (Kind::Amount, Some(a)) => a.to_string(),
+                    _ => v.public_text(),
+                },
+            }),
+            (None, _) => {}
+        }
+    }
+    let tables = c
+        .lists
+        .iter()
+        .map(|l| {
+            let numeric: Vec<bool> = l
+                .columns
+                .iter()
+                .map(|c| matches!(c.kind, Kind::Amount | Kind::Integer))
+                .collect();
+            TableView {
+                label: l.label.clone(),
+                headers: l.columns.iter().map(|c| c.label.clone()).collect(),
+                rows: l
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        r.iter()
+                            .zip(&numeric)
+                            .map(|(v, n)| CellView {
+                                text: v.as_ref().map(Value::public_text).unwrap_or_default(),
+                                numeric: *n,
+                            })
+                            .collect()
+                    })
+                    .collect(),
+                numeric,
+                totals: l
+                    .totals()
+                    .into_iter()
+                    .map(|(label, amount)| Field {
+                        label,
+                        value: amount.to_string(),
+                    })
+                    .chain(std::iter::once(Field {
+                        label: "笔数".into(),
+                        value: format!("{}笔", l.rows.len()),
+                    }))
+                    .collect(),
+            }
+        })
+        .collect();
+    ContentView {
+        fields,
+        body,
+        body_label,
+        tables,
+    }
 }
 
 /// A small label beside a title.
@@ -77,7 +177,7 @@ pub fn list_item(d: &DisclosureSummary) -> ListItem {
 }
 
 pub struct Field {
-    pub label: &'static str,
+    pub label: String,
     pub value: String,
 }
 
@@ -95,6 +195,9 @@ pub struct VersionView {
     pub fields: Vec<Field>,
     pub body: Vec<Vec<String>>,
     pub files: Vec<FileLink>,
+    pub content: Option<ContentView>,
+    /// The canonical JSON of a structured version and its SHA-256 (hex).
+    pub json: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -108,6 +211,8 @@ struct DisclosurePage {
     body: Vec<Vec<String>>,
     files: Vec<FileLink>,
     history: Vec<VersionView>,
+    content: Option<ContentView>,
+    json: Option<(String, String)>,
     module_href: String,
     module_name: &'static str,
     complaint_href: Option<String>,
@@ -203,31 +308,39 @@ async fn detail(
         None => paths::region_own(&hit.code),
     };
 
+    let json_of = |v: &storage::disclosures::Version| {
+        v.content_sha256.as_ref().map(|h| {
+            (
+                paths::disclosure_version_json(id, v.version),
+                hex::encode(h),
+            )
+        })
+    };
     let fields_of = |v: &storage::disclosures::Version| {
         let mut f = vec![
             Field {
-                label: "公开单位",
+                label: "公开单位".into(),
                 value: hit.full_name(),
             },
             Field {
-                label: "栏目",
+                label: "栏目".into(),
                 value: d.module.name().to_owned(),
             },
         ];
         if let Some(p) = &v.period {
             f.push(Field {
-                label: "公开期间",
+                label: "公开期间".into(),
                 value: p.clone(),
             });
         }
         if let Some(a) = v.amount {
             f.push(Field {
-                label: "金额",
+                label: "金额".into(),
                 value: a.to_string(),
             });
         }
         f.push(Field {
-            label: "发布人",
+            label: "发布人".into(),
             value: v.publisher.clone(),
         });
         f
@@ -246,21 +359,27 @@ async fn detail(
 
     let mut fields = fields_of(current);
     fields.push(Field {
-        label: "首次发布",
+        label: "首次发布".into(),
         value: date_time(d.published_at),
     });
     if current.version > 1 {
         fields.push(Field {
-            label: "最近更正",
+            label: "最近更正".into(),
             value: date_time(current.published_at),
         });
     }
+    if let Some(note) = &current.change_note {
+        fields.push(Field {
+            label: "更正说明".into(),
+            value: note.clone(),
+        });
+    }
     fields.push(Field {
-        label: "版本",
+        label: "版本".into(),
         value: format!("第{}版（共{}版）", current.version, d.versions.len()),
     });
     fields.push(Field {
-        label: "状态",
+        label: "状态".into(),
         value: match d.status {
             DisclosureStatus::Published if current.version > 1 => "已发布（已更正）".to_owned(),
             DisclosureStatus::Published => "已发布".to_owned(),
@@ -268,7 +387,7 @@ async fn detail(
         },
     });
     fields.push(Field {
-        label: "浏览",
+        label: "浏览".into(),
         value: format!("{}次", count(d.views + views.pending(id))),
     });
 
@@ -284,6 +403,8 @@ async fn detail(
             fields: fields_of(v),
             body: paragraphs(&v.body),
             files: files_of(v.version),
+            content: v.content.as_ref().map(content_view),
+            json: json_of(v),
         })
         .collect();
     let mut crumbs = ancestors(&hit);
@@ -325,6 +446,8 @@ async fn detail(
         body: paragraphs(&current.body),
         files: files_of(current.version),
         history,
+        content: current.content.as_ref().map(content_view),
+        json: json_of(current),
         module_href,
         module_name,
         complaint_href: village.as_ref().map(|v| paths::new_complaint(Some(v))),
@@ -366,4 +489,29 @@ async fn attachment(
         .insert_header((CACHE_CONTROL, "public, max-age=3600"))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(file.content))
+}
+
+/// `GET /d/{id}/v/{version}.json`: the version's canonical public JSON, byte for byte
+/// what its SHA-256 was computed over (sent in `X-Content-SHA256` too).
+async fn version_json(
+    path: web::Path<(String, String)>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, PageError> {
+    let (id, version) = path.into_inner();
+    let id = parse_id(&id)?;
+    let version = version
+        .parse::<i32>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| PageError::not_found("没有这个版本。"))?;
+    let (json, digest) = storage::disclosures::public_json(&pool, id, version)
+        .await?
+        .ok_or_else(|| PageError::not_found("没有这个版本的结构化内容。"))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/json; charset=utf-8"))
+        // A published version never changes.
+        .insert_header((CACHE_CONTROL, "public, max-age=86400, immutable"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("X-Content-SHA256", hex::encode(digest)))
+        .body(json))
 }

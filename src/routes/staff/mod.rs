@@ -34,7 +34,7 @@ async fn openapi() -> actix_web::HttpResponse {
 
 /// The pages, under `/staff`.
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
-    use pages::{account, audit, complaints as handling, login, users};
+    use pages::{account, audit, complaints as handling, login, publishing, users};
     use paths::staff as p;
     cfg.route(p::HOME, get().to(login::home))
         .route(p::LOGIN, get().to(login::show))
@@ -67,5 +67,25 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
             web::post().to(users::reset_password),
         )
         .route(p::USER_TOTP_PATTERN, web::post().to(users::reset_totp))
-        .route(p::UNITS, web::post().to(users::add_unit));
+        .route(p::UNITS, web::post().to(users::add_unit))
+        .route(p::DISCLOSURES, get().to(publishing::list))
+        .route(p::CORRECT_PATTERN, web::post().to(publishing::correct))
+        .route(p::WITHDRAW_PATTERN, web::post().to(publishing::withdraw))
+        // Before the steps' pattern, which would take `import` for a step.
+        .route(p::DRAFT_IMPORT_PATTERN, web::post().to(publishing::import))
+        .route(p::DRAFT_STEP_PATTERN, web::post().to(publishing::step));
+    // The module form carries every line item: more than the default 16 KiB.
+    let big_form = || web::FormConfig::default().limit(8 * 1024 * 1024);
+    cfg.service(
+        web::resource(p::NEW_DISCLOSURE_PATTERN)
+            .app_data(big_form())
+            .route(get().to(publishing::new_form))
+            .route(web::post().to(publishing::create)),
+    )
+    .service(
+        web::resource(p::DRAFT_PATTERN)
+            .app_data(big_form())
+            .route(get().to(publishing::show))
+            .route(web::post().to(publishing::save)),
+    );
 }

@@ -7,6 +7,7 @@ pub mod account;
 pub mod audit;
 pub mod complaints;
 pub mod login;
+pub mod publishing;
 pub mod users;
 
 use std::collections::BTreeMap;
@@ -60,6 +61,16 @@ const NAV: &[(&str, &str, Option<StaffAction>)] = &[
         paths::staff::COMPLAINTS,
         "投诉办理",
         Some(StaffAction::ListComplaints),
+    ),
+    (
+        paths::staff::DISCLOSURES,
+        "村务公开",
+        Some(StaffAction::DraftDisclosure),
+    ),
+    (
+        paths::staff::DISCLOSURES,
+        "公开审核",
+        Some(StaffAction::ReviewDisclosure),
     ),
     (
         paths::staff::AUDIT,

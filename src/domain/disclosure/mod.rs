@@ -6,6 +6,13 @@ use std::fmt;
 
 use super::{Module, RegionCode};
 
+pub mod canonical;
+pub mod content;
+pub mod definition;
+pub mod diff;
+pub mod lifecycle;
+pub mod value;
+
 /// Why a disclosure's content was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DisclosureError {
@@ -89,6 +96,44 @@ impl Amount {
     pub fn fen(self) -> i64 {
         self.0
     }
+
+    /// Reads yuan as typed or exported: `1234.5`, `1,234.50`, `¥1234`; never more than
+    /// two decimals, never negative (whether money came in or went out is a column of its
+    /// own), never anything else.
+    pub fn parse_yuan(s: &str) -> Result<Amount, String> {
+        let bad = || format!("金额“{s}”有误，应为元，最多两位小数，如 1234.50");
+        let t = s.trim().trim_start_matches(['¥', '￥']).replace(',', "");
+        let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+        let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(frac) || whole.len() > 15 {
+            return Err(bad());
+        }
+        if frac.len() > 2 {
+            return Err(format!("金额“{s}”超过两位小数（分）"));
+        }
+        let yuan: i64 = whole.parse().map_err(|_| bad())?;
+        let cents: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+        yuan.checked_mul(100)
+            .and_then(|f| f.checked_add(cents))
+            .and_then(|f| Amount::from_fen(f).ok())
+            .ok_or_else(bad)
+    }
+
+    /// `1234.50`: as a clerk types it back into a form.
+    pub fn plain_yuan(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+
+    /// Adds, or `None` past the limit.
+    pub fn checked_add(self, other: Amount) -> Option<Amount> {
+        self.0
+            .checked_add(other.0)
+            .and_then(|f| Amount::from_fen(f).ok())
+    }
+
+    pub const ZERO: Amount = Amount(0);
 }
 
 impl fmt::Display for Amount {
