@@ -263,8 +263,10 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
         .context("cannot prepare the database (database.url)")?;
     let api = wechat_client(&settings)?;
     let stop = tokio_util::sync::CancellationToken::new();
+    let vault = crate::crypto::Vault::from_settings(&settings.crypto).context("crypto")?;
     let mut running = tokio::spawn(outbox::run_until_stopped(
         pool.clone(),
+        vault,
         api,
         settings.outbox.clone(),
         stop.clone(),

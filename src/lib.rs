@@ -40,6 +40,7 @@ pub mod analysis;
 pub mod auth;
 pub mod cli;
 pub mod configuration;
+pub mod crypto;
 pub mod demo_data;
 pub mod domain;
 pub mod kv;

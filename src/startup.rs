@@ -45,6 +45,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub pool: PgPool,
+    /// The keys of identities at rest.
+    pub vault: crate::crypto::Vault,
     pub kv: Kv,
     pub regions: SearchIndex,
     /// The WeChat API client (its token store is shared with every clone).
@@ -114,6 +116,18 @@ impl Application {
         let bind = settings.server.bind;
         tracing::info!(database = %settings.database.describe(), "connecting to Postgres");
         let pool = prepare_database(&settings.database).await?;
+        let vault = crate::crypto::Vault::from_settings(&settings.crypto).context("crypto")?;
+        let sealed = storage::sealing::seal_plaintext(&pool, &vault)
+            .await
+            .context("cannot seal the identities stored before encryption")?;
+        if sealed != storage::sealing::Sealed::default() {
+            tracing::info!(
+                complaints = sealed.complaints,
+                photos = sealed.photos,
+                outbox = sealed.outbox,
+                "sealed identities stored in plaintext"
+            );
+        }
 
         let power_list = crate::domain::PowerList::parse(crate::domain::power::BUILTIN_POWER_LIST)
             .context("the built-in power list (data/power/power-list.toml)")?;
@@ -165,6 +179,7 @@ impl Application {
         if settings.outbox.worker_in_serve {
             background.tracker.spawn(outbox::run_until_stopped(
                 pool.clone(),
+                vault.clone(),
                 wechat.clone(),
                 settings.outbox.clone(),
                 background.stop.clone(),
@@ -173,6 +188,7 @@ impl Application {
                 .tracker
                 .spawn(crate::workers::staff_digest::run_until_stopped(
                     pool.clone(),
+                    vault.clone(),
                     templates.clone(),
                     background.stop.clone(),
                 ));
@@ -199,6 +215,7 @@ impl Application {
         let webhook = Webhook::new(
             Arc::clone(&settings),
             pool.clone(),
+            vault.clone(),
             kv.clone(),
             regions.clone(),
             log,
@@ -208,6 +225,7 @@ impl Application {
         let state = AppState {
             settings,
             pool,
+            vault,
             kv,
             regions,
             wechat,
@@ -269,6 +287,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     };
     let settings = web::Data::from(Arc::clone(&state.settings));
     let pool = web::Data::new(state.pool.clone());
+    let vault = web::Data::new(state.vault.clone());
     let kv = web::Data::new(state.kv.clone());
     let regions = web::Data::new(state.regions.clone());
     let wechat = web::Data::new(state.wechat.clone());
@@ -303,6 +322,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(settings.clone())
             .app_data(pool.clone())
+            .app_data(vault.clone())
             .app_data(kv.clone())
             .app_data(regions.clone())
             .app_data(wechat.clone())

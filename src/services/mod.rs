@@ -7,3 +7,4 @@ pub mod accounts;
 pub mod audit;
 pub mod complaints;
 pub mod handling;
+pub mod identity;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod complaints;
+pub mod data_keys;
 pub mod database;
 pub mod disclosures;
 pub mod followers;
@@ -12,6 +13,7 @@ pub mod outbox;
 pub mod people;
 pub mod power;
 pub mod regions;
+pub mod sealing;
 pub mod stats;
 
 /// A transaction on the service's database.

@@ -19,6 +19,7 @@ mod openapi;
 mod outages;
 mod outbox;
 mod pages;
+mod privacy;
 mod qrcode;
 mod region_import;
 mod regions_api;

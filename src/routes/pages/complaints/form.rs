@@ -286,11 +286,11 @@ pub async fn submit(
             return again(StatusCode::OK, FieldErrors::default(), Some(banner), typed).await;
         }
     }
-    if let Some(done) = complaints::already_submitted(&s.pool, openid, form_key).await? {
+    if let Some(done) = complaints::already_submitted(&s.pool, &s.vault, openid, form_key).await? {
         return Ok(received(&done));
     }
     let now = Utc::now();
-    if !complaints::within_daily_limit(&s.pool, openid, now).await? {
+    if !complaints::within_daily_limit(&s.pool, &s.vault, openid, now).await? {
         return again(
             StatusCode::TOO_MANY_REQUESTS,
             FieldErrors::default(),
@@ -328,7 +328,18 @@ pub async fn submit(
         }
     };
     let prefix = &s.site.settings().complaints.tracking_prefix;
-    match complaints::submit(&s.pool, &s.templates, prefix, openid, form_key, &new, now).await {
+    match complaints::submit(
+        &s.pool,
+        &s.vault,
+        &s.templates,
+        prefix,
+        openid,
+        form_key,
+        &new,
+        now,
+    )
+    .await
+    {
         Ok(done) => Ok(received(&done)),
         Err(SubmitError::DailyLimit) => {
             again(
