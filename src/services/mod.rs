@@ -8,3 +8,4 @@ pub mod audit;
 pub mod complaints;
 pub mod handling;
 pub mod identity;
+pub mod keys;

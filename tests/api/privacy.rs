@@ -437,3 +437,96 @@ async fn identities_stored_before_encryption_are_sealed_at_start_up() {
         },
     );
 }
+
+fn vault_with(app: &TestApp, keys: &[(&str, &str)], current: &str) -> Vault {
+    let mut settings = app.settings.crypto.clone();
+    settings.master_keys = keys
+        .iter()
+        .map(|(id, k)| ((*id).to_owned(), (*k).to_owned().into()))
+        .collect();
+    settings.current_key = current.into();
+    Vault::from_settings(&settings).unwrap()
+}
+
+const DEV_KEY: &str = "bWBfaq7TCERhyQhoBSxTUGbvAeLjfaVHUBTCiVoeonI=";
+const NEW_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+#[tokio::test]
+async fn keys_rotate_rewraps_every_data_key_reports_unknown_ones_and_the_dump_still_shows_nothing()
+{
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, |s| {
+        complaint_templates(s);
+        s.outbox.worker_in_serve = false;
+    })
+    .await;
+    let (secrets, id, anon_id) = fill_through_the_pages(&app, &fake).await;
+    let sealed_before: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT openid_sealed FROM complaints ORDER BY complaint_id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM data_keys")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
+    // A key wrapped under a master key nobody configured any more.
+    sqlx::query("INSERT INTO data_keys (master_key, wrapped) VALUES ('gone', $1)")
+        .bind(vec![1u8; 61])
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    // The new master key joins the old one; rotation in batches of 2, with progress.
+    let both = vault_with(&app, &[("dev", DEV_KEY), ("k2", NEW_KEY)], "k2");
+    let mut seen = Vec::new();
+    let report = sunvillage::services::keys::rotate(&app.pool, &both, 2, |done, total| {
+        seen.push((done, total));
+    })
+    .await
+    .unwrap();
+    assert_eq!(report.rewrapped, u64::try_from(keys).unwrap());
+    assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+    assert!(report.failed[0].1.contains("`gone`"), "{:?}", report.failed);
+    let total = u64::try_from(keys).unwrap() + 1;
+    assert!(
+        seen.len() >= 2 && seen.iter().all(|(_, t)| *t == total),
+        "{seen:?}"
+    );
+    assert_eq!(seen.last().unwrap().0, total);
+
+    // Run again: nothing left but the unknown one, reported again.
+    let again = sunvillage::services::keys::rotate(&app.pool, &both, 2, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(again.rewrapped, 0);
+    assert_eq!(again.failed.len(), 1);
+
+    // The data was not re-encrypted; the old key can go: the new one alone reads all.
+    let sealed_after: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT openid_sealed FROM complaints ORDER BY complaint_id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(sealed_before, sealed_after);
+    let only_new = vault_with(&app, &[("k2", NEW_KEY)], "k2");
+    for complaint in [id, anon_id] {
+        let row = storage::complaints::find(&app.pool, complaint)
+            .await
+            .unwrap()
+            .unwrap();
+        let opened = identity::open(&only_new, &row.identity).unwrap();
+        assert!([NAMED, ANONYMOUS].contains(&opened.openid.as_str()));
+        assert!(
+            storage::complaints::photo(&app.pool, &only_new, complaint, 1)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // The old key alone no longer opens anything.
+        let old_only = vault_with(&app, &[("dev", DEV_KEY)], "dev");
+        assert!(identity::open(&old_only, &row.identity).is_err());
+    }
+    assert_dump_reveals_nothing(&dump(&app), &secrets);
+}
