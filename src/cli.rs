@@ -61,6 +61,11 @@ pub enum Command {
     /// The keys of identities at rest (docs/privacy.md): new, status, rotate.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Destroy the data keys of records past their retention period (retention.*):
+    /// identities and photos of long-closed complaints, addressees of old pushes. The
+    /// records stay. Run daily; idempotent.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Deliver the template-message outbox until SIGINT or SIGTERM, without serving
     /// HTTP. Run as many as you like on any machines: no message is sent twice.
     Worker,
@@ -101,6 +106,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "tests/data/topics-train.csv")]
         train: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// One pass now.
+    Run,
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,6 +222,20 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::User(command) => users::user(settings, command).await,
         Command::Unit(command) => users::unit(settings, command).await,
         Command::Keys(command) => keys(settings, command).await,
+        Command::Retention(RetentionCommand::Run) => {
+            let pool = storage::database::connect_and_migrate(&settings.database)
+                .await
+                .context("cannot prepare the database (database.url)")?;
+            let done =
+                crate::services::retention::run(&pool, &settings.retention, chrono::Utc::now())
+                    .await?;
+            println!(
+                "shredded the identity of {} complaints and the addressee of {} pushes",
+                done.complaints.len(),
+                done.outbox
+            );
+            Ok(())
+        }
         Command::Worker => worker(settings).await,
         Command::Menu(command) => menu(settings, command).await,
         Command::Qrcode(args) => qrcodes(settings, args).await,

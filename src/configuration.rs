@@ -43,6 +43,7 @@ pub struct Settings {
     pub pages: PageSettings,
     pub complaints: ComplaintSettings,
     pub crypto: CryptoSettings,
+    pub retention: RetentionSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -254,6 +255,20 @@ pub struct CryptoSettings {
     pub lookup_key: SecretString,
 }
 
+/// How long what identifies a person is kept (docs/privacy.md gives the defaults and
+/// their source); past it, `sunvillage retention run` destroys the data keys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Days after a complaint is closed (concluded, rated, rejected) that the
+    /// complainant's identity and the photos are kept.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub complaint_identity_days: u32,
+    /// Days a sent or failed push keeps its addressee.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub outbox_days: u32,
+}
+
 /// The development keys of `config/default.toml`: public, so refused in production.
 const DEV_MASTER_KEY: &str = "bWBfaq7TCERhyQhoBSxTUGbvAeLjfaVHUBTCiVoeonI=";
 const DEV_LOOKUP_KEY: &str = "RBWMd79r5uvlqBc3+s5loScdijjLtZaOdns3SBL+jMw=";
@@ -460,6 +475,9 @@ impl Settings {
         }
         self.session.validate(self.environment)?;
         self.crypto.validate(self.environment)?;
+        if self.retention.complaint_identity_days == 0 || self.retention.outbox_days == 0 {
+            return Err(invalid("retention", "periods are at least 1 day"));
+        }
         self.wechat.validate(self.environment)?;
         self.outbox.validate()?;
         // Each delivery task holds a connection while it sends, and one more listens.

@@ -9,3 +9,4 @@ pub mod complaints;
 pub mod handling;
 pub mod identity;
 pub mod keys;
+pub mod retention;

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod people;
 pub mod power;
 pub mod regions;
+pub mod retention;
 pub mod sealing;
 pub mod stats;
 

@@ -530,3 +530,119 @@ async fn keys_rotate_rewraps_every_data_key_reports_unknown_ones_and_the_dump_st
     }
     assert_dump_reveals_nothing(&dump(&app), &secrets);
 }
+
+#[tokio::test]
+async fn a_complaint_past_its_retention_is_shredded_for_good_while_its_record_stays() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, |s| {
+        complaint_templates(s);
+        s.outbox.worker_in_serve = false;
+    })
+    .await;
+    let (_, id, anon_id) = fill_through_the_pages(&app, &fake).await;
+    // The named complaint was concluded six years ago; the anonymous one is still open.
+    sqlx::query(
+        "UPDATE complaints SET status = 'rated', concluded_at = now() - interval '6 years'
+         WHERE complaint_id = $1",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let answered_before = storage::complaints::count_answered(&app.pool)
+        .await
+        .unwrap();
+
+    let done = sunvillage::services::retention::run(
+        &app.pool,
+        &app.settings.retention,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.complaints, vec![id]);
+    let again = sunvillage::services::retention::run(
+        &app.pool,
+        &app.settings.retention,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(again.complaints.is_empty(), "a second pass finds nothing");
+
+    // Unrecoverable with any key: the data key itself is gone, and no lookup hash is left.
+    let row = storage::complaints::find(&app.pool, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        identity::open(&app.vault, &row.identity),
+        Err(identity::IdentityError::Shredded(_))
+    ));
+    let (wrapped, hash): (Option<Vec<u8>>, Option<Vec<u8>>) = sqlx::query_as(
+        "SELECT d.wrapped, c.openid_hash FROM complaints c JOIN data_keys d USING (data_key_id)
+         WHERE c.complaint_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(wrapped.is_none() && hash.is_none());
+    assert!(
+        storage::complaints::photo(&app.pool, &app.vault, id, 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let rotated = sunvillage::services::keys::rotate(&app.pool, &app.vault, 10, |_, _| {})
+        .await
+        .unwrap();
+    assert!(rotated.failed.is_empty(), "a shredded key is not rotated");
+
+    // The record stays: the staff page and the statistics still hold it.
+    let token = staff_token(&app, "王五", StaffRole::Handler).await;
+    let (status, body) = get_json(&app, &token, &format!("/api/staff/complaints/{id}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["complaint"]["tracking_number"],
+        row.tracking_number.as_str()
+    );
+    assert!(body["complaint"].get("complainant").is_none(), "{body}");
+    assert_eq!(
+        storage::complaints::count_answered(&app.pool)
+            .await
+            .unwrap(),
+        answered_before
+    );
+    let mut staff = crate::support::staff::StaffBrowser::new(&app);
+    staff
+        .signed_in_as(
+            "赵六",
+            sunvillage::domain::staff::Role::Inspector,
+            crate::support::staff::CITY,
+            None,
+        )
+        .await;
+    let (status, _, page) = staff
+        .get(&format!("/staff/complaints/{}", row.tracking_number))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("已按规定销毁"), "{page}");
+    assert!(!page.contains("张三"));
+
+    // The complainant no longer finds it; the other complaint is untouched.
+    let mine = storage::complaints::list_for_openid(
+        &app.pool,
+        &app.vault,
+        &sunvillage::domain::OpenId::parse(NAMED).unwrap(),
+        10,
+    )
+    .await
+    .unwrap();
+    assert!(mine.is_empty());
+    let other = storage::complaints::find(&app.pool, anon_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(identity::open(&app.vault, &other.identity).is_ok());
+}
