@@ -67,6 +67,14 @@ pub enum Command {
     /// Units complaints are assigned to: add, list.
     #[command(subcommand)]
     Unit(UnitCommand),
+    /// The keys of identities at rest (docs/privacy.md): new, status, rotate.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Destroy the data keys of records past their retention period (retention.*):
+    /// identities and photos of long-closed complaints, addressees of old pushes. The
+    /// records stay. Run daily; idempotent.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Deliver the template-message outbox until SIGINT or SIGTERM, without serving
     /// HTTP. Run as many as you like on any machines: no message is sent twice.
     Worker,
@@ -119,6 +127,29 @@ pub enum Command {
     /// The transparency log's keys.
     #[command(subcommand)]
     Transparency(verify::TransparencyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// One pass now.
+    Run,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a new random key (base64 of 32 bytes) for crypto.master_keys.<id> or
+    /// crypto.lookup_key. Nothing is stored.
+    New,
+    /// How many live data keys each master key wraps.
+    Status,
+    /// Re-wrap every data key under crypto.current_key (the data is not re-encrypted).
+    /// Resumable: run it again after an interruption. Fails, listing them, when a key is
+    /// wrapped under a master key that is not configured.
+    Rotate {
+        /// Data keys per transaction.
+        #[arg(long, default_value_t = crate::services::keys::BATCH)]
+        batch: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,6 +242,21 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::ImportRegions(args) => import_regions(settings, args).await,
         Command::User(command) => users::user(settings, command).await,
         Command::Unit(command) => users::unit(settings, command).await,
+        Command::Keys(command) => keys(settings, command).await,
+        Command::Retention(RetentionCommand::Run) => {
+            let pool = storage::database::connect_and_migrate(&settings.database)
+                .await
+                .context("cannot prepare the database (database.url)")?;
+            let done =
+                crate::services::retention::run(&pool, &settings.retention, chrono::Utc::now())
+                    .await?;
+            println!(
+                "shredded the identity of {} complaints and the addressee of {} pushes",
+                done.complaints.len(),
+                done.outbox
+            );
+            Ok(())
+        }
         Command::Worker => worker(settings).await,
         Command::Menu(command) => menu(settings, command).await,
         Command::Qrcode(args) => qrcodes(settings, args).await,
@@ -226,6 +272,59 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Verify(args) => verify::verify(settings, args).await,
         Command::VerifyLog => verify::verify_log(settings).await,
         Command::Transparency(command) => verify::keygen(command),
+    }
+}
+
+async fn keys(settings: Settings, command: KeysCommand) -> anyhow::Result<()> {
+    use base64::Engine;
+    if let KeysCommand::New = command {
+        let key: [u8; 32] = rand::random();
+        println!("{}", base64::engine::general_purpose::STANDARD.encode(key));
+        return Ok(());
+    }
+    let vault = crate::crypto::Vault::from_settings(&settings.crypto).context("crypto")?;
+    let pool = storage::database::connect_and_migrate(&settings.database)
+        .await
+        .context("cannot prepare the database (database.url)")?;
+    match command {
+        KeysCommand::New => Ok(()),
+        KeysCommand::Status => {
+            for (master, n) in storage::data_keys::count_by_master(&pool).await? {
+                let mark = if master == vault.current_key().as_str() {
+                    " (current)"
+                } else if vault.knows_master_key(&master) {
+                    ""
+                } else {
+                    " (NOT CONFIGURED)"
+                };
+                println!("{master}{mark}: {n} data keys");
+            }
+            Ok(())
+        }
+        KeysCommand::Rotate { batch } => {
+            let bar = indicatif::ProgressBar::new(0);
+            let report = crate::services::keys::rotate(&pool, &vault, batch, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await?;
+            bar.finish_and_clear();
+            println!(
+                "{} data keys re-wrapped under `{}`",
+                report.rewrapped,
+                vault.current_key()
+            );
+            if report.failed.is_empty() {
+                return Ok(());
+            }
+            for (id, why) in &report.failed {
+                eprintln!("data key {id}: {why}");
+            }
+            anyhow::bail!(
+                "{} data keys were not re-wrapped; keep their master keys configured until they are",
+                report.failed.len()
+            )
+        }
     }
 }
 
@@ -293,8 +392,10 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
         .context("cannot prepare the database (database.url)")?;
     let api = wechat_client(&settings)?;
     let stop = tokio_util::sync::CancellationToken::new();
+    let vault = crate::crypto::Vault::from_settings(&settings.crypto).context("crypto")?;
     let mut running = tokio::spawn(outbox::run_until_stopped(
         pool.clone(),
+        vault,
         api,
         settings.outbox.clone(),
         stop.clone(),

@@ -45,6 +45,8 @@ pub struct Settings {
     pub pages: PageSettings,
     pub complaints: ComplaintSettings,
     pub transparency: TransparencySettings,
+    pub crypto: CryptoSettings,
+    pub retention: RetentionSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -288,6 +290,63 @@ pub struct ComplaintSettings {
     pub tracking_prefix: String,
 }
 
+/// Identity at rest (`docs/privacy.md`): the suite new ciphertexts are written with,
+/// the master keys that wrap data keys (by id), and the key of lookup hashes. Keys are
+/// base64 of 32 bytes (`sunvillage keys new`), given in production through
+/// `APP__CRYPTO__MASTER_KEYS__<ID>` and `APP__CRYPTO__LOOKUP_KEY`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CryptoSettings {
+    pub suite: crate::crypto::Suite,
+    /// The master key new data keys are wrapped under.
+    pub current_key: String,
+    pub master_keys: BTreeMap<String, SecretString>,
+    pub lookup_key: SecretString,
+}
+
+/// How long what identifies a person is kept (docs/privacy.md gives the defaults and
+/// their source); past it, `sunvillage retention run` destroys the data keys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Days after a complaint is closed (concluded, rated, rejected) that the
+    /// complainant's identity and the photos are kept.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub complaint_identity_days: u32,
+    /// Days a sent or failed push keeps its addressee.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub outbox_days: u32,
+}
+
+/// The development keys of `config/default.toml`: public, so refused in production.
+const DEV_MASTER_KEY: &str = "bWBfaq7TCERhyQhoBSxTUGbvAeLjfaVHUBTCiVoeonI=";
+const DEV_LOOKUP_KEY: &str = "RBWMd79r5uvlqBc3+s5loScdijjLtZaOdns3SBL+jMw=";
+
+impl CryptoSettings {
+    fn validate(&self, environment: AppEnvironment) -> Result<(), SettingsError> {
+        crate::crypto::Vault::from_settings(self).map_err(|e| invalid("crypto", e.to_string()))?;
+        if environment == AppEnvironment::Production {
+            let public = self
+                .master_keys
+                .values()
+                .any(|k| k.expose_secret().trim() == DEV_MASTER_KEY);
+            if public {
+                return Err(invalid(
+                    "crypto.master_keys",
+                    "holds the public development key; set APP__CRYPTO__MASTER_KEYS__<ID>",
+                ));
+            }
+            if self.lookup_key.expose_secret().trim() == DEV_LOOKUP_KEY {
+                return Err(invalid(
+                    "crypto.lookup_key",
+                    "is the development default; set APP__CRYPTO__LOOKUP_KEY",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The followers' H5 pages.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -464,6 +523,10 @@ impl Settings {
             return Err(invalid("redis.url", "is not a redis:// URL"));
         }
         self.session.validate(self.environment)?;
+        self.crypto.validate(self.environment)?;
+        if self.retention.complaint_identity_days == 0 || self.retention.outbox_days == 0 {
+            return Err(invalid("retention", "periods are at least 1 day"));
+        }
         self.wechat.validate(self.environment)?;
         self.transparency.validate(self.environment)?;
         self.outbox.validate()?;
@@ -910,8 +973,45 @@ mod tests {
             "APP__TRANSPARENCY__SIGNING_KEY".to_owned(),
             key.expose_secret().to_owned(),
         ));
+        // Without its own keys the example names them (the development key is removed).
+        let err = assert_err!(Settings::load_with_env(Some(&path), env_of(&vars)));
+        assert!(err.to_string().contains("crypto"), "{err}");
+        vars.push((
+            "APP__CRYPTO__MASTER_KEYS__K1".to_owned(),
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned(),
+        ));
+        vars.push((
+            "APP__CRYPTO__LOOKUP_KEY".to_owned(),
+            "HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=".to_owned(),
+        ));
         let s = assert_ok!(Settings::load_with_env(Some(&path), env_of(&vars)));
         assert_eq!(s.wechat.templates.len(), 7);
+        let vault = assert_ok!(crate::crypto::Vault::from_settings(&s.crypto));
+        assert_eq!(vault.current_key().as_str(), "k1");
+        assert!(!vault.knows_master_key("dev"));
+    }
+
+    #[test]
+    fn production_refuses_the_development_keys() {
+        let defaults = assert_ok!(Settings::load_with_env(None, env(&[])));
+        let err = assert_err!(defaults.crypto.validate(AppEnvironment::Production));
+        assert!(err.to_string().contains("crypto.master_keys"), "{err}");
+        let mut own = defaults.crypto.clone();
+        own.master_keys.insert("dev".into(), String::new().into());
+        own.master_keys.insert(
+            "k1".into(),
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+                .to_owned()
+                .into(),
+        );
+        own.current_key = "k1".into();
+        let err = assert_err!(own.validate(AppEnvironment::Production));
+        assert!(err.to_string().contains("crypto.lookup_key"), "{err}");
+        own.lookup_key = "HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4="
+            .to_owned()
+            .into();
+        assert_ok!(own.validate(AppEnvironment::Production));
+        assert!(!format!("{own:?}").contains("AAECAwQF"));
     }
 
     #[test]

@@ -30,6 +30,8 @@
 //!   the decision rule and its evaluation); pure, the model embedded.
 //! - `region_import`: checking and loading division-code files; `region_index`: the
 //!   in-memory search behind "find my village".
+//! - `crypto`: identity at rest: data keys per record wrapped by configured master keys,
+//!   AEAD under the `aes` or `sm` suite, keyed lookup hashes (docs/privacy.md).
 //! - `kv`: Redis, or an in-process stand-in for a single instance.
 //! - `configuration`: layered settings (built-in defaults, a file, `APP__…` variables);
 //!   `startup`: builds the running service; `shutdown`: stops it in order;
@@ -40,6 +42,7 @@ pub mod analysis;
 pub mod auth;
 pub mod cli;
 pub mod configuration;
+pub mod crypto;
 pub mod demo_data;
 pub mod domain;
 pub mod kv;

@@ -47,6 +47,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub pool: PgPool,
+    /// The keys of identities at rest.
+    pub vault: crate::crypto::Vault,
     pub kv: Kv,
     pub regions: SearchIndex,
     /// The WeChat API client (its token store is shared with every clone).
@@ -120,6 +122,18 @@ impl Application {
         let bind = settings.server.bind;
         tracing::info!(database = %settings.database.describe(), "connecting to Postgres");
         let pool = prepare_database(&settings.database).await?;
+        let vault = crate::crypto::Vault::from_settings(&settings.crypto).context("crypto")?;
+        let sealed = storage::sealing::seal_plaintext(&pool, &vault)
+            .await
+            .context("cannot seal the identities stored before encryption")?;
+        if sealed != storage::sealing::Sealed::default() {
+            tracing::info!(
+                complaints = sealed.complaints,
+                photos = sealed.photos,
+                outbox = sealed.outbox,
+                "sealed identities stored in plaintext"
+            );
+        }
 
         // A bad definition file stops start-up, naming the file and the field.
         let modules = Arc::new(ModuleDefinitions::builtin().context("the module definitions")?);
@@ -173,6 +187,7 @@ impl Application {
         if settings.outbox.worker_in_serve {
             background.tracker.spawn(outbox::run_until_stopped(
                 pool.clone(),
+                vault.clone(),
                 wechat.clone(),
                 settings.outbox.clone(),
                 background.stop.clone(),
@@ -181,6 +196,7 @@ impl Application {
                 .tracker
                 .spawn(crate::workers::staff_digest::run_until_stopped(
                     pool.clone(),
+                    vault.clone(),
                     templates.clone(),
                     background.stop.clone(),
                 ));
@@ -221,6 +237,7 @@ impl Application {
         let webhook = Webhook::new(
             Arc::clone(&settings),
             pool.clone(),
+            vault.clone(),
             kv.clone(),
             regions.clone(),
             log,
@@ -230,6 +247,7 @@ impl Application {
         let state = AppState {
             settings,
             pool,
+            vault,
             kv,
             regions,
             wechat,
@@ -293,6 +311,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     };
     let settings = web::Data::from(Arc::clone(&state.settings));
     let pool = web::Data::new(state.pool.clone());
+    let vault = web::Data::new(state.vault.clone());
     let kv = web::Data::new(state.kv.clone());
     let regions = web::Data::new(state.regions.clone());
     let wechat = web::Data::new(state.wechat.clone());
@@ -330,6 +349,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(settings.clone())
             .app_data(pool.clone())
             .app_data(log_signer.clone())
+            .app_data(vault.clone())
             .app_data(kv.clone())
             .app_data(regions.clone())
             .app_data(wechat.clone())

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::crypto::Vault;
 use crate::domain::complaint::{
     self, Action, Actor, ComplaintState, Effect, Event, NewComplaint, TrackingNumber,
     TransitionError,
@@ -16,7 +17,7 @@ use crate::domain::notification::NotificationError;
 use crate::domain::staff::{StaffAction, StaffMember};
 use crate::domain::{OpenId, china_time};
 use crate::routes::paths;
-use crate::services::{audit, handling, transparency};
+use crate::services::{audit, handling, identity, transparency};
 use crate::storage::{self, PgTransaction, complaints::NewEvent};
 use crate::wechat::api::template::Templates;
 
@@ -25,6 +26,7 @@ use crate::wechat::api::template::Templates;
 /// (a development setup has none; production start-up refuses to run without them).
 async fn notify(
     tx: &mut PgTransaction<'_>,
+    vault: &Vault,
     templates: &Templates,
     event: Event,
     openid: &OpenId,
@@ -43,7 +45,7 @@ async fn notify(
     let link = paths::complaint(tracking_number);
     match templates.notification(event.as_str(), openid, &values, Some(&link)) {
         Ok(n) => {
-            storage::outbox::enqueue(tx, &n).await?;
+            storage::outbox::enqueue(tx, vault, &n).await?;
         }
         Err(NotificationError::UnknownKind(kind)) => {
             tracing::warn!(notification.kind = %kind, "no template configured: the complainant is not notified");
@@ -82,10 +84,11 @@ pub enum SubmitError {
 /// The complaint already stored from this form, if any (a second tap).
 pub async fn already_submitted(
     pool: &PgPool,
+    vault: &Vault,
     openid: &OpenId,
     form_key: Uuid,
 ) -> Result<Option<Submitted>, sqlx::Error> {
-    let found = storage::complaints::find_by_idempotency_key(pool, openid, form_key).await?;
+    let found = storage::complaints::find_by_idempotency_key(pool, vault, openid, form_key).await?;
     Ok(found.map(Submitted::repeat))
 }
 
@@ -103,19 +106,25 @@ impl Submitted {
 /// byte of the photos, so that a follower past the limit uploads nothing.
 pub async fn within_daily_limit(
     pool: &PgPool,
+    vault: &Vault,
     openid: &OpenId,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let filed =
-        storage::complaints::count_filed_since(pool, openid, china_time::start_of_day(now)).await?;
+    let since = china_time::start_of_day(now);
+    let filed = storage::complaints::count_filed_since(pool, vault, openid, since).await?;
     Ok(filed < DAILY_LIMIT)
 }
 
 /// Stores a complaint and its "received" notification, once per form key. Postgres
 /// alone decides: the follower's submissions are serialised in the transaction, so a
 /// double tap stores once and uses no quota, and an outage of Redis costs nothing.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the request and the service's parts"
+)]
 pub async fn submit(
     pool: &PgPool,
+    vault: &Vault,
     templates: &Templates,
     tracking_prefix: &str,
     openid: &OpenId,
@@ -127,7 +136,7 @@ pub async fn submit(
     storage::complaints::lock_follower(&mut tx, openid).await?;
     // A repeat of an already stored form returns the first result and uses no quota.
     if let Some(filed) =
-        storage::complaints::find_by_idempotency_key(&mut *tx, openid, form_key).await?
+        storage::complaints::find_by_idempotency_key(&mut *tx, vault, openid, form_key).await?
     {
         return Ok(Submitted::repeat(filed));
     }
@@ -135,9 +144,8 @@ pub async fn submit(
     if storage::regions::find(&mut *tx, village).await?.is_none() {
         return Err(SubmitError::UnknownVillage(village.to_string()));
     }
-    let filed =
-        storage::complaints::count_filed_since(&mut *tx, openid, china_time::start_of_day(now))
-            .await?;
+    let since = china_time::start_of_day(now);
+    let filed = storage::complaints::count_filed_since(&mut *tx, vault, openid, since).await?;
     if filed >= DAILY_LIMIT {
         return Err(SubmitError::DailyLimit);
     }
@@ -145,7 +153,8 @@ pub async fn submit(
         storage::complaints::next_tracking_number(&mut tx, tracking_prefix, china_time::day(now))
             .await?;
     let state = ComplaintState::received(now);
-    let id = storage::complaints::insert(&mut tx, new, openid, form_key, &tracking, &state).await?;
+    let id = storage::complaints::insert(&mut tx, vault, new, openid, form_key, &tracking, &state)
+        .await?;
     let public_note = "已收到您的投诉";
     let logged =
         transparency::record_complaint_status(&mut tx, &tracking, state.status, now, public_note)
@@ -164,7 +173,16 @@ pub async fn submit(
         },
     )
     .await?;
-    notify(&mut tx, templates, Event::Received, openid, &tracking, now).await?;
+    notify(
+        &mut tx,
+        vault,
+        templates,
+        Event::Received,
+        openid,
+        &tracking,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Submitted {
         complaint_id: id,
@@ -197,8 +215,13 @@ pub enum ActError {
 
 /// Applies one action to a complaint: the permission check, the rule check, the new
 /// state, the timeline line, the audit line and the notifications, together.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the request and the service's parts"
+)]
 pub async fn act(
     pool: &PgPool,
+    vault: &Vault,
     templates: &Templates,
     complaint_id: i64,
     acting: ActingAs<'_>,
@@ -216,7 +239,9 @@ pub async fn act(
             (Actor::Staff(member.display_name.clone()), Some(change))
         }
         // Someone else's complaint does not exist for them.
-        ActingAs::Complainant(openid) if *openid == locked.owner => (Actor::Complainant, None),
+        ActingAs::Complainant(openid) if identity::is_owner(vault, &locked.identity, openid) => {
+            (Actor::Complainant, None)
+        }
         ActingAs::Complainant(_) => return Err(ActError::NotFound),
     };
     let state = &locked.state;
@@ -275,17 +300,27 @@ pub async fn act(
             &mut tx, member, ip, &locked, action, &effect, internal, change,
         )
         .await?;
-        handling::notify_staff(&mut tx, templates, member, &locked, action, change, now).await?;
+        handling::notify_staff(
+            &mut tx, vault, templates, member, &locked, action, change, now,
+        )
+        .await?;
     }
-    notify(
-        &mut tx,
-        templates,
-        effect.event,
-        &locked.owner,
-        &locked.tracking_number,
-        now,
-    )
-    .await?;
+    // The service itself decrypts the addressee of the push (no one is shown it); a
+    // shredded complaint has nobody left to tell.
+    if let Some(owner) =
+        identity::openid_for_push(vault, &locked.identity).map_err(sqlx::Error::from)?
+    {
+        notify(
+            &mut tx,
+            vault,
+            templates,
+            effect.event,
+            &owner,
+            &locked.tracking_number,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(effect)
 }

@@ -10,11 +10,13 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use super::complaints::ActError;
+use crate::crypto::Vault;
 use crate::domain::OpenId;
 use crate::domain::china_time;
 use crate::domain::complaint::{Action, Effect, TransitionError};
 use crate::domain::staff::{IdentityView, Role, StaffAction, StaffMember, Target, Username};
 use crate::services::audit::{self, Change, Subject};
+use crate::services::identity;
 use crate::storage::accounts::{self, Account};
 use crate::storage::complaints::{ComplaintRow, Locked, StaffFilter};
 use crate::storage::{self, PgTransaction};
@@ -160,8 +162,13 @@ pub async fn record_action(
 /// Tells the staff side: a unit's handlers of an assignment to it, an inspector of a
 /// complaint handed to them, the inspector in charge of a unit's result. Only accounts
 /// that bound their WeChat are told; a kind without a template is skipped.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the action and the service's parts"
+)]
 pub async fn notify_staff(
     tx: &mut PgTransaction<'_>,
+    vault: &crate::crypto::Vault,
     templates: &Templates,
     member: &StaffMember,
     locked: &Locked,
@@ -204,7 +211,7 @@ pub async fn notify_staff(
     for openid in to {
         match templates.notification(STAFF_ASSIGNED, &openid, &values, Some(&link)) {
             Ok(n) => {
-                storage::outbox::enqueue(tx, &n).await?;
+                storage::outbox::enqueue(tx, vault, &n).await?;
             }
             Err(e) => {
                 tracing::debug!(error = %e, "no staff push: the staff_assigned template is not configured");
@@ -237,6 +244,8 @@ pub enum Identity {
         name: Option<String>,
         phone: Option<String>,
     },
+    /// The retention period ended and the identity was destroyed with its key.
+    Shredded,
 }
 
 /// How a complaint is named: by id (the JSON API) or tracking number (the pages).
@@ -270,13 +279,18 @@ pub async fn visible(
 /// contact is shown. `NotFound` when they may not read it.
 pub async fn read(
     pool: &PgPool,
+    vault: &Vault,
     member: &StaffMember,
     ip: Option<IpAddr>,
     key: ComplaintKey<'_>,
 ) -> Result<StaffView, ActError> {
     let row = visible(pool, member, key).await?;
     let identity = match member.identity_view(row.anonymous, row_target(&row)) {
+        IdentityView::Contact if row.identity.shredded_at.is_some() => Identity::Shredded,
         IdentityView::Contact => {
+            // Decrypted first (a ciphertext that does not open shows nothing and is no
+            // view), recorded before anything is shown.
+            let opened = identity::open(vault, &row.identity).map_err(sqlx::Error::from)?;
             audit::record(
                 pool,
                 audit::Actor::member(member, ip),
@@ -290,11 +304,12 @@ pub async fn read(
             )
             .await?;
             Identity::Contact {
-                name: row.complainant_name.clone(),
-                phone: row.complainant_phone.clone(),
+                name: opened.name,
+                phone: opened.phone,
             }
         }
         IdentityView::Hidden if row.anonymous => Identity::Anonymous,
+        IdentityView::Hidden if row.identity.shredded_at.is_some() => Identity::Shredded,
         IdentityView::Hidden => Identity::Hidden,
     };
     Ok(StaffView { row, identity })
@@ -304,6 +319,7 @@ pub async fn read(
 /// reveal and its reason are recorded before anything is shown.
 pub async fn reveal(
     pool: &PgPool,
+    vault: &Vault,
     member: &StaffMember,
     ip: Option<IpAddr>,
     key: ComplaintKey<'_>,
@@ -317,6 +333,13 @@ pub async fn reveal(
     if reason.chars().count() < 5 || reason.chars().count() > 500 {
         return Err(refused("请写明查看的理由（5到500字）"));
     }
+    let opened = match identity::open(vault, &row.identity) {
+        Ok(opened) => opened,
+        Err(identity::IdentityError::Shredded(_)) => {
+            return Err(refused("保存期限已满，投诉人身份已按规定销毁，无法查看"));
+        }
+        Err(e) => return Err(ActError::Database(e.into())),
+    };
     audit::record(
         pool,
         audit::Actor::member(member, ip),
@@ -332,7 +355,7 @@ pub async fn reveal(
         },
     )
     .await?;
-    Ok(row.openid)
+    Ok(opened.openid)
 }
 
 /// The filter that keeps a member of staff inside what they may list.

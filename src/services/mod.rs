@@ -10,3 +10,6 @@ pub mod complaints;
 pub mod disclosures;
 pub mod handling;
 pub mod transparency;
+pub mod identity;
+pub mod keys;
+pub mod retention;

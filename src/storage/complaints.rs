@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{PgTransaction, corrupt};
+use super::{PgTransaction, corrupt, data_keys};
+use crate::crypto::{Field, Purpose, Vault, Wrapped};
 use crate::domain::complaint::{
     Actor, Complainant, ComplaintState, ComplaintStatus, Deadlines, Event, NewComplaint,
     Satisfaction, TrackingNumber,
@@ -54,15 +55,31 @@ pub struct Filed {
     pub tracking_number: TrackingNumber,
 }
 
+/// Where each sealed value of a complaint lives: the associated data of its ciphertext.
+pub fn field(complaint_id: i64, column: &'static str) -> Field {
+    Field::new("complaints", column, complaint_id)
+}
+
+/// Where a photo lives: bound to its complaint and position.
+pub fn photo_field(complaint_id: i64, position: i16) -> Field {
+    Field::new(
+        "complaint_photos",
+        "sealed",
+        format!("{complaint_id}|{position}"),
+    )
+}
+
 /// The complaint already stored under this form key, if any.
 pub async fn find_by_idempotency_key(
     executor: impl sqlx::PgExecutor<'_>,
+    vault: &Vault,
     openid: &OpenId,
     key: Uuid,
 ) -> Result<Option<Filed>, sqlx::Error> {
     let row = sqlx::query!(
-        "SELECT complaint_id, tracking_number FROM complaints WHERE openid = $1 AND idempotency_key = $2",
-        openid.as_str(),
+        "SELECT complaint_id, tracking_number FROM complaints
+         WHERE openid_hash = ANY($1) AND idempotency_key = $2",
+        &vault.lookup_candidates(Purpose::ComplaintOpenid, openid.as_str()),
         key
     )
     .fetch_optional(executor)
@@ -91,21 +108,25 @@ pub async fn lock_follower(tx: &mut PgTransaction<'_>, openid: &OpenId) -> Resul
 /// How many complaints `openid` filed since `since`.
 pub async fn count_filed_since(
     executor: impl sqlx::PgExecutor<'_>,
+    vault: &Vault,
     openid: &OpenId,
     since: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM complaints WHERE openid = $1 AND received_at >= $2"#,
-        openid.as_str(),
+        r#"SELECT count(*) AS "n!" FROM complaints WHERE openid_hash = ANY($1) AND received_at >= $2"#,
+        &vault.lookup_candidates(Purpose::ComplaintOpenid, openid.as_str()),
         since
     )
     .fetch_one(executor)
     .await
 }
 
-/// Stores a new complaint and returns its id.
+/// Stores a new complaint and returns its id: the identity and the photos sealed under
+/// a new data key of the complaint, the openid and phone also as lookup hashes.
+#[allow(clippy::too_many_arguments, reason = "each is a part of the one row")]
 pub async fn insert(
     tx: &mut PgTransaction<'_>,
+    vault: &Vault,
     complaint: &NewComplaint,
     openid: &OpenId,
     idempotency_key: Uuid,
@@ -120,36 +141,57 @@ pub async fn insert(
             phone.as_ref().map(|p| p.as_str().to_owned()),
         ),
     };
+    // The id is taken first: each ciphertext is bound to its row.
     let id = sqlx::query_scalar!(
-        "INSERT INTO complaints (tracking_number, village_code, category_code, content, openid,
-             anonymous, complainant_name, complainant_phone, status, received_at, accept_due,
-             current_due, idempotency_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         RETURNING complaint_id",
+        r#"SELECT nextval(pg_get_serial_sequence('complaints', 'complaint_id')) AS "id!""#
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let key = data_keys::create(tx, vault).await?;
+    let openid_sealed = vault.seal(&key, &field(id, "openid"), openid.as_str().as_bytes());
+    let name_sealed = name.map(|n| vault.seal(&key, &field(id, "name"), n.as_bytes()));
+    let phone_sealed = phone
+        .as_ref()
+        .map(|p| vault.seal(&key, &field(id, "phone"), p.as_bytes()));
+    let phone_hash = phone
+        .as_ref()
+        .map(|p| vault.lookup(Purpose::ComplainantPhone, p).0);
+    sqlx::query!(
+        "INSERT INTO complaints (complaint_id, tracking_number, village_code, category_code,
+             content, data_key_id, openid_sealed, openid_hash, anonymous, name_sealed,
+             phone_sealed, phone_hash, status, received_at, accept_due, current_due,
+             idempotency_key)
+         OVERRIDING SYSTEM VALUE
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        id,
         tracking_number.as_str(),
         complaint.village.as_str(),
         complaint.category,
         complaint.content,
-        openid.as_str(),
+        key.id,
+        openid_sealed,
+        vault.lookup(Purpose::ComplaintOpenid, openid.as_str()).0,
         anonymous,
-        name,
-        phone,
+        name_sealed,
+        phone_sealed,
+        phone_hash,
         state.status.as_str(),
         state.received_at,
         state.deadlines.accept_due,
         state.current_deadline(),
         idempotency_key,
     )
-    .fetch_one(&mut **tx)
+    .execute(&mut **tx)
     .await?;
     for (i, photo) in complaint.photos.iter().enumerate() {
         let position = i16::try_from(i + 1).unwrap_or(i16::MAX);
+        let sealed = vault.seal(&key, &photo_field(id, position), photo.bytes());
         sqlx::query!(
-            "INSERT INTO complaint_photos (complaint_id, position, content_type, bytes) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO complaint_photos (complaint_id, position, content_type, sealed) VALUES ($1, $2, $3, $4)",
             id,
             position,
             photo.content_type(),
-            photo.bytes(),
+            sealed,
         )
         .execute(&mut **tx)
         .await?;
@@ -199,8 +241,8 @@ pub async fn insert_event(
 #[derive(Debug, Clone)]
 pub struct Locked {
     pub state: ComplaintState,
-    /// The complainant.
-    pub owner: OpenId,
+    /// The complainant, sealed.
+    pub identity: SealedIdentity,
     pub tracking_number: TrackingNumber,
     pub village: VillageCode,
     pub assigned_unit: Option<String>,
@@ -216,10 +258,14 @@ pub async fn lock_state(
 ) -> Result<Option<Locked>, sqlx::Error> {
     let Some(r) = sqlx::query_as!(
         StateRow,
-        "SELECT status, received_at, concluded_at, accept_due, conclude_due, review_due,
-                extended, reviews, satisfaction, openid, tracking_number, assigned_unit,
-                village_code, owner_account_id
-         FROM complaints WHERE complaint_id = $1 FOR UPDATE",
+        r#"SELECT c.status, c.received_at, c.concluded_at, c.accept_due, c.conclude_due,
+                  c.review_due, c.extended, c.reviews, c.satisfaction, c.tracking_number,
+                  c.assigned_unit, c.village_code, c.owner_account_id, c.anonymous,
+                  c.data_key_id, d.master_key AS "master_key?", d.wrapped AS "wrapped?",
+                  c.openid_sealed, c.openid_hash, c.name_sealed, c.phone_sealed,
+                  c.identity_shredded_at
+           FROM complaints c LEFT JOIN data_keys d ON d.data_key_id = c.data_key_id
+           WHERE c.complaint_id = $1 FOR UPDATE OF c"#,
         complaint_id
     )
     .fetch_optional(&mut **tx)
@@ -237,10 +283,14 @@ pub async fn state(
 ) -> Result<Option<ComplaintState>, sqlx::Error> {
     let row = sqlx::query_as!(
         StateRow,
-        "SELECT status, received_at, concluded_at, accept_due, conclude_due, review_due,
-                extended, reviews, satisfaction, openid, tracking_number, assigned_unit,
-                village_code, owner_account_id
-         FROM complaints WHERE complaint_id = $1",
+        r#"SELECT c.status, c.received_at, c.concluded_at, c.accept_due, c.conclude_due,
+                  c.review_due, c.extended, c.reviews, c.satisfaction, c.tracking_number,
+                  c.assigned_unit, c.village_code, c.owner_account_id, c.anonymous,
+                  c.data_key_id, d.master_key AS "master_key?", d.wrapped AS "wrapped?",
+                  c.openid_sealed, c.openid_hash, c.name_sealed, c.phone_sealed,
+                  c.identity_shredded_at
+           FROM complaints c LEFT JOIN data_keys d ON d.data_key_id = c.data_key_id
+           WHERE c.complaint_id = $1"#,
         complaint_id
     )
     .fetch_optional(pool)
@@ -259,11 +309,19 @@ struct StateRow {
     extended: bool,
     reviews: i32,
     satisfaction: Option<String>,
-    openid: String,
     tracking_number: String,
     assigned_unit: Option<String>,
     village_code: String,
     owner_account_id: Option<i64>,
+    anonymous: bool,
+    data_key_id: Option<i64>,
+    master_key: Option<String>,
+    wrapped: Option<Vec<u8>>,
+    openid_sealed: Option<Vec<u8>>,
+    openid_hash: Option<Vec<u8>>,
+    name_sealed: Option<Vec<u8>>,
+    phone_sealed: Option<Vec<u8>>,
+    identity_shredded_at: Option<DateTime<Utc>>,
 }
 
 impl StateRow {
@@ -285,7 +343,14 @@ impl StateRow {
         };
         Ok(Locked {
             state,
-            owner: openid(row, &r.openid)?,
+            identity: SealedIdentity::new(
+                complaint_id,
+                r.anonymous,
+                StoredKey(r.data_key_id, r.master_key, r.wrapped),
+                r.openid_hash,
+                [r.openid_sealed, r.name_sealed, r.phone_sealed],
+                r.identity_shredded_at,
+            ),
             tracking_number: tracking_number(row, &r.tracking_number)?,
             village: village(row, &r.village_code)?,
             assigned_unit: r.assigned_unit,
@@ -343,10 +408,6 @@ fn satisfaction(row: Row, raw: Option<&str>) -> Result<Option<Satisfaction>, sql
 
 fn tracking_number(row: Row, raw: &str) -> Result<TrackingNumber, sqlx::Error> {
     column(row, "tracking number", TrackingNumber::parse(raw))
-}
-
-fn openid(row: Row, raw: &str) -> Result<OpenId, sqlx::Error> {
-    column(row, "openid", OpenId::parse(raw))
 }
 
 fn village(row: Row, raw: &str) -> Result<VillageCode, sqlx::Error> {
@@ -420,10 +481,9 @@ pub struct ComplaintRow {
     pub category_code: String,
     pub category_name: String,
     pub content: String,
-    pub openid: OpenId,
     pub anonymous: bool,
-    pub complainant_name: Option<String>,
-    pub complainant_phone: Option<String>,
+    /// Who filed it, sealed: `services::identity` opens it.
+    pub identity: SealedIdentity,
     pub status: ComplaintStatus,
     pub received_at: DateTime<Utc>,
     pub current_due: Option<DateTime<Utc>>,
@@ -444,10 +504,15 @@ struct StoredComplaint {
     category_code: String,
     category_name: String,
     content: String,
-    openid: String,
     anonymous: bool,
-    complainant_name: Option<String>,
-    complainant_phone: Option<String>,
+    data_key_id: Option<i64>,
+    master_key: Option<String>,
+    wrapped: Option<Vec<u8>>,
+    openid_sealed: Option<Vec<u8>>,
+    openid_hash: Option<Vec<u8>>,
+    name_sealed: Option<Vec<u8>>,
+    phone_sealed: Option<Vec<u8>>,
+    identity_shredded_at: Option<DateTime<Utc>>,
     status: String,
     received_at: DateTime<Utc>,
     current_due: Option<DateTime<Utc>>,
@@ -471,10 +536,15 @@ impl TryFrom<StoredComplaint> for ComplaintRow {
             category_code: r.category_code,
             category_name: r.category_name,
             content: r.content,
-            openid: openid(row, &r.openid)?,
             anonymous: r.anonymous,
-            complainant_name: r.complainant_name,
-            complainant_phone: r.complainant_phone,
+            identity: SealedIdentity::new(
+                r.complaint_id,
+                r.anonymous,
+                StoredKey(r.data_key_id, r.master_key, r.wrapped),
+                r.openid_hash,
+                [r.openid_sealed, r.name_sealed, r.phone_sealed],
+                r.identity_shredded_at,
+            ),
             status: status(row, &r.status)?,
             received_at: r.received_at,
             current_due: r.current_due,
@@ -500,11 +570,14 @@ macro_rules! select_complaints {
         sqlx::query_as!(
             StoredComplaint,
             r#"SELECT c.complaint_id, c.tracking_number, c.village_code, c.category_code,
-                      k.name AS category_name, c.content, c.openid, c.anonymous,
-                      c.complainant_name, c.complainant_phone, c.status, c.received_at,
+                      k.name AS category_name, c.content, c.anonymous,
+                      c.data_key_id, d.master_key AS "master_key?", d.wrapped AS "wrapped?",
+                      c.openid_sealed, c.openid_hash, c.name_sealed, c.phone_sealed,
+                      c.identity_shredded_at, c.status, c.received_at,
                       c.current_due, c.conclude_due, c.extended, c.satisfaction,
                       c.assigned_unit, c.concluded_at, c.owner_account_id
                FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
+                    LEFT JOIN data_keys d ON d.data_key_id = c.data_key_id
                "# + $tail
             $(, $arg)*
         )
@@ -622,17 +695,19 @@ pub async fn find_by_tracking_number(
         .transpose()
 }
 
-/// A follower's own complaints, newest first.
+/// A follower's own complaints, newest first (by the lookup hash: a shredded
+/// complaint is nobody's any more).
 pub async fn list_for_openid(
     pool: &PgPool,
+    vault: &Vault,
     openid: &OpenId,
     limit: i64,
 ) -> Result<Vec<ComplaintRow>, sqlx::Error> {
     select_complaints!(
-        r#"WHERE c.openid = $1
+        r#"WHERE c.openid_hash = ANY($1)
            ORDER BY c.complaint_id DESC
            LIMIT $2"#,
-        openid.as_str(),
+        &vault.lookup_candidates(Purpose::ComplaintOpenid, openid.as_str()),
         limit
     )
     .fetch_all(pool)
@@ -743,24 +818,51 @@ pub struct StoredPhoto {
     pub bytes: Vec<u8>,
 }
 
+/// A photo, opened with its complaint's data key; `None` when there is none or the
+/// complaint's key was shredded. One that does not open is an error naming it.
 pub async fn photo(
     pool: &PgPool,
+    vault: &Vault,
     complaint_id: i64,
     position: i16,
 ) -> Result<Option<StoredPhoto>, sqlx::Error> {
-    sqlx::query_as!(
-        StoredPhoto,
-        "SELECT content_type, bytes FROM complaint_photos WHERE complaint_id = $1 AND position = $2",
+    let Some(r) = sqlx::query!(
+        r#"SELECT p.content_type, p.sealed AS "sealed!", d.data_key_id, d.master_key, d.wrapped
+           FROM complaint_photos p
+           JOIN complaints c ON c.complaint_id = p.complaint_id
+           JOIN data_keys d ON d.data_key_id = c.data_key_id
+           WHERE p.complaint_id = $1 AND p.position = $2 AND p.sealed IS NOT NULL
+             AND d.wrapped IS NOT NULL"#,
         complaint_id,
         position
     )
     .fetch_optional(pool)
-    .await
+    .await?
+    else {
+        return Ok(None);
+    };
+    let wrapped = Wrapped {
+        data_key_id: r.data_key_id,
+        master_key: r.master_key,
+        sealed: r.wrapped,
+    };
+    let field = photo_field(complaint_id, position);
+    let bytes = vault
+        .unwrap(&wrapped)
+        .and_then(|key| key.open(&field, &r.sealed))
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok(Some(StoredPhoto {
+        content_type: r.content_type,
+        bytes,
+    }))
 }
 
+/// The photos still readable: none once the complaint's key is shredded.
 pub async fn photo_count(pool: &PgPool, complaint_id: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM complaint_photos WHERE complaint_id = $1"#,
+        r#"SELECT count(*) AS "n!" FROM complaint_photos p
+           JOIN complaints c ON c.complaint_id = p.complaint_id
+           WHERE p.complaint_id = $1 AND c.identity_shredded_at IS NULL"#,
         complaint_id
     )
     .fetch_one(pool)
@@ -808,4 +910,53 @@ pub async fn count_answered(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM complaints WHERE concluded_at IS NOT NULL"#)
         .fetch_one(pool)
         .await
+}
+
+/// A data key as the complaint row joins it: id, master key id, wrapped bytes.
+pub struct StoredKey(pub Option<i64>, pub Option<String>, pub Option<Vec<u8>>);
+
+/// Who filed a complaint, as stored: ciphertexts under the complaint's data key and the
+/// lookup hash of the openid. Nothing here is readable without the vault.
+#[derive(Debug, Clone)]
+pub struct SealedIdentity {
+    pub complaint_id: i64,
+    pub anonymous: bool,
+    /// The complaint's data key; `sealed: None` once shredded.
+    pub key: Option<Wrapped>,
+    pub openid_hash: Option<Vec<u8>>,
+    pub openid: Option<Vec<u8>>,
+    pub name: Option<Vec<u8>>,
+    pub phone: Option<Vec<u8>>,
+    /// When the retention period ended and the key was destroyed.
+    pub shredded_at: Option<DateTime<Utc>>,
+}
+
+impl SealedIdentity {
+    pub fn new(
+        complaint_id: i64,
+        anonymous: bool,
+        key: StoredKey,
+        openid_hash: Option<Vec<u8>>,
+        [openid, name, phone]: [Option<Vec<u8>>; 3],
+        shredded_at: Option<DateTime<Utc>>,
+    ) -> SealedIdentity {
+        let key = match key {
+            StoredKey(Some(id), Some(master_key), sealed) => Some(Wrapped {
+                data_key_id: id,
+                master_key,
+                sealed,
+            }),
+            _ => None,
+        };
+        SealedIdentity {
+            complaint_id,
+            anonymous,
+            key,
+            openid_hash,
+            openid,
+            name,
+            phone,
+            shredded_at,
+        }
+    }
 }

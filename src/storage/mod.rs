@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod complaints;
+pub mod data_keys;
 pub mod database;
 pub mod disclosures;
 pub mod drafts;
@@ -13,6 +14,8 @@ pub mod outbox;
 pub mod people;
 pub mod power;
 pub mod regions;
+pub mod retention;
+pub mod sealing;
 pub mod stats;
 pub mod tlog;
 

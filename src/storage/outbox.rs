@@ -11,7 +11,8 @@ use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::PgTransaction;
+use super::{PgTransaction, data_keys};
+use crate::crypto::{Field, Purpose, Vault, Wrapped};
 use crate::domain::OpenId;
 use crate::domain::notification::{Notification, TemplateJobStatus};
 
@@ -34,22 +35,40 @@ impl fmt::Display for OutboxId {
     }
 }
 
+/// Where a row's sealed addressee lives.
+pub fn openid_field(outbox_id: i64) -> Field {
+    Field::new("outbox", "openid", outbox_id)
+}
+
 /// Adds a notification to the outbox inside the caller's transaction: it is sent if and
-/// only if that transaction commits. Idle workers are woken on commit.
+/// only if that transaction commits. Idle workers are woken on commit. The addressee is
+/// sealed under a data key of the row; its lookup hash keeps a follower's rows in order.
 pub async fn enqueue(
     tx: &mut PgTransaction<'_>,
+    vault: &Vault,
     notification: &Notification,
 ) -> Result<OutboxId, sqlx::Error> {
     let id = sqlx::query_scalar!(
-        "INSERT INTO outbox (kind, openid, template_id, data, url)
-         VALUES ($1, $2, $3, $4, $5) RETURNING outbox_id",
+        r#"SELECT nextval(pg_get_serial_sequence('outbox', 'outbox_id')) AS "id!""#
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let key = data_keys::create(tx, vault).await?;
+    let openid = notification.openid().as_str();
+    sqlx::query!(
+        "INSERT INTO outbox (outbox_id, kind, data_key_id, openid_sealed, openid_hash,
+             template_id, data, url)
+         OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        id,
         notification.kind().as_str(),
-        notification.openid().as_str(),
+        key.id,
+        vault.seal(&key, &openid_field(id), openid.as_bytes()),
+        vault.lookup(Purpose::OutboxOpenid, openid).0,
         notification.template_id(),
         notification.template_data(),
         notification.link(),
     )
-    .fetch_one(&mut **tx)
+    .execute(&mut **tx)
     .await?;
     // Delivered at COMMIT, and only once per transaction however many rows it adds.
     sqlx::query!("SELECT pg_notify('outbox', '')::text AS notified")
@@ -75,24 +94,29 @@ pub struct OutboxTask {
 /// The oldest due row that no other worker holds, locked in a new transaction; `None`
 /// when nothing is due. A follower's messages go out in the order they were written: a
 /// row waits while an earlier one to the same follower is pending (being sent, or
-/// waiting for its retry), so a status push never overtakes the one before it. A row whose stored openid no longer parses is failed on the
-/// spot rather than retried forever.
+/// waiting for its retry), so a status push never overtakes the one before it. The worker
+/// decrypts the addressee here; a row whose openid does not open or no longer parses is
+/// failed on the spot (the error names the row, never the openid) rather than retried
+/// forever.
 pub async fn next_due(
     pool: &PgPool,
+    vault: &Vault,
 ) -> Result<Option<(PgTransaction<'static>, OutboxTask)>, sqlx::Error> {
     loop {
         let mut tx = pool.begin().await?;
         let Some(row) = sqlx::query!(
-            "SELECT outbox_id, client_msg_id, kind, openid, template_id, data, url, attempts
-             FROM outbox
-             WHERE status = 'pending' AND next_attempt_at <= now()
+            r#"SELECT o.outbox_id, o.client_msg_id, o.kind, o.openid_sealed, o.template_id,
+                      o.data, o.url, o.attempts, d.data_key_id AS "data_key_id?",
+                      d.master_key AS "master_key?", d.wrapped
+             FROM outbox o LEFT JOIN data_keys d ON d.data_key_id = o.data_key_id
+             WHERE o.status = 'pending' AND o.next_attempt_at <= now()
                AND NOT EXISTS (
                    SELECT 1 FROM outbox earlier
-                   WHERE earlier.openid = outbox.openid AND earlier.status = 'pending'
-                     AND earlier.outbox_id < outbox.outbox_id)
-             ORDER BY next_attempt_at, outbox_id
+                   WHERE earlier.openid_hash = o.openid_hash AND earlier.status = 'pending'
+                     AND earlier.outbox_id < o.outbox_id)
+             ORDER BY o.next_attempt_at, o.outbox_id
              LIMIT 1
-             FOR UPDATE SKIP LOCKED"
+             FOR UPDATE OF o SKIP LOCKED"#
         )
         .fetch_optional(&mut *tx)
         .await?
@@ -101,7 +125,19 @@ pub async fn next_due(
             return Ok(None);
         };
         let id = OutboxId(row.outbox_id);
-        match OpenId::parse(&row.openid) {
+        let field = openid_field(row.outbox_id);
+        let opened = match (row.data_key_id, row.master_key, row.openid_sealed) {
+            (Some(data_key_id), Some(master_key), Some(sealed)) => vault
+                .unwrap(&Wrapped {
+                    data_key_id,
+                    master_key,
+                    sealed: row.wrapped,
+                })
+                .and_then(|key| key.open_text(&field, &sealed))
+                .map_err(|e| e.to_string()),
+            _ => Err(format!("{field}: no sealed openid is stored")),
+        };
+        match opened.and_then(|raw| OpenId::parse(&raw).map_err(|e| e.to_string())) {
             Ok(openid) => {
                 return Ok(Some((
                     tx,

@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::configuration::OutboxSettings;
+use crate::crypto::Vault;
 use crate::storage::outbox::{self, OutboxId, OutboxTask};
 use crate::telemetry;
 use crate::wechat::api::WechatApi;
@@ -105,10 +106,11 @@ async fn send(api: &WechatApi, task: &OutboxTask) -> Result<i64, SendFailure> {
 /// Takes one due row, sends it and records the outcome; `EmptyQueue` when none is due.
 pub async fn try_execute_task(
     pool: &PgPool,
+    vault: &Vault,
     api: &WechatApi,
     backoff: &Backoff,
 ) -> Result<ExecutionOutcome, sqlx::Error> {
-    let Some((mut tx, task)) = outbox::next_due(pool).await? else {
+    let Some((mut tx, task)) = outbox::next_due(pool, vault).await? else {
         return Ok(ExecutionOutcome::EmptyQueue);
     };
     let id = task.id;
@@ -163,13 +165,14 @@ pub async fn try_execute_task(
 /// on demand instead of waiting for a worker.
 pub async fn deliver_due(
     pool: &PgPool,
+    vault: &Vault,
     api: &WechatApi,
     backoff: &Backoff,
     stop: &CancellationToken,
 ) -> Result<usize, sqlx::Error> {
     let mut handled = 0;
     while !stop.is_cancelled() {
-        match try_execute_task(pool, api, backoff).await? {
+        match try_execute_task(pool, vault, api, backoff).await? {
             ExecutionOutcome::EmptyQueue => break,
             ExecutionOutcome::Sent { .. }
             | ExecutionOutcome::Retried { .. }
@@ -183,6 +186,7 @@ pub async fn deliver_due(
 /// the row it holds before returning.
 pub async fn run_until_stopped(
     pool: PgPool,
+    vault: Vault,
     api: WechatApi,
     settings: OutboxSettings,
     stop: CancellationToken,
@@ -197,6 +201,7 @@ pub async fn run_until_stopped(
     for _ in 0..settings.concurrency {
         tasks.spawn(deliver(
             pool.clone(),
+            vault.clone(),
             api.clone(),
             backoff,
             poll,
@@ -215,6 +220,7 @@ pub async fn run_until_stopped(
 
 async fn deliver(
     pool: PgPool,
+    vault: Vault,
     api: WechatApi,
     backoff: Backoff,
     poll: Duration,
@@ -226,7 +232,7 @@ async fn deliver(
         let woken = wake.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        match deliver_due(&pool, &api, &backoff, &stop).await {
+        match deliver_due(&pool, &vault, &api, &backoff, &stop).await {
             Ok(_) => {
                 tokio::select! {
                     () = stop.cancelled() => return,

@@ -28,6 +28,7 @@ pub const AHEAD_DAYS: i64 = 3;
 /// Sends today's reminders not yet sent; how many were queued.
 pub async fn send_due(
     pool: &PgPool,
+    vault: &crate::crypto::Vault,
     templates: &Templates,
     now: DateTime<Utc>,
 ) -> Result<usize, sqlx::Error> {
@@ -72,7 +73,7 @@ pub async fn send_due(
             Some(paths::staff::COMPLAINTS),
         ) {
             Ok(n) => {
-                storage::outbox::enqueue(&mut tx, &n).await?;
+                storage::outbox::enqueue(&mut tx, vault, &n).await?;
                 tx.commit().await?;
                 sent += 1;
             }
@@ -103,11 +104,16 @@ fn until_next(now: DateTime<Utc>) -> Duration {
 
 /// Sends the reminders every morning until `stop`; after a start past the sending time
 /// it sends today's at once (those already sent are not sent again).
-pub async fn run_until_stopped(pool: PgPool, templates: Templates, stop: CancellationToken) {
+pub async fn run_until_stopped(
+    pool: PgPool,
+    vault: crate::crypto::Vault,
+    templates: Templates,
+    stop: CancellationToken,
+) {
     loop {
         let now = Utc::now();
         if china_time::local(now).time() >= SEND_AT {
-            match send_due(&pool, &templates, now).await {
+            match send_due(&pool, &vault, &templates, now).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminders = n, "sent the staff's daily deadline reminders"),
                 Err(e) => {

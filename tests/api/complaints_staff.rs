@@ -506,6 +506,7 @@ async fn the_sixth_complaint_of_a_day_is_refused() {
     }
     let sixth = complaints::submit(
         &app.pool,
+        &app.vault,
         &templates(&app),
         "XY",
         &OpenId::parse(OPENID).unwrap(),
@@ -528,16 +529,22 @@ async fn a_double_submit_is_stored_once_even_when_both_arrive_together() {
     let now = Utc::now();
     let t = templates(&app);
     let (a, b) = tokio::join!(
-        complaints::submit(&app.pool, &t, "XY", &openid, key, &complaint, now),
-        complaints::submit(&app.pool, &t, "XY", &openid, key, &complaint, now),
+        complaints::submit(
+            &app.pool, &app.vault, &t, "XY", &openid, key, &complaint, now
+        ),
+        complaints::submit(
+            &app.pool, &app.vault, &t, "XY", &openid, key, &complaint, now
+        ),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.complaint_id, b.complaint_id);
     assert_eq!(a.tracking_number, b.tracking_number);
     assert!(a.repeated != b.repeated, "one stored, one repeated");
-    let again = complaints::submit(&app.pool, &t, "XY", &openid, key, &complaint, now)
-        .await
-        .unwrap();
+    let again = complaints::submit(
+        &app.pool, &app.vault, &t, "XY", &openid, key, &complaint, now,
+    )
+    .await
+    .unwrap();
     assert!(again.repeated);
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM complaints")
         .fetch_one(&app.pool)
@@ -555,8 +562,12 @@ async fn a_double_tap_uses_the_daily_quota_once() {
     let now = Utc::now();
     let t = templates(&app);
     let (a, b) = tokio::join!(
-        complaints::submit(&app.pool, &t, "XY", &openid, key, &complaint, now),
-        complaints::submit(&app.pool, &t, "XY", &openid, key, &complaint, now),
+        complaints::submit(
+            &app.pool, &app.vault, &t, "XY", &openid, key, &complaint, now
+        ),
+        complaints::submit(
+            &app.pool, &app.vault, &t, "XY", &openid, key, &complaint, now
+        ),
     );
     assert!(a.is_ok() && b.is_ok());
     // Four more forms still fit in the day's five.
@@ -565,6 +576,7 @@ async fn a_double_tap_uses_the_daily_quota_once() {
     }
     let sixth = complaints::submit(
         &app.pool,
+        &app.vault,
         &t,
         "XY",
         &openid,
@@ -633,16 +645,23 @@ async fn a_stored_value_that_does_not_read_back_is_an_error_naming_its_row() {
     let (status, _) = get(&app, &token, &format!("/api/staff/complaints/{id}")).await;
     assert_eq!(status, 500, "no made-up actor is shown");
 
-    // And a complaint whose openid no longer parses.
+    // And a complaint whose sealed openid was replaced by another column's ciphertext:
+    // it does not open, and the error names the column and row.
     hand_edit(
         &app,
-        "UPDATE complaints SET openid = 'not an openid' WHERE complaint_id = $1",
+        "UPDATE complaints SET openid_sealed = name_sealed WHERE complaint_id = $1",
         id,
     )
     .await;
-    let err = storage::complaints::find(&app.pool, id)
+    let row = storage::complaints::find(&app.pool, id)
         .await
+        .unwrap()
+        .unwrap();
+    let err = sunvillage::services::identity::open(&app.vault, &row.identity)
         .unwrap_err()
         .to_string();
-    assert!(err.contains(&format!("openid of complaint {id}")), "{err}");
+    assert!(
+        err.contains(&format!("complaints.openid of row {id}")),
+        "{err}"
+    );
 }

@@ -20,6 +20,7 @@ mod outages;
 mod outbox;
 mod pages;
 mod publishing;
+mod privacy;
 mod qrcode;
 mod region_import;
 mod regions_api;

@@ -53,7 +53,7 @@ async fn app(fake: &FakeWechat) -> TestApp {
 
 /// One delivery attempt, as a worker task makes it.
 async fn attempt(app: &TestApp) -> ExecutionOutcome {
-    outbox_worker::try_execute_task(&app.pool, &app.wechat, &app.backoff())
+    outbox_worker::try_execute_task(&app.pool, &app.vault, &app.wechat, &app.backoff())
         .await
         .unwrap()
 }
@@ -74,7 +74,11 @@ async fn enqueue(app: &TestApp, openid: &str, n: usize) -> Vec<OutboxId> {
                 Some(&format!("/complaints/{tracking}")),
             )
             .unwrap();
-        ids.push(outbox::enqueue(&mut tx, &notification).await.unwrap());
+        ids.push(
+            outbox::enqueue(&mut tx, &app.vault, &notification)
+                .await
+                .unwrap(),
+        );
     }
     tx.commit().await.unwrap();
     ids
@@ -140,7 +144,7 @@ async fn a_rolled_back_notification_is_never_sent() {
         )
         .unwrap();
     let mut tx = app.pool.begin().await.unwrap();
-    outbox::enqueue(&mut tx, &n).await.unwrap();
+    outbox::enqueue(&mut tx, &app.vault, &n).await.unwrap();
     tx.rollback().await.unwrap();
 
     let outcome = attempt(&app).await;
@@ -279,8 +283,15 @@ impl CrashableWorker {
             // Redis connections of this runtime, under the app's key prefix.
             let kv = sunvillage::kv::Kv::from_settings(&settings.redis).unwrap();
             let api = WechatApi::from_settings(&settings.wechat, &kv).unwrap();
-            outbox_worker::run_until_stopped(pool, api, settings.outbox, CancellationToken::new())
-                .await;
+            let vault = sunvillage::crypto::Vault::from_settings(&settings.crypto).unwrap();
+            outbox_worker::run_until_stopped(
+                pool,
+                vault,
+                api,
+                settings.outbox,
+                CancellationToken::new(),
+            )
+            .await;
         });
         CrashableWorker { runtime }
     }
@@ -386,7 +397,8 @@ async fn two_workers_deliver_1000_notifications_with_no_duplicates_and_none_miss
                         .await
                         .unwrap();
                     let api = WechatApi::from_settings(&settings.wechat, &kv).unwrap();
-                    outbox_worker::run_until_stopped(pool, api, settings.outbox, stop).await;
+                    let vault = sunvillage::crypto::Vault::from_settings(&settings.crypto).unwrap();
+                    outbox_worker::run_until_stopped(pool, vault, api, settings.outbox, stop).await;
                 }
             });
             (stop, handle)

@@ -63,6 +63,7 @@ async fn complaint(app: &TestApp, village: &str, unit: &str, inspector: i64) -> 
     let templates = sunvillage::wechat::api::template::Templates::from_settings(&app.settings);
     let done = complaints::submit(
         &app.pool,
+        &app.vault,
         &templates,
         "XY",
         &OpenId::parse("oMatrixFollower0000000000001").unwrap(),

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
+use crate::crypto::Vault;
 use crate::domain::RegionCode;
 use crate::domain::china_time;
 use crate::domain::complaint::deadline::DeadlineState;
@@ -297,10 +298,11 @@ async fn detail(
     staff: StaffApi,
     path: web::Path<i64>,
     pool: web::Data<PgPool>,
+    vault: web::Data<Vault>,
     index: web::Data<SearchIndex>,
 ) -> Result<HttpResponse, JsonError> {
     let id = path.into_inner();
-    let view = handling::read(&pool, &staff.member, staff.ip, ComplaintKey::Id(id))
+    let view = handling::read(&pool, &vault, &staff.member, staff.ip, ComplaintKey::Id(id))
         .await
         .map_err(act_error)?;
     let events = storage::complaints::events(&pool, id).await?;
@@ -416,10 +418,12 @@ async fn act(
     body: web::Json<ActionJson>,
     pool: web::Data<PgPool>,
     templates: web::Data<Templates>,
+    vault: web::Data<Vault>,
 ) -> Result<HttpResponse, JsonError> {
     let (action, internal_note) = body.into_inner().into_action();
     let effect = complaints::act(
         &pool,
+        &vault,
         &templates,
         path.into_inner(),
         ActingAs::Staff {
@@ -487,9 +491,11 @@ async fn reveal(
     path: web::Path<i64>,
     body: web::Json<RevealJson>,
     pool: web::Data<PgPool>,
+    vault: web::Data<Vault>,
 ) -> Result<HttpResponse, JsonError> {
     let openid = handling::reveal(
         &pool,
+        &vault,
         &staff.member,
         staff.ip,
         ComplaintKey::Id(path.into_inner()),
@@ -512,12 +518,13 @@ async fn photo(
     staff: StaffApi,
     path: web::Path<(i64, i16)>,
     pool: web::Data<PgPool>,
+    vault: web::Data<Vault>,
 ) -> Result<HttpResponse, JsonError> {
     let (id, position) = path.into_inner();
     handling::visible(&pool, &staff.member, ComplaintKey::Id(id))
         .await
         .map_err(act_error)?;
-    let photo = storage::complaints::photo(&pool, id, position)
+    let photo = storage::complaints::photo(&pool, &vault, id, position)
         .await?
         .ok_or_else(|| JsonError::not_found("no such photo"))?;
     Ok(HttpResponse::Ok()

@@ -228,9 +228,11 @@ fn webhook(mode: WechatMode) -> Webhook {
         .connect_lazy("postgres://fuzz@127.0.0.1:1/none")
         .unwrap();
     let (log, _batcher) = super::message_log::channel(pool.clone(), &settings.webhook);
+    let vault = crate::crypto::Vault::from_settings(&settings.crypto).unwrap();
     Webhook::new(
         Arc::new(settings),
         pool,
+        vault,
         Kv::memory("fuzz:"),
         SearchIndex::default(),
         log,

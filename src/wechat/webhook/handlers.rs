@@ -54,6 +54,7 @@ pub enum Handler {
 pub struct Context<'a> {
     pub settings: &'a Settings,
     pub pool: &'a PgPool,
+    pub vault: &'a crate::crypto::Vault,
     pub regions: &'a SearchIndex,
 }
 
@@ -330,7 +331,7 @@ async fn complaint_progress(
     if let Some(number) = TrackingNumber::find_in(words) {
         let own = storage::complaints::find_by_tracking_number(ctx.pool, &number)
             .await?
-            .filter(|c| c.openid == *who);
+            .filter(|c| crate::services::identity::is_owner(ctx.vault, &c.identity, who));
         return Ok(Reply::Text(match own {
             Some(c) => format!(
                 "投诉 {number}（{}）\n当前状态：{}\n\n<a href=\"{}\">查看办理进展和答复</a>",
@@ -344,7 +345,8 @@ async fn complaint_progress(
             ),
         }));
     }
-    let recent = storage::complaints::list_for_openid(ctx.pool, who, PROGRESS_SHOWN).await?;
+    let recent =
+        storage::complaints::list_for_openid(ctx.pool, ctx.vault, who, PROGRESS_SHOWN).await?;
     if recent.is_empty() {
         return Ok(Reply::Text(format!(
             "您还没有提交过投诉建议。反映问题请<a href=\"{}\">在线投诉</a>，可以实名，也可以匿名。",

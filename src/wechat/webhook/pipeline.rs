@@ -110,6 +110,7 @@ pub struct Webhook {
     dedup: Dedup,
     log: MessageLog,
     pool: PgPool,
+    vault: crate::crypto::Vault,
     regions: SearchIndex,
 }
 
@@ -119,6 +120,7 @@ impl Webhook {
     pub fn new(
         settings: Arc<Settings>,
         pool: PgPool,
+        vault: crate::crypto::Vault,
         kv: Kv,
         regions: SearchIndex,
         log: MessageLog,
@@ -145,6 +147,7 @@ impl Webhook {
             dedup,
             log,
             pool,
+            vault,
             regions,
         })
     }
@@ -252,6 +255,7 @@ impl Webhook {
         let ctx = Context {
             settings: &self.settings,
             pool: &self.pool,
+            vault: &self.vault,
             regions: &self.regions,
         };
         let now = chrono::Utc::now().timestamp();

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use secrecy::SecretString;
 use sqlx::PgPool;
 use sunvillage::configuration::Settings;
+use sunvillage::crypto::Vault;
 use sunvillage::domain::notification::{NotificationKind, TemplateSpec};
 use sunvillage::kv::Kv;
 use sunvillage::startup::Application;
@@ -20,6 +21,10 @@ use super::fake_wechat::FakeWechat;
 pub static REDIS_URL: LazyLock<String> = LazyLock::new(|| {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 });
+
+/// The suite the tests write with: `aes` unless TEST_CRYPTO_SUITE says `sm`.
+pub static TEST_CRYPTO_SUITE: LazyLock<String> =
+    LazyLock::new(|| std::env::var("TEST_CRYPTO_SUITE").unwrap_or_else(|_| "aes".into()));
 
 static TRACING: LazyLock<()> = LazyLock::new(|| {
     if std::env::var("TEST_LOG").is_ok() {
@@ -41,6 +46,8 @@ pub fn test_settings(db_name: &str, key_prefix: &str) -> Settings {
         ("APP__SERVER__WORKERS", "2".into()),
         ("APP__PUBLIC_BASE_URL", "http://cunwu.test".into()),
         ("APP__WECHAT__API_BASE", "http://127.0.0.1:9".into()),
+        // TEST_CRYPTO_SUITE=sm runs every test with SM4-GCM and HMAC-SM3.
+        ("APP__CRYPTO__SUITE", TEST_CRYPTO_SUITE.clone()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -52,6 +59,8 @@ pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
     pub pool: PgPool,
+    /// The app's keys (to open what it sealed, as the service would).
+    pub vault: Vault,
     pub kv: Kv,
     /// The app's own WeChat client (its token store shared with the server's).
     pub wechat: WechatApi,
@@ -186,6 +195,7 @@ async fn spawn_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> Tes
         .expect("the app builds");
     let port = app.port();
     let pool = app.state().pool.clone();
+    let vault = app.state().vault.clone();
     let kv = app.state().kv.clone();
     let wechat = app.state().wechat.clone();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -195,6 +205,7 @@ async fn spawn_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> Tes
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         pool,
+        vault,
         kv,
         wechat,
         settings,

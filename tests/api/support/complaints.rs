@@ -39,6 +39,7 @@ pub async fn submit_as(
 ) -> Submitted {
     complaints::submit(
         &app.pool,
+        &app.vault,
         &templates(app),
         "XY",
         &OpenId::parse(openid).unwrap(),

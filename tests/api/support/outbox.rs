@@ -24,6 +24,7 @@ impl TestApp {
     pub async fn run_pending_outbox(&self) -> usize {
         outbox::deliver_due(
             &self.pool,
+            &self.vault,
             &self.wechat,
             &self.backoff(),
             &CancellationToken::new(),

@@ -93,7 +93,7 @@ async fn render(
         just_submitted,
     } = shown;
     let (site, pool, index, forms) = (&s.site, &**s.pool, &s.index, &s.forms);
-    let row = owned(pool, raw, session.openid()).await?;
+    let row = owned(pool, &s.vault, raw, session.openid()).await?;
     let state = storage::complaints::state(pool, row.complaint_id)
         .await?
         .ok_or_else(|| PageError::not_found("没有这条投诉。"))?;
@@ -110,6 +110,9 @@ async fn render(
         })
         .collect();
     let photos = storage::complaints::photo_count(pool, row.complaint_id).await?;
+    // The complainant's own name and phone, decrypted for their own page only.
+    let opened =
+        crate::services::identity::open(&s.vault, &row.identity).map_err(sqlx::Error::from)?;
     let tracking = row.tracking_number.clone();
     let due = state.current_deadline();
     let page = DetailPage {
@@ -130,8 +133,8 @@ async fn render(
         category: row.category_name.clone(),
         content: paragraphs(&row.content),
         anonymous: row.anonymous,
-        name: row.complainant_name.clone(),
-        phone: row.complainant_phone.clone(),
+        name: opened.name,
+        phone: opened.phone,
         status: row.status.label(),
         status_class: status_class(row.status),
         due: due.map(date),
@@ -201,8 +204,8 @@ pub async fn photo(
     path: web::Path<(String, i16)>,
 ) -> Result<HttpResponse, PageError> {
     let (raw, n) = path.into_inner();
-    let row = owned(&s.pool, &raw, session.openid()).await?;
-    let photo = storage::complaints::photo(&s.pool, row.complaint_id, n)
+    let row = owned(&s.pool, &s.vault, &raw, session.openid()).await?;
+    let photo = storage::complaints::photo(&s.pool, &s.vault, row.complaint_id, n)
         .await?
         .ok_or_else(|| PageError::not_found("没有这张照片。"))?;
     Ok(HttpResponse::Ok()
@@ -244,7 +247,7 @@ async fn act(
     action: Action,
     done: &str,
 ) -> Result<HttpResponse, PageError> {
-    let row = owned(&s.pool, &raw, session.openid()).await?;
+    let row = owned(&s.pool, &s.vault, &raw, session.openid()).await?;
     let tracking = row.tracking_number.clone();
     let kind = if matches!(action, Action::Rate(_)) {
         "rate"
@@ -269,6 +272,7 @@ async fn act(
     let acting = ActingAs::Complainant(session.openid());
     match complaints::act(
         &s.pool,
+        &s.vault,
         &s.templates,
         row.complaint_id,
         acting,

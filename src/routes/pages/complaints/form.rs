@@ -385,7 +385,7 @@ pub async fn submit(
             return again(StatusCode::OK, FieldErrors::default(), Some(banner), typed).await;
         }
     }
-    if let Some(done) = complaints::already_submitted(&s.pool, openid, form_key).await? {
+    if let Some(done) = complaints::already_submitted(&s.pool, &s.vault, openid, form_key).await? {
         return Ok(received(&done));
     }
     // 提交 (or the phone's Enter key) with a village name typed but none chosen: find
@@ -394,7 +394,7 @@ pub async fn submit(
         return to_chooser(&s, openid, form_key, typed, &search).await;
     }
     let now = Utc::now();
-    if !complaints::within_daily_limit(&s.pool, openid, now).await? {
+    if !complaints::within_daily_limit(&s.pool, &s.vault, openid, now).await? {
         return again(
             StatusCode::TOO_MANY_REQUESTS,
             FieldErrors::default(),
@@ -432,7 +432,18 @@ pub async fn submit(
         }
     };
     let prefix = &s.site.settings().complaints.tracking_prefix;
-    match complaints::submit(&s.pool, &s.templates, prefix, openid, form_key, &new, now).await {
+    match complaints::submit(
+        &s.pool,
+        &s.vault,
+        &s.templates,
+        prefix,
+        openid,
+        form_key,
+        &new,
+        now,
+    )
+    .await
+    {
         Ok(done) => {
             if let Err(e) = complaint_drafts::discard(&s.kv, openid, &form_key).await {
                 // It expires by itself within a day.

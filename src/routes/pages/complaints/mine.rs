@@ -23,7 +23,8 @@ struct MinePage {
 
 pub async fn mine(s: Services, session: FollowerSession) -> Result<HttpResponse, PageError> {
     let (site, index) = (&s.site, &s.index);
-    let rows = storage::complaints::list_for_openid(&s.pool, session.openid(), SHOWN).await?;
+    let rows =
+        storage::complaints::list_for_openid(&s.pool, &s.vault, session.openid(), SHOWN).await?;
     let page = MinePage {
         page: site
             .layout(

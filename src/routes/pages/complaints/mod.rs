@@ -17,6 +17,7 @@ use sqlx::PgPool;
 
 use super::{Site, date_time};
 use crate::auth::csrf::FormTokens;
+use crate::crypto::Vault;
 use crate::domain::OpenId;
 use crate::domain::complaint::{ComplaintStatus, TrackingNumber};
 use crate::kv::Kv;
@@ -62,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Services {
     pub site: Site,
     pub pool: web::Data<PgPool>,
+    pub vault: web::Data<Vault>,
     pub kv: web::Data<Kv>,
     pub index: web::Data<SearchIndex>,
     pub forms: web::Data<FormTokens>,
@@ -87,6 +89,7 @@ impl FromRequest for Services {
             Ok(Services {
                 site,
                 pool: data(req)?,
+                vault: data(req)?,
                 kv: data(req)?,
                 index: data(req)?,
                 forms: data(req)?,
@@ -98,7 +101,12 @@ impl FromRequest for Services {
 
 /// The complaint with this number, if `openid` filed it. Anyone else is refused: a
 /// complaint and its content are the complainant's (《信访工作条例》 art. 30).
-pub async fn owned(pool: &PgPool, raw: &str, openid: &OpenId) -> Result<ComplaintRow, PageError> {
+pub async fn owned(
+    pool: &PgPool,
+    vault: &Vault,
+    raw: &str,
+    openid: &OpenId,
+) -> Result<ComplaintRow, PageError> {
     let tracking = TrackingNumber::parse(raw).map_err(|_| {
         PageError::not_found(format!(
             "“{raw}”不是受理编号。受理编号形如 XY-20261128-0042。"
@@ -108,7 +116,7 @@ pub async fn owned(pool: &PgPool, raw: &str, openid: &OpenId) -> Result<Complain
     // numbers (which count up each day) reveal nothing about other people's.
     storage::complaints::find_by_tracking_number(pool, &tracking)
         .await?
-        .filter(|row| row.openid == *openid)
+        .filter(|row| crate::services::identity::is_owner(vault, &row.identity, openid))
         .ok_or_else(|| {
             PageError::not_found(format!(
                 "没有找到受理编号为{tracking}的投诉。如是您本人提交的，请在提交时使用的微信中打开。"

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::{Choice, Errors, StaffLayout, region_name, render, see_other};
+use crate::crypto::Vault;
 use crate::domain::complaint::deadline::DeadlineState;
 use crate::domain::complaint::{Action, ComplaintStatus};
 use crate::domain::staff::{Role, StaffAction};
@@ -249,6 +250,8 @@ pub async fn queue(
 pub enum IdentityShown {
     Anonymous,
     Hidden,
+    /// The retention period ended: the identity was destroyed with its key.
+    Shredded,
     Contact {
         name: Option<String>,
         phone: Option<String>,
@@ -488,12 +491,14 @@ async fn forms(
 async fn detail_page(
     page: &StaffPage,
     pool: &PgPool,
+    vault: &Vault,
     index: &SearchIndex,
     tracking: &str,
     after: After,
 ) -> Result<HttpResponse, PageError> {
     let view = handling::read(
         pool,
+        vault,
         &page.member,
         page.ip,
         ComplaintKey::Tracking(tracking),
@@ -511,6 +516,7 @@ async fn detail_page(
         },
         (None, Identity::Anonymous) => IdentityShown::Anonymous,
         (None, Identity::Hidden) => IdentityShown::Hidden,
+        (None, Identity::Shredded) => IdentityShown::Shredded,
         (None, Identity::Contact { name, phone }) => IdentityShown::Contact {
             name: name.clone(),
             phone: phone.clone(),
@@ -590,6 +596,7 @@ pub struct Done {
 pub async fn show(
     page: StaffPage,
     pool: web::Data<PgPool>,
+    vault: web::Data<Vault>,
     index: web::Data<SearchIndex>,
     path: web::Path<String>,
     query: web::Query<Done>,
@@ -601,6 +608,7 @@ pub async fn show(
     detail_page(
         &page,
         &pool,
+        &vault,
         &index,
         &path,
         After {
@@ -692,6 +700,7 @@ fn refusal(e: &crate::domain::complaint::TransitionError) -> String {
 pub async fn act(
     page: StaffPage,
     pool: web::Data<PgPool>,
+    vault: web::Data<Vault>,
     index: web::Data<SearchIndex>,
     templates: web::Data<Templates>,
     path: web::Path<String>,
@@ -710,7 +719,7 @@ pub async fn act(
                 form: Some((name, message)),
                 ..After::default()
             };
-            return detail_page(&page, &pool, &index, &tracking, after).await;
+            return detail_page(&page, &pool, &vault, &index, &tracking, after).await;
         }
     };
     let acting = ActingAs::Staff {
@@ -719,6 +728,7 @@ pub async fn act(
     };
     match complaints::act(
         &pool,
+        &vault,
         &templates,
         row.complaint_id,
         acting,
@@ -738,7 +748,7 @@ pub async fn act(
                 form: Some((action.name(), refusal(&e))),
                 ..After::default()
             };
-            detail_page(&page, &pool, &index, &tracking, after).await
+            detail_page(&page, &pool, &vault, &index, &tracking, after).await
         }
         Err(e) => Err(act_error(e)),
     }
@@ -753,6 +763,7 @@ pub struct NoteFields {
 pub async fn note(
     page: StaffPage,
     pool: web::Data<PgPool>,
+    vault: web::Data<Vault>,
     index: web::Data<SearchIndex>,
     path: web::Path<String>,
     form: web::Form<NoteFields>,
@@ -777,7 +788,7 @@ pub async fn note(
                 errors,
                 ..After::default()
             };
-            detail_page(&page, &pool, &index, &tracking, after).await
+            detail_page(&page, &pool, &vault, &index, &tracking, after).await
         }
         Err(e) => Err(act_error(e)),
     }
@@ -792,6 +803,7 @@ pub struct RevealFields {
 pub async fn reveal(
     page: StaffPage,
     pool: web::Data<PgPool>,
+    vault: web::Data<Vault>,
     index: web::Data<SearchIndex>,
     path: web::Path<String>,
     form: web::Form<RevealFields>,
@@ -800,6 +812,7 @@ pub async fn reveal(
     let tracking = path.into_inner();
     match handling::reveal(
         &pool,
+        &vault,
         &page.member,
         page.ip,
         ComplaintKey::Tracking(&tracking),
@@ -812,7 +825,7 @@ pub async fn reveal(
                 revealed: Some(openid.as_str().to_owned()),
                 ..After::default()
             };
-            detail_page(&page, &pool, &index, &tracking, after).await
+            detail_page(&page, &pool, &vault, &index, &tracking, after).await
         }
         Err(ActError::Refused(e)) => {
             let mut errors = Errors::default();
@@ -822,7 +835,7 @@ pub async fn reveal(
                 errors,
                 ..After::default()
             };
-            detail_page(&page, &pool, &index, &tracking, after).await
+            detail_page(&page, &pool, &vault, &index, &tracking, after).await
         }
         Err(e) => Err(act_error(e)),
     }
@@ -831,13 +844,14 @@ pub async fn reveal(
 pub async fn photo(
     page: StaffPage,
     pool: web::Data<PgPool>,
+    vault: web::Data<Vault>,
     path: web::Path<(String, i16)>,
 ) -> Result<HttpResponse, PageError> {
     let (tracking, n) = path.into_inner();
     let row = handling::visible(&pool, &page.member, ComplaintKey::Tracking(&tracking))
         .await
         .map_err(act_error)?;
-    let photo = storage::complaints::photo(&pool, row.complaint_id, n)
+    let photo = storage::complaints::photo(&pool, &vault, row.complaint_id, n)
         .await?
         .ok_or_else(|| PageError::not_found("没有这张照片。"))?;
     Ok(HttpResponse::Ok()

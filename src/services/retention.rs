@@ -1,0 +1,48 @@
+//! The retention periods (`retention.*`, defaults and sources in docs/privacy.md): a
+//! pass destroys the data keys of what is past them. Run daily by `sunvillage
+//! retention run` (from cron or a timer); a pass is idempotent and resumable.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sqlx::PgPool;
+
+use crate::configuration::RetentionSettings;
+use crate::storage::retention;
+
+const BATCH: i64 = 500;
+
+/// What one pass destroyed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Shredded {
+    pub complaints: Vec<i64>,
+    pub outbox: u64,
+}
+
+pub async fn run(
+    pool: &PgPool,
+    periods: &RetentionSettings,
+    now: DateTime<Utc>,
+) -> Result<Shredded, sqlx::Error> {
+    let mut done = Shredded::default();
+    let complaints_cutoff = now - TimeDelta::days(i64::from(periods.complaint_identity_days));
+    loop {
+        let mut tx = pool.begin().await?;
+        let ids =
+            retention::shred_complaints_closed_before(&mut tx, complaints_cutoff, BATCH).await?;
+        tx.commit().await?;
+        if ids.is_empty() {
+            break;
+        }
+        done.complaints.extend(ids);
+    }
+    let outbox_cutoff = now - TimeDelta::days(i64::from(periods.outbox_days));
+    loop {
+        let mut tx = pool.begin().await?;
+        let n = retention::shred_outbox_settled_before(&mut tx, outbox_cutoff, BATCH).await?;
+        tx.commit().await?;
+        if n == 0 {
+            break;
+        }
+        done.outbox += n;
+    }
+    Ok(done)
+}
