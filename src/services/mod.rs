@@ -9,7 +9,7 @@ pub mod complaint_drafts;
 pub mod complaints;
 pub mod disclosures;
 pub mod handling;
-pub mod transparency;
 pub mod identity;
 pub mod keys;
 pub mod retention;
+pub mod transparency;
