@@ -14,11 +14,12 @@ use crate::configuration::Settings;
 use crate::domain::complaint::TrackingNumber;
 use crate::routes::paths;
 use crate::services::transparency::{
-    DatabaseSource, complaint_subject, describe, public_reply_sha256,
+    DatabaseSource, complaint_subject, describe, disclosure_subject, public_reply_sha256,
+    stored_version_matches,
 };
 use crate::storage::{self, tlog};
 use crate::transparency::checkpoint::Checkpoint;
-use crate::transparency::entry::Entry;
+use crate::transparency::entry::{Entry, sha256};
 use crate::transparency::hash::Hash;
 use crate::transparency::note::{NoteVerifier, generate_key};
 use crate::transparency::tree::{NodeId, stored_hash_count};
@@ -58,6 +59,10 @@ pub struct VerifyArgs {
     /// Also prove that every status change of this tracking number is in the log.
     #[arg(long)]
     pub tracking: Option<String>,
+    /// Also prove that every publication, correction and withdrawal of disclosure ID is
+    /// in the log, and that the content the site serves for each version is what was logged.
+    #[arg(long, value_name = "ID")]
+    pub disclosure: Option<u64>,
     /// Also prove that entry N is in the log and print it.
     #[arg(long, value_name = "N")]
     pub entry: Option<u64>,
@@ -147,25 +152,68 @@ impl TileSource for HttpSource {
 /// Where the log's entries about something are found.
 trait EntryIndex {
     async fn complaint_entries(&self, tracking: &TrackingNumber) -> anyhow::Result<Vec<u64>>;
+    async fn disclosure_entries(&self, id: u64) -> anyhow::Result<Vec<u64>>;
+    /// The canonical JSON the site serves for a version; `None` when it serves none.
+    async fn version_json(&self, id: u64, version: u32) -> anyhow::Result<Option<Vec<u8>>>;
+}
+
+/// The `entries` of a lookup answer.
+fn entries_of(body: &[u8]) -> anyhow::Result<Vec<u64>> {
+    let found: serde_json::Value =
+        serde_json::from_slice(body).context("the log's lookup is not JSON")?;
+    found["entries"]
+        .as_array()
+        .context("the log's lookup has no entries")?
+        .iter()
+        .map(|v| v.as_u64().context("an entry index is not a number"))
+        .collect()
 }
 
 impl EntryIndex for HttpSource {
     async fn complaint_entries(&self, tracking: &TrackingNumber) -> anyhow::Result<Vec<u64>> {
-        // The lookup lives beside the tiles: …/transparency/complaints/{tracking}.
-        let path = paths::transparency_complaint(tracking);
-        let relative = path
-            .strip_prefix(paths::transparency())
-            .unwrap_or(&path)
-            .trim_start_matches('/');
-        let body = self.get(relative).await?;
-        let found: serde_json::Value =
-            serde_json::from_slice(&body).context("the tracking-number lookup is not JSON")?;
-        found["entries"]
-            .as_array()
-            .context("the tracking-number lookup has no entries")?
-            .iter()
-            .map(|v| v.as_u64().context("an entry index is not a number"))
-            .collect()
+        entries_of(
+            &self
+                .get(&self.relative(&paths::transparency_complaint(tracking)))
+                .await?,
+        )
+    }
+
+    async fn disclosure_entries(&self, id: u64) -> anyhow::Result<Vec<u64>> {
+        let id = i64::try_from(id).context("--disclosure is too large")?;
+        entries_of(
+            &self
+                .get(&self.relative(&paths::transparency_disclosure(id)))
+                .await?,
+        )
+    }
+
+    async fn version_json(&self, id: u64, version: u32) -> anyhow::Result<Option<Vec<u8>>> {
+        // The pages live beside the log: …/transparency → …/d/{id}/v/{version}.json.
+        let root = self
+            .base
+            .strip_suffix(paths::transparency())
+            .context("--url must end in /transparency to find the pages beside it")?;
+        let id = i64::try_from(id).context("the disclosure number is too large")?;
+        let path = paths::disclosure_version_json(id, i32::try_from(version)?);
+        let source = HttpSource {
+            client: self.client.clone(),
+            base: root.to_owned(),
+        };
+        match source.get(path.trim_start_matches('/')).await {
+            Ok(body) => Ok(Some(body)),
+            Err(HttpError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl HttpSource {
+    /// A path of ours under the log's prefix, relative to it.
+    fn relative(&self, path: &str) -> String {
+        path.strip_prefix(paths::transparency())
+            .unwrap_or(path)
+            .trim_start_matches('/')
+            .to_owned()
     }
 }
 
@@ -189,6 +237,21 @@ impl TileSource for Database {
 impl EntryIndex for Database {
     async fn complaint_entries(&self, tracking: &TrackingNumber) -> anyhow::Result<Vec<u64>> {
         Ok(tlog::indexes_of(&self.pool, &complaint_subject(tracking)).await?)
+    }
+
+    async fn disclosure_entries(&self, id: u64) -> anyhow::Result<Vec<u64>> {
+        let id = i64::try_from(id).context("--disclosure is too large")?;
+        Ok(tlog::indexes_of(&self.pool, &disclosure_subject(id)).await?)
+    }
+
+    async fn version_json(&self, id: u64, version: u32) -> anyhow::Result<Option<Vec<u8>>> {
+        let found = storage::disclosures::public_json(
+            &self.pool,
+            i64::try_from(id)?,
+            i32::try_from(version)?,
+        )
+        .await?;
+        Ok(found.map(|(json, _)| json.into_bytes()))
     }
 }
 
@@ -281,6 +344,13 @@ async fn check<S: TileSource + EntryIndex>(
         }
         wanted.extend(found);
     }
+    if let Some(id) = args.disclosure {
+        let found = verifier.source().disclosure_entries(id).await?;
+        if found.is_empty() {
+            bail!("the log has no entry for disclosure {id}");
+        }
+        wanted.extend(found);
+    }
     for index in wanted {
         let entry = verifier.fetch_entry(c, index).await?;
         verifier.prove_inclusion(c, index, &entry).await?;
@@ -291,6 +361,28 @@ async fn check<S: TileSource + EntryIndex>(
             bail!("entry {index} is about {}, not {t}", e.tracking_number);
         }
         println!("entry {index}: included in the signed tree: {decoded}");
+        if let (Some(id), Entry::Disclosure(d)) = (args.disclosure, &decoded) {
+            if d.disclosure_id != id {
+                bail!(
+                    "entry {index} is about disclosure {}, not {id}",
+                    d.disclosure_id
+                );
+            }
+            match verifier.source().version_json(id, d.version).await? {
+                Some(json) if sha256(&json) == d.content_sha256 => {
+                    println!("  version {}: content matches the page", d.version);
+                }
+                Some(_) => bail!(
+                    "entry {index}: version {} of disclosure {id}: content does NOT match the page: \
+                     what is served now is not what was logged",
+                    d.version
+                ),
+                None => bail!(
+                    "entry {index}: version {} of disclosure {id} is not served any more",
+                    d.version
+                ),
+            }
+        }
     }
     Ok(())
 }
@@ -376,6 +468,23 @@ pub async fn verify_log(settings: Settings) -> anyhow::Result<()> {
                 .map(|(_, h)| *h)
                 .collect();
             r.push(&e.entry, &stored).map_err(mismatch)?;
+            if let Ok(Entry::Disclosure(d)) = Entry::decode(&e.entry) {
+                let id = i64::try_from(d.disclosure_id)?;
+                let version = i32::try_from(d.version)?;
+                match stored_version_matches(&pool, id, version, &d.content_sha256)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(describe(&e)))?
+                {
+                    Some(true) => {}
+                    Some(false) => bail!(
+                        "entry {index} (disclosure {id} version {version}): the stored content differs \
+                         from what was logged: it was changed after it was logged"
+                    ),
+                    None => bail!(
+                        "entry {index} (disclosure {id} version {version}): the version it recorded is gone"
+                    ),
+                }
+            }
             if let Ok(Entry::ComplaintStatus(logged)) = Entry::decode(&e.entry) {
                 let step = steps.iter().find(|s| s.tlog_index == index);
                 match step {

@@ -56,6 +56,8 @@ pub const TRANSPARENCY_KEPT_CHECKPOINT_PATTERN: &str = "/transparency/checkpoint
 pub const TRANSPARENCY_ENTRY_PATTERN: &str = "/transparency/entries/{index}";
 /// JSON: the log indexes of a tracking number's status changes.
 pub const TRANSPARENCY_COMPLAINT_PATTERN: &str = "/transparency/complaints/{tracking}";
+/// JSON: the log indexes of a disclosure's publications, corrections and withdrawal.
+pub const TRANSPARENCY_DISCLOSURE_PATTERN: &str = "/transparency/disclosures/{id}";
 
 // Service endpoints.
 pub const HEALTHZ: &str = "/healthz";
@@ -398,6 +400,10 @@ pub fn transparency_complaint(tracking: &TrackingNumber) -> String {
     format!("{TRANSPARENCY}/complaints/{tracking}")
 }
 
+pub fn transparency_disclosure(id: i64) -> String {
+    format!("{TRANSPARENCY}/disclosures/{id}")
+}
+
 pub fn healthz() -> &'static str {
     HEALTHZ
 }
@@ -513,6 +519,7 @@ mod tests {
             transparency_kept_checkpoint(42),
             transparency_entry(1234),
             transparency_complaint(&tracking),
+            transparency_disclosure(7),
             healthz().to_owned(),
             wechat().to_owned(),
             oauth_callback().to_owned(),

@@ -32,6 +32,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         paths::TRANSPARENCY_COMPLAINT_PATTERN,
         super::pages::get().to(complaint_entries),
+    )
+    .route(
+        paths::TRANSPARENCY_DISCLOSURE_PATTERN,
+        super::pages::get().to(disclosure_entries),
     );
 }
 
@@ -123,6 +127,32 @@ async fn complaint_entries(pool: web::Data<PgPool>, tracking: web::Path<String>)
             .insert_header((ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
             .json(ComplaintEntries {
                 tracking_number: tracking.to_string(),
+                entries,
+            }),
+        Err(e) => failed(&e.into()),
+    }
+}
+
+#[derive(Serialize)]
+struct DisclosureEntries {
+    disclosure: u64,
+    /// Log indexes of its publications, corrections and withdrawal, oldest first.
+    entries: Vec<u64>,
+}
+
+async fn disclosure_entries(pool: web::Data<PgPool>, id: web::Path<String>) -> HttpResponse {
+    let Some(id) = canonical_number(&id) else {
+        return missing("not a disclosure number");
+    };
+    let Ok(signed) = i64::try_from(id) else {
+        return missing("not a disclosure number");
+    };
+    match tlog::indexes_of(&**pool, &transparency::disclosure_subject(signed)).await {
+        Ok(entries) => HttpResponse::Ok()
+            .insert_header((CACHE_CONTROL, LATEST))
+            .insert_header((ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .json(DisclosureEntries {
+                disclosure: id,
                 entries,
             }),
         Err(e) => failed(&e.into()),

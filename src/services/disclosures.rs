@@ -19,9 +19,11 @@ use crate::domain::disclosure::lifecycle::{DraftState, Step};
 use crate::domain::staff::{StaffAction, StaffMember, Target};
 use crate::domain::{DisclosureStatus, Module, RegionCode, RegionLevel, WithdrawalReason};
 use crate::services::audit::{self, Actor, Change, Subject};
+use crate::services::transparency::{self, LogError};
 use crate::storage::PgTransaction;
 use crate::storage::disclosures::{self, NewVersion};
 use crate::storage::drafts::{self, Draft};
+use crate::transparency::entry::DisclosureKind;
 
 /// Longest reason for returning a draft.
 pub const MAX_RETURN_REASON: usize = 500;
@@ -42,6 +44,12 @@ pub enum PublishError {
     Refused(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+impl From<LogError> for PublishError {
+    fn from(e: LogError) -> PublishError {
+        PublishError::Database(e.into())
+    }
 }
 
 impl PublishError {
@@ -361,6 +369,17 @@ pub async fn publish(
         None,
     )
     .await?;
+    transparency::record_disclosure(
+        tx,
+        DisclosureKind::Published,
+        &draft.region,
+        draft.module,
+        id,
+        1,
+        at,
+        digest,
+    )
+    .await?;
     Ok(Published {
         disclosure_id: id,
         version: 1,
@@ -415,6 +434,17 @@ pub async fn correct(
         Some(note),
     )
     .await?;
+    transparency::record_disclosure(
+        tx,
+        DisclosureKind::Corrected,
+        &locked.region,
+        locked.module,
+        disclosure_id,
+        version,
+        at,
+        digest,
+    )
+    .await?;
     Ok(Published {
         disclosure_id,
         version,
@@ -463,6 +493,23 @@ pub async fn withdraw(
     by.check(StaffAction::ReviewDisclosure, &locked.region)?;
     if !disclosures::mark_withdrawn(tx, disclosure_id, reason, at).await? {
         return Err(PublishError::Refused("这条公开已经撤回。".into()));
+    }
+    // A version published before the lifecycle (demo content) has no content hash and
+    // was never logged; only what was logged is logged as withdrawn.
+    if let Some(digest) =
+        disclosures::content_sha256(&mut **tx, disclosure_id, locked.current_version).await?
+    {
+        transparency::record_disclosure(
+            tx,
+            DisclosureKind::Withdrawn,
+            &locked.region,
+            locked.module,
+            disclosure_id,
+            locked.current_version,
+            at,
+            digest,
+        )
+        .await?;
     }
     audit::record(
         &mut **tx,

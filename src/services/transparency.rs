@@ -8,10 +8,13 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, PgPool};
 
 use crate::domain::complaint::{ComplaintStatus, TrackingNumber};
+use crate::domain::{Module, RegionCode};
 use crate::storage::tlog::{self, StoredCheckpoint};
 use crate::storage::{PgTransaction, corrupt};
 use crate::transparency::checkpoint::Checkpoint;
-use crate::transparency::entry::{self, ComplaintStatusEvent, Entry, EntryError};
+use crate::transparency::entry::{
+    self, ComplaintStatusEvent, DisclosureEvent, DisclosureKind, Entry, EntryError,
+};
 use crate::transparency::hash::{Hash, leaf_hash};
 use crate::transparency::note::{NoteSigner, NoteVerifier};
 use crate::transparency::proof::ProofPlan;
@@ -95,6 +98,42 @@ pub async fn record_complaint_status(
         public_reply_sha256: public_reply_sha256(public_reply),
     });
     append(tx, &entry, &complaint_subject(tracking)).await
+}
+
+/// What an entry about a disclosure is about.
+pub fn disclosure_subject(disclosure_id: i64) -> String {
+    format!("disclosure:{disclosure_id}")
+}
+
+/// Logs a disclosure published, corrected or withdrawn: its place, module, version, time
+/// and the SHA-256 of the version's canonical public JSON (what `/d/{id}/v/{n}.json`
+/// serves), in the caller's transaction.
+#[allow(clippy::too_many_arguments, reason = "the parts of one entry")]
+pub async fn record_disclosure(
+    tx: &mut PgTransaction<'_>,
+    kind: DisclosureKind,
+    region: &RegionCode,
+    module: Module,
+    disclosure_id: i64,
+    version: i32,
+    at: DateTime<Utc>,
+    content_sha256: [u8; 32],
+) -> Result<u64, LogError> {
+    let number = |v: i64, field: &'static str| {
+        u64::try_from(v).map_err(|_| LogError::Entry(EntryError::Zero { field }))
+    };
+    let entry = Entry::Disclosure(DisclosureEvent {
+        kind,
+        village_code: region.as_str().to_owned(),
+        module: module.slug().to_owned(),
+        disclosure_id: number(disclosure_id, "disclosure")?,
+        version: u32::try_from(version)
+            .map_err(|_| LogError::Entry(EntryError::Zero { field: "version" }))?,
+        at: at.timestamp(),
+        content_sha256,
+        attachment_sha256s: Vec::new(),
+    });
+    append(tx, &entry, &disclosure_subject(disclosure_id)).await
 }
 
 /// The hash a complaint entry holds of its public reply; none for an empty reply.
@@ -265,4 +304,51 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+/// A disclosure version's log entry and whether what the service stores today still
+/// hashes to what was logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoggedVersion {
+    pub index: u64,
+    pub matches: bool,
+}
+
+/// Whether the canonical JSON stored for `version` of `disclosure_id` hashes to `logged`;
+/// `None` when no such version is stored any more.
+pub async fn stored_version_matches(
+    pool: &PgPool,
+    disclosure_id: i64,
+    version: i32,
+    logged: &[u8; 32],
+) -> Result<Option<bool>, LogError> {
+    let stored = crate::storage::disclosures::public_json(pool, disclosure_id, version).await?;
+    Ok(stored.map(|(json, _)| entry::sha256(json.as_bytes()) == *logged))
+}
+
+/// The entry that published or corrected `version` of `disclosure_id`, checked against
+/// what is stored today.
+pub async fn logged_version(
+    pool: &PgPool,
+    disclosure_id: i64,
+    version: i32,
+) -> Result<Option<LoggedVersion>, LogError> {
+    let indexes = tlog::indexes_of(pool, &disclosure_subject(disclosure_id)).await?;
+    for index in indexes.into_iter().rev() {
+        let Some(stored) = tlog::entries(pool, index, index + 1).await?.pop() else {
+            continue;
+        };
+        if let Ok(Entry::Disclosure(d)) = Entry::decode(&stored.entry)
+            && i64::from(d.version) == i64::from(version)
+            && d.kind != DisclosureKind::Withdrawn
+        {
+            let matches =
+                stored_version_matches(pool, disclosure_id, version, &d.content_sha256).await?;
+            return Ok(Some(LoggedVersion {
+                index,
+                matches: matches == Some(true),
+            }));
+        }
+    }
+    Ok(None)
 }

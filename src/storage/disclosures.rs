@@ -526,6 +526,29 @@ pub async fn insert_version(
     Ok(digest)
 }
 
+/// The SHA-256 of a version's canonical public JSON; `None` for a version published
+/// before the lifecycle (or no such version).
+pub async fn content_sha256(
+    db: impl sqlx::PgExecutor<'_>,
+    id: i64,
+    version: i32,
+) -> Result<Option<[u8; 32]>, sqlx::Error> {
+    let row = sqlx::query_scalar!(
+        "SELECT content_sha256 FROM disclosure_versions WHERE disclosure_id = $1 AND version = $2",
+        id,
+        version
+    )
+    .fetch_optional(db)
+    .await?;
+    row.flatten()
+        .map(|b| {
+            <[u8; 32]>::try_from(b.as_slice()).map_err(|_| {
+                super::corrupt("content_sha256", format!("disclosure {id} v{version}"))
+            })
+        })
+        .transpose()
+}
+
 /// A shown disclosure's place and current version, locked for the transaction.
 pub struct Locked {
     pub region: RegionCode,

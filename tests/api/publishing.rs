@@ -23,7 +23,7 @@ fn item(i: usize, cells: [&str; 5]) -> Vec<(String, &str)> {
         .collect()
 }
 
-fn statement(title: &str, amount2: &str) -> Vec<(String, String)> {
+pub(crate) fn statement(title: &str, amount2: &str) -> Vec<(String, String)> {
     let mut form: Vec<(String, String)> = vec![
         ("title".into(), title.into()),
         ("f.period".into(), "2026年11月".into()),
@@ -42,7 +42,7 @@ fn statement(title: &str, amount2: &str) -> Vec<(String, String)> {
     form
 }
 
-async fn post(
+pub(crate) async fn post(
     b: &mut StaffBrowser<'_>,
     path: &str,
     form: &[(String, String)],
@@ -51,7 +51,7 @@ async fn post(
     b.post(path, &fields).await
 }
 
-fn draft_id(location: &str) -> i64 {
+pub(crate) fn draft_id(location: &str) -> i64 {
     location
         .trim_start_matches("/staff/drafts/")
         .split(['/', '?'])

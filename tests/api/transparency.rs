@@ -505,3 +505,91 @@ async fn the_transparency_pages_fit_a_phone() {
     c.close().await.unwrap();
     app.shut_down().await;
 }
+
+/// A 三资 statement published through the pages; its disclosure id.
+async fn published_disclosure(app: &TestApp) -> i64 {
+    use crate::publishing::{draft_id, post, statement};
+    use crate::support::staff::StaffBrowser;
+    use sunvillage::domain::staff::Role;
+    let mut clerk = StaffBrowser::new(app);
+    clerk
+        .signed_in_as("王村务", Role::Clerk, "411503209202", None)
+        .await;
+    let mut reviewer = StaffBrowser::new(app);
+    reviewer
+        .signed_in_as("李审核", Role::Reviewer, "411503209", None)
+        .await;
+    clerk.get("/staff/disclosures/new/assets").await;
+    let (status, to, _) = post(
+        &mut clerk,
+        "/staff/disclosures/new/assets",
+        &statement("王岗村2026年11月财务收支公开", "3456.70"),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let id = draft_id(&to);
+    clerk.get(&to).await;
+    let (status, _, _) = clerk.post(&format!("/staff/drafts/{id}/submit"), &[]).await;
+    assert_eq!(status, 303);
+    reviewer.get("/staff/disclosures").await;
+    let (status, _, page) = reviewer
+        .post(&format!("/staff/drafts/{id}/approve"), &[])
+        .await;
+    assert_eq!(status, 303, "{page}");
+    sqlx::query_scalar("SELECT max(id) FROM disclosures")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disclosure_edited_in_sql_is_named_by_verify_log_verify_and_its_page() {
+    let app = spawn_app().await;
+    let id = published_disclosure(&app).await;
+    checkpoint(&app).await;
+    let state = state_file("log.checkpoint");
+    let id_text = id.to_string();
+    let (ok, out) = verify(&app, DEV_TLOG_VERIFIER, &state, &["--disclosure", &id_text]).await;
+    assert!(ok, "{out}");
+    assert!(out.contains("content matches the page"), "{out}");
+    let page = app.get(&format!("/d/{id}")).await.text().await.unwrap();
+    assert!(
+        page.contains("存证 #0") && page.contains("与存证记录一致"),
+        "{page}"
+    );
+    let (ok, out) = verify_log(&app).await;
+    assert!(ok, "{out}");
+
+    // Someone with the database's superuser rights changes a published line item.
+    sqlx::raw_sql(&format!(
+        "ALTER TABLE disclosure_versions DISABLE TRIGGER ALL;
+         UPDATE disclosure_versions SET public_json = replace(public_json, '鱼塘承包费', '鱼塘租金')
+          WHERE disclosure_id = {id};
+         ALTER TABLE disclosure_versions ENABLE TRIGGER ALL;"
+    ))
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let (ok, out) = verify_log(&app).await;
+    assert!(!ok);
+    assert!(
+        out.contains(&format!("entry 0 (disclosure {id} version 1)")),
+        "{out}"
+    );
+    let (ok, out) = verify(&app, DEV_TLOG_VERIFIER, &state, &["--disclosure", &id_text]).await;
+    assert!(!ok);
+    assert!(out.contains("content does NOT match the page"), "{out}");
+    let page = app.get(&format!("/d/{id}")).await.text().await.unwrap();
+    assert!(
+        page.contains("check--bad") && !page.contains("与存证记录一致"),
+        "{page}"
+    );
+    let entry = app
+        .get("/transparency/entries/0")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(entry.contains("check--bad"), "{entry}");
+    app.shut_down().await;
+}

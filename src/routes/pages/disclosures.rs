@@ -213,6 +213,8 @@ struct DisclosurePage {
     history: Vec<VersionView>,
     content: Option<ContentView>,
     json: Option<(String, String)>,
+    /// 存证 #n of the shown version, its link, and whether it still matches.
+    logged: Option<(u64, String, bool)>,
     module_href: String,
     module_name: &'static str,
     complaint_href: Option<String>,
@@ -448,6 +450,12 @@ async fn detail(
         history,
         content: current.content.as_ref().map(content_view),
         json: json_of(current),
+        logged: crate::services::transparency::logged_version(&pool, id, current.version)
+            .await
+            .map_err(|e| {
+                PageError::internal(anyhow::anyhow!(crate::services::transparency::describe(&e)))
+            })?
+            .map(|l| (l.index, paths::transparency_entry(l.index), l.matches)),
         module_href,
         module_name,
         complaint_href: village.as_ref().map(|v| paths::new_complaint(Some(v))),

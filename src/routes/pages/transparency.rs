@@ -195,7 +195,6 @@ async fn history(
 pub enum ContentCheck {
     Matches,
     Differs(String),
-    Unchecked(String),
 }
 
 #[derive(Template)]
@@ -266,15 +265,32 @@ async fn entry(
             let check = complaint_check(&pool, index, e.public_reply_sha256).await?;
             (fields, check, format!("--tracking {}", e.tracking_number))
         }
-        Entry::Disclosure(d) => (
-            vec![
-                ("公开编号", d.disclosure_id.to_string()),
-                ("版本", d.version.to_string()),
-                ("内容哈希", hex::encode(d.content_sha256)),
-            ],
-            ContentCheck::Unchecked("公开内容的核对随发布功能上线。".to_owned()),
-            format!("--entry {index}"),
-        ),
+        Entry::Disclosure(d) => {
+            let id = i64::try_from(d.disclosure_id).map_err(PageError::internal)?;
+            let version = i32::try_from(d.version).map_err(PageError::internal)?;
+            let check =
+                match transparency::stored_version_matches(&pool, id, version, &d.content_sha256)
+                    .await
+                    .map_err(|e| PageError::internal(anyhow::anyhow!(transparency::describe(&e))))?
+                {
+                    Some(true) => ContentCheck::Matches,
+                    Some(false) => ContentCheck::Differs(
+                        "现存的公开内容与记录时不同：内容在公开之后被改动过。".to_owned(),
+                    ),
+                    None => {
+                        ContentCheck::Differs("这一版公开内容已不存在：记录被删除了。".to_owned())
+                    }
+                };
+            (
+                vec![
+                    ("公开编号", d.disclosure_id.to_string()),
+                    ("版本", d.version.to_string()),
+                    ("内容哈希", hex::encode(d.content_sha256)),
+                ],
+                check,
+                format!("--disclosure {}", d.disclosure_id),
+            )
+        }
     };
     let base = site.settings().public_base().to_owned();
     let page = EntryPage {
