@@ -25,6 +25,13 @@ pub async fn size(db: impl PgExecutor<'_>) -> Result<u64, sqlx::Error> {
     u64::try_from(size).map_err(|e| corrupt("log size", e))
 }
 
+fn stored_hash(stored_index: i64, hash: &[u8]) -> Result<(u64, Hash), sqlx::Error> {
+    let index = u64::try_from(stored_index).map_err(|e| corrupt("stored index", e))?;
+    let hash = Hash::from_slice(hash)
+        .ok_or_else(|| corrupt("log hash", format!("stored index {index}")))?;
+    Ok((index, hash))
+}
+
 /// Stored hashes by stored index; a missing one is absent from the result.
 pub async fn hashes(
     db: impl PgExecutor<'_>,
@@ -41,12 +48,7 @@ pub async fn hashes(
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(|r| {
-            let index = u64::try_from(r.stored_index).map_err(|e| corrupt("stored index", e))?;
-            let hash = Hash::from_slice(&r.hash)
-                .ok_or_else(|| corrupt("log hash", format!("stored index {index}")))?;
-            Ok((index, hash))
-        })
+        .map(|r| stored_hash(r.stored_index, &r.hash))
         .collect()
 }
 
@@ -94,6 +96,20 @@ pub struct StoredEntry {
     pub created_at: DateTime<Utc>,
 }
 
+fn stored_entry(
+    idx: i64,
+    entry: Vec<u8>,
+    subject: String,
+    created_at: DateTime<Utc>,
+) -> Result<StoredEntry, sqlx::Error> {
+    Ok(StoredEntry {
+        index: u64::try_from(idx).map_err(|e| corrupt("log index", e))?,
+        entry,
+        subject,
+        created_at,
+    })
+}
+
 /// Entries `from..to` in order (fewer if the log is shorter).
 pub async fn entries(
     db: impl PgExecutor<'_>,
@@ -111,14 +127,7 @@ pub async fn entries(
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(|r| {
-            Ok(StoredEntry {
-                index: u64::try_from(r.idx).map_err(|e| corrupt("log index", e))?,
-                entry: r.entry,
-                subject: r.subject,
-                created_at: r.created_at,
-            })
-        })
+        .map(|r| stored_entry(r.idx, r.entry, r.subject, r.created_at))
         .collect()
 }
 
@@ -131,14 +140,7 @@ pub async fn recent(db: impl PgExecutor<'_>, n: i64) -> Result<Vec<StoredEntry>,
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(|r| {
-            Ok(StoredEntry {
-                index: u64::try_from(r.idx).map_err(|e| corrupt("log index", e))?,
-                entry: r.entry,
-                subject: r.subject,
-                created_at: r.created_at,
-            })
-        })
+        .map(|r| stored_entry(r.idx, r.entry, r.subject, r.created_at))
         .collect()
 }
 
@@ -172,12 +174,7 @@ pub async fn hashes_range(
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(|r| {
-            let index = u64::try_from(r.stored_index).map_err(|e| corrupt("stored index", e))?;
-            let hash = Hash::from_slice(&r.hash)
-                .ok_or_else(|| corrupt("log hash", format!("stored index {index}")))?;
-            Ok((index, hash))
-        })
+        .map(|r| stored_hash(r.stored_index, &r.hash))
         .collect()
 }
 
@@ -241,22 +238,6 @@ pub async fn checkpoint_of_size(
     let row = sqlx::query!(
         "SELECT size, note, created_at FROM tlog_checkpoints WHERE size = $1",
         size
-    )
-    .fetch_optional(db)
-    .await?;
-    row.map(|r| checkpoint_of(r.size, r.note, r.created_at))
-        .transpose()
-}
-
-/// The smallest kept checkpoint that covers entry `index`.
-pub async fn first_checkpoint_covering(
-    db: impl PgExecutor<'_>,
-    index: u64,
-) -> Result<Option<StoredCheckpoint>, sqlx::Error> {
-    let index = i64::try_from(index).map_err(|e| corrupt("log index", e))?;
-    let row = sqlx::query!(
-        "SELECT size, note, created_at FROM tlog_checkpoints WHERE size > $1 ORDER BY size LIMIT 1",
-        index
     )
     .fetch_optional(db)
     .await?;

@@ -88,6 +88,16 @@ fn state_file(name: &str) -> std::path::PathBuf {
     dir.join(name)
 }
 
+/// Whether a command succeeded, and everything it printed.
+fn outcome(out: &std::process::Output) -> (bool, String) {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 async fn verify(
     app: &TestApp,
     key: &str,
@@ -103,22 +113,12 @@ async fn verify(
         .output()
         .await
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    outcome(&out)
 }
 
 async fn verify_log(app: &TestApp) -> (bool, String) {
     let out = app.command().arg("verify-log").output().await.unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    outcome(&out)
 }
 
 #[tokio::test]
@@ -536,10 +536,31 @@ async fn published_disclosure(app: &TestApp) -> i64 {
         .post(&format!("/staff/drafts/{id}/approve"), &[])
         .await;
     assert_eq!(status, 303, "{page}");
-    sqlx::query_scalar("SELECT max(id) FROM disclosures")
+    let published: i64 = sqlx::query_scalar("SELECT max(id) FROM disclosures")
         .fetch_one(&app.pool)
         .await
-        .unwrap()
+        .unwrap();
+    // And corrected, so that it has two versions.
+    clerk.get(&format!("/staff/drafts/{id}")).await;
+    let (status, to, _) = clerk
+        .post(&format!("/staff/disclosures/{published}/correct"), &[])
+        .await;
+    assert_eq!(status, 303);
+    let correction = draft_id(&to);
+    clerk.get(&to).await;
+    let mut form = statement("王岗村2026年11月财务收支公开", "3465.70");
+    form.push(("change_note".into(), "道路维修金额录入有误".into()));
+    let (status, _, _) = post(&mut clerk, &format!("/staff/drafts/{correction}"), &form).await;
+    assert_eq!(status, 303);
+    clerk
+        .post(&format!("/staff/drafts/{correction}/submit"), &[])
+        .await;
+    reviewer.get(&format!("/staff/drafts/{correction}")).await;
+    let (status, _, _) = reviewer
+        .post(&format!("/staff/drafts/{correction}/approve"), &[])
+        .await;
+    assert_eq!(status, 303);
+    published
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -551,12 +572,14 @@ async fn a_disclosure_edited_in_sql_is_named_by_verify_log_verify_and_its_page()
     let id_text = id.to_string();
     let (ok, out) = verify(&app, DEV_TLOG_VERIFIER, &state, &["--disclosure", &id_text]).await;
     assert!(ok, "{out}");
-    assert!(out.contains("content matches the page"), "{out}");
+    assert_eq!(out.matches("content matches the page").count(), 2, "{out}");
     let page = app.get(&format!("/d/{id}")).await.text().await.unwrap();
+    // The current version and the earlier one each name their entry.
     assert!(
-        page.contains("存证 #0") && page.contains("与存证记录一致"),
+        page.contains("存证 #1") && page.contains("存证 #0"),
         "{page}"
     );
+    assert!(page.contains("与存证记录一致"), "{page}");
     let (ok, out) = verify_log(&app).await;
     assert!(ok, "{out}");
 

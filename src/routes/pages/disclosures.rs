@@ -198,6 +198,8 @@ pub struct VersionView {
     pub content: Option<ContentView>,
     /// The canonical JSON of a structured version and its SHA-256 (hex).
     pub json: Option<(String, String)>,
+    /// 存证 #n of this version, its link, and whether it still matches.
+    pub logged: Option<(u64, String, bool)>,
 }
 
 #[derive(Template)]
@@ -393,11 +395,9 @@ async fn detail(
         value: format!("{}次", count(d.views + views.pending(id))),
     });
 
-    let history = d
-        .versions
-        .iter()
-        .skip(1)
-        .map(|v| VersionView {
+    let mut history = Vec::new();
+    for v in d.versions.iter().skip(1) {
+        history.push(VersionView {
             version: v.version,
             title: v.title.clone(),
             published: date_time(v.published_at),
@@ -407,8 +407,9 @@ async fn detail(
             files: files_of(v.version),
             content: v.content.as_ref().map(content_view),
             json: json_of(v),
-        })
-        .collect();
+            logged: logged_of(&pool, id, v.version).await?,
+        });
+    }
     let mut crumbs = ancestors(&hit);
     crumbs.push(Crumb::new(hit.display_name.clone(), region_href));
     let module_name = if hit.level == RegionLevel::Village {
@@ -522,4 +523,18 @@ async fn version_json(
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("X-Content-SHA256", hex::encode(digest)))
         .body(json))
+}
+
+/// 存证 #n of a version, its link, and whether what is stored still matches it.
+async fn logged_of(
+    pool: &PgPool,
+    id: i64,
+    version: i32,
+) -> Result<Option<(u64, String, bool)>, PageError> {
+    let logged = crate::services::transparency::logged_version(pool, id, version)
+        .await
+        .map_err(|e| {
+            PageError::internal(anyhow::anyhow!(crate::services::transparency::describe(&e)))
+        })?;
+    Ok(logged.map(|l| (l.index, paths::transparency_entry(l.index), l.matches)))
 }
