@@ -468,7 +468,9 @@ pub async fn verify_log(settings: Settings) -> anyhow::Result<()> {
                 .map(|(_, h)| *h)
                 .collect();
             r.push(&e.entry, &stored).map_err(mismatch)?;
-            if let Ok(Entry::Disclosure(d)) = Entry::decode(&e.entry) {
+            // push checked that the entry decodes.
+            let decoded = Entry::decode(&e.entry).ok();
+            if let Some(Entry::Disclosure(d)) = &decoded {
                 let id = i64::try_from(d.disclosure_id)?;
                 let version = i32::try_from(d.version)?;
                 match stored_version_matches(&pool, id, version, &d.content_sha256)
@@ -485,7 +487,7 @@ pub async fn verify_log(settings: Settings) -> anyhow::Result<()> {
                     ),
                 }
             }
-            if let Ok(Entry::ComplaintStatus(logged)) = Entry::decode(&e.entry) {
+            if let Some(Entry::ComplaintStatus(logged)) = &decoded {
                 let step = steps.iter().find(|s| s.tlog_index == index);
                 match step {
                     None => bail!(

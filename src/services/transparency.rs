@@ -326,29 +326,51 @@ pub async fn stored_version_matches(
     Ok(stored.map(|(json, _)| entry::sha256(json.as_bytes()) == *logged))
 }
 
-/// The entry that published or corrected `version` of `disclosure_id`, checked against
-/// what is stored today.
-pub async fn logged_version(
-    pool: &PgPool,
+/// What the log recorded of one disclosure, read in one query: the entries that
+/// published or corrected each version, with the hash each logged.
+#[derive(Debug, Clone, Default)]
+pub struct DisclosureLog {
     disclosure_id: i64,
-    version: i32,
-) -> Result<Option<LoggedVersion>, LogError> {
-    let indexes = tlog::indexes_of(pool, &disclosure_subject(disclosure_id)).await?;
-    for index in indexes.into_iter().rev() {
-        let Some(stored) = tlog::entries(pool, index, index + 1).await?.pop() else {
-            continue;
-        };
-        if let Ok(Entry::Disclosure(d)) = Entry::decode(&stored.entry)
-            && i64::from(d.version) == i64::from(version)
-            && d.kind != DisclosureKind::Withdrawn
-        {
-            let matches =
-                stored_version_matches(pool, disclosure_id, version, &d.content_sha256).await?;
-            return Ok(Some(LoggedVersion {
-                index,
-                matches: matches == Some(true),
-            }));
-        }
+    /// (version, entry index, logged content hash), oldest first.
+    versions: Vec<(u32, u64, [u8; 32])>,
+}
+
+impl DisclosureLog {
+    pub async fn read(pool: &PgPool, disclosure_id: i64) -> Result<DisclosureLog, LogError> {
+        let entries = tlog::entries_about(pool, &disclosure_subject(disclosure_id)).await?;
+        let versions = entries
+            .iter()
+            .filter_map(|e| match Entry::decode(&e.entry) {
+                Ok(Entry::Disclosure(d)) if d.kind != DisclosureKind::Withdrawn => {
+                    Some((d.version, e.index, d.content_sha256))
+                }
+                _ => None,
+            })
+            .collect();
+        Ok(DisclosureLog {
+            disclosure_id,
+            versions,
+        })
     }
-    Ok(None)
+
+    /// The entry of `version`, checked against what is stored today.
+    pub async fn check(
+        &self,
+        pool: &PgPool,
+        version: i32,
+    ) -> Result<Option<LoggedVersion>, LogError> {
+        let Some(&(_, index, logged)) = self
+            .versions
+            .iter()
+            .rev()
+            .find(|(v, _, _)| i64::from(*v) == i64::from(version))
+        else {
+            return Ok(None);
+        };
+        let matches = stored_version_matches(pool, self.disclosure_id, version, &logged).await?;
+        Ok(Some(LoggedVersion {
+            index,
+            matches: matches == Some(true),
+        }))
+    }
 }

@@ -157,6 +157,22 @@ pub async fn indexes_of(db: impl PgExecutor<'_>, subject: &str) -> Result<Vec<u6
         .collect()
 }
 
+/// Every entry about `subject`, oldest first.
+pub async fn entries_about(
+    db: impl PgExecutor<'_>,
+    subject: &str,
+) -> Result<Vec<StoredEntry>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT idx, entry, subject, created_at FROM tlog_entries WHERE subject = $1 ORDER BY idx",
+        subject
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| stored_entry(r.idx, r.entry, r.subject, r.created_at))
+        .collect()
+}
+
 /// Stored hashes with stored index in `from..to`, in order.
 pub async fn hashes_range(
     db: impl PgExecutor<'_>,

@@ -18,6 +18,7 @@ use crate::domain::{DisclosureStatus, RegionLevel, VillageCode};
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
 use crate::routes::paths;
+use crate::services::transparency::DisclosureLog;
 use crate::storage::{self, disclosures::DisclosureSummary};
 use crate::workers::view_counter::ViewCounter;
 
@@ -395,6 +396,7 @@ async fn detail(
         value: format!("{}次", count(d.views + views.pending(id))),
     });
 
+    let log = DisclosureLog::read(&pool, id).await.map_err(log_error)?;
     let mut history = Vec::new();
     for v in d.versions.iter().skip(1) {
         history.push(VersionView {
@@ -407,7 +409,7 @@ async fn detail(
             files: files_of(v.version),
             content: v.content.as_ref().map(content_view),
             json: json_of(v),
-            logged: logged_of(&pool, id, v.version).await?,
+            logged: logged_of(&pool, &log, v.version).await?,
         });
     }
     let mut crumbs = ancestors(&hit);
@@ -451,12 +453,7 @@ async fn detail(
         history,
         content: current.content.as_ref().map(content_view),
         json: json_of(current),
-        logged: crate::services::transparency::logged_version(&pool, id, current.version)
-            .await
-            .map_err(|e| {
-                PageError::internal(anyhow::anyhow!(crate::services::transparency::describe(&e)))
-            })?
-            .map(|l| (l.index, paths::transparency_entry(l.index), l.matches)),
+        logged: logged_of(&pool, &log, current.version).await?,
         module_href,
         module_name,
         complaint_href: village.as_ref().map(|v| paths::new_complaint(Some(v))),
@@ -528,13 +525,13 @@ async fn version_json(
 /// 存证 #n of a version, its link, and whether what is stored still matches it.
 async fn logged_of(
     pool: &PgPool,
-    id: i64,
+    log: &DisclosureLog,
     version: i32,
 ) -> Result<Option<(u64, String, bool)>, PageError> {
-    let logged = crate::services::transparency::logged_version(pool, id, version)
-        .await
-        .map_err(|e| {
-            PageError::internal(anyhow::anyhow!(crate::services::transparency::describe(&e)))
-        })?;
+    let logged = log.check(pool, version).await.map_err(log_error)?;
     Ok(logged.map(|l| (l.index, paths::transparency_entry(l.index), l.matches)))
+}
+
+fn log_error(e: crate::services::transparency::LogError) -> PageError {
+    PageError::internal(anyhow::anyhow!(crate::services::transparency::describe(&e)))
 }
