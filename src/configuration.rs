@@ -47,6 +47,7 @@ pub struct Settings {
     pub transparency: TransparencySettings,
     pub crypto: CryptoSettings,
     pub retention: RetentionSettings,
+    pub metrics: MetricsSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -211,6 +212,25 @@ pub struct SessionSettings {
     /// How long a session cookie is honoured.
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub max_age_hours: u32,
+}
+
+/// `/metrics`, for the operator's Prometheus only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// The bearer token Prometheus sends (`authorization: Bearer …`); empty: `/metrics`
+    /// answers 404, as to anyone without the token.
+    pub token: SecretString,
+}
+
+impl MetricsSettings {
+    fn validate(&self) -> Result<(), SettingsError> {
+        let token = self.token.expose_secret();
+        if !token.is_empty() && token.len() < 16 {
+            return Err(invalid("metrics.token", "must be at least 16 characters"));
+        }
+        Ok(())
+    }
 }
 
 /// The template-message outbox and its delivery worker.
@@ -524,6 +544,7 @@ impl Settings {
         }
         self.session.validate(self.environment)?;
         self.crypto.validate(self.environment)?;
+        self.metrics.validate()?;
         if self.retention.complaint_identity_days == 0 || self.retention.outbox_days == 0 {
             return Err(invalid("retention", "periods are at least 1 day"));
         }
@@ -928,6 +949,57 @@ mod tests {
             s.transparency.signing_key.verifier().to_string(),
             DEV_TLOG_VERIFIER
         );
+    }
+
+    /// deploy/env.example and compose.yaml name only real settings, and filled in they
+    /// start the production example: a misspelt variable would stop every instance.
+    #[test]
+    fn the_deployment_examples_name_real_settings() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (key, _) = assert_ok!(crate::transparency::note::generate_key("cunwu.example/log"));
+        let value = |name: &str| -> String {
+            match name {
+                "APP__PUBLIC_BASE_URL" => "https://cunwu.example.gov.cn".into(),
+                "APP__WECHAT__APP_ID" => "wx0123456789abcdef".into(),
+                "APP__WECHAT__ENCODING_AES_KEY" => {
+                    "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".into()
+                }
+                "APP__SESSION__SECRET" => "0123456789abcdef0123456789abcdef".into(),
+                "APP__TRANSPARENCY__SIGNING_KEY" => key.expose_secret().to_owned(),
+                "APP__CRYPTO__MASTER_KEYS__K1" | "APP__CRYPTO__LOOKUP_KEY" => {
+                    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into()
+                }
+                other => format!("value-of-{}", other.to_ascii_lowercase()),
+            }
+        };
+        let example = assert_ok!(std::fs::read_to_string(root.join("deploy/env.example")));
+        let mut vars: HashMap<String, String> = example
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .filter(|(name, _)| name.starts_with("APP__"))
+            .map(|(name, _)| (name.to_owned(), value(name)))
+            .collect();
+        assert!(vars.len() >= 15, "{vars:?}");
+        // What compose.yaml sets for every instance.
+        vars.insert(
+            "APP__DATABASE__URL".into(),
+            "postgres://u:pw@postgres/x".into(),
+        );
+        vars.insert("APP__REDIS__URL".into(), "redis://redis:6379".into());
+        vars.insert("APP__SERVER__TRUSTED_PROXIES".into(), "172.28.0.10".into());
+        vars.insert("APP__OUTBOX__WORKER_IN_SERVE".into(), "false".into());
+        let compose = assert_ok!(std::fs::read_to_string(root.join("compose.yaml")));
+        for name in [
+            "APP__DATABASE__URL",
+            "APP__REDIS__URL",
+            "APP__SERVER__TRUSTED_PROXIES",
+        ] {
+            assert!(compose.contains(name), "compose.yaml no longer sets {name}");
+        }
+        let path = root.join("config/production.toml");
+        let s = assert_ok!(Settings::load_with_env(Some(&path), Some(vars)));
+        assert!(!s.outbox.worker_in_serve);
+        assert_eq!(s.public_base_url, "https://cunwu.example.gov.cn");
     }
 
     #[test]

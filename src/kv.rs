@@ -60,6 +60,8 @@ struct RedisBackend {
     connecting: tokio::sync::Mutex<()>,
     generation: AtomicU64,
     failed_attempts: AtomicU64,
+    /// Commands that failed, for /metrics.
+    errors: prometheus_client::metrics::counter::Counter,
 }
 
 #[derive(Default)]
@@ -109,6 +111,7 @@ impl Kv {
                 connecting: tokio::sync::Mutex::new(()),
                 generation: AtomicU64::new(0),
                 failed_attempts: AtomicU64::new(0),
+                errors: Default::default(),
             })),
         })
     }
@@ -130,6 +133,14 @@ impl Kv {
 
     pub fn is_shared(&self) -> bool {
         matches!(self.backend, Backend::Redis(_))
+    }
+
+    /// Failed Redis commands so far (always 0 for the in-process store), for /metrics.
+    pub fn error_counter(&self) -> prometheus_client::metrics::counter::Counter {
+        match &self.backend {
+            Backend::Redis(r) => r.errors.clone(),
+            Backend::Memory(_) => Default::default(),
+        }
     }
 
     fn key(&self, key: &str) -> String {
@@ -383,6 +394,17 @@ impl RedisBackend {
     }
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, KvError> {
+        let result = self.run_once_more_on_break(cmd).await;
+        if result.is_err() {
+            self.errors.inc();
+        }
+        result
+    }
+
+    async fn run_once_more_on_break<T: redis::FromRedisValue>(
+        &self,
+        cmd: &redis::Cmd,
+    ) -> Result<T, KvError> {
         // A connection that broke (Redis restarted) fails the first command on it: that
         // command is tried once more on a new connection, so the caller never sees it.
         for retry in [true, false] {

@@ -46,6 +46,7 @@ pub mod crypto;
 pub mod demo_data;
 pub mod domain;
 pub mod kv;
+pub mod metrics;
 pub mod region_import;
 pub mod region_index;
 pub mod routes;

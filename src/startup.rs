@@ -70,6 +70,8 @@ pub struct AppState {
     pub log_signer: LogSigner,
     /// What each module's disclosures hold (`data/modules/*.toml`).
     pub modules: Arc<ModuleDefinitions>,
+    /// What /metrics shows.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The database as every command needs it: created when missing, migrated, and holding
@@ -244,7 +246,13 @@ impl Application {
         )
         .context("wechat.encoding_aes_key")?;
 
+        let metrics = crate::metrics::Metrics::new(crate::metrics::Sources {
+            redis_errors: kv.error_counter(),
+            token_refreshes: wechat.token_fetches(),
+            webhook: webhook.counters(),
+        });
         let state = AppState {
+            metrics,
             settings,
             pool,
             vault,
@@ -324,6 +332,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let log_signer = web::Data::new(state.log_signer.clone());
     let modules = web::Data::from(Arc::clone(&state.modules));
     let webhook = web::Data::from(Arc::clone(&state.webhook));
+    let metrics = web::Data::new(state.metrics.clone());
     let body_readers = web::Data::new(routes::wechat::BodyReaders::new(
         state.settings.webhook.max_body_readers,
     ));
@@ -346,6 +355,11 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     .add(("X-Content-Type-Options", "nosniff")),
             )
             .wrap(TracingLogger::<RequestSpan>::new())
+            // Outermost: names the request before the log span opens, and times all of it.
+            .wrap(actix_web::middleware::from_fn(
+                routes::request_context::middleware,
+            ))
+            .app_data(metrics.clone())
             .app_data(settings.clone())
             .app_data(pool.clone())
             .app_data(log_signer.clone())

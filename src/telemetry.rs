@@ -11,7 +11,7 @@ use actix_web::{Error, HttpMessage};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tracing::Span;
-use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 
@@ -76,8 +76,8 @@ impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let request_id = request
             .extensions()
-            .get::<RequestId>()
-            .map(ToString::to_string)
+            .get::<crate::routes::request_context::RequestId>()
+            .map(|id| id.0.clone())
             .unwrap_or_default();
         tracing::info_span!(
             "request",

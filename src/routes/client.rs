@@ -16,7 +16,7 @@ impl TrustedProxies {
         TrustedProxies(proxies)
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    pub fn trusts(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|net| net.contains(&ip))
     }
 

@@ -11,6 +11,7 @@ pub mod page_error;
 pub mod pages;
 pub mod paths;
 pub mod query;
+pub mod request_context;
 pub mod staff;
 pub mod transparency;
 pub mod wechat;

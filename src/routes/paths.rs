@@ -61,6 +61,10 @@ pub const TRANSPARENCY_DISCLOSURE_PATTERN: &str = "/transparency/disclosures/{id
 
 // Service endpoints.
 pub const HEALTHZ: &str = "/healthz";
+/// Ready to serve: Postgres, Redis and every migration of this build applied.
+pub const READYZ: &str = "/readyz";
+/// Prometheus, with `metrics.token`.
+pub const METRICS: &str = "/metrics";
 /// The server URL entered in the WeChat console.
 pub const WECHAT: &str = "/wechat";
 /// Where WeChat's OAuth2 sends a follower back (under `public_base_url`).
@@ -408,6 +412,14 @@ pub fn healthz() -> &'static str {
     HEALTHZ
 }
 
+pub fn readyz() -> &'static str {
+    READYZ
+}
+
+pub fn metrics() -> &'static str {
+    METRICS
+}
+
 pub fn wechat() -> &'static str {
     WECHAT
 }
@@ -521,6 +533,8 @@ mod tests {
             transparency_complaint(&tracking),
             transparency_disclosure(7),
             healthz().to_owned(),
+            readyz().to_owned(),
+            metrics().to_owned(),
             wechat().to_owned(),
             oauth_callback().to_owned(),
             api_region(&township),

@@ -154,3 +154,17 @@ pub async fn ping(pool: &PgPool) -> anyhow::Result<()> {
     .map_err(|_| anyhow::anyhow!("no answer within 2 s"))??;
     Ok(())
 }
+
+/// How many migrations of this build the database has not applied (0: the schema is
+/// at least as new as the code; newer is fine, migrations being additive).
+pub async fn unapplied_migrations(pool: &PgPool) -> anyhow::Result<usize> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await?;
+    Ok(MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .filter(|m| !applied.contains(&m.version))
+        .count())
+}

@@ -9,6 +9,7 @@ pub mod database;
 pub mod disclosures;
 pub mod drafts;
 pub mod followers;
+pub mod gauges;
 pub mod inbound_messages;
 pub mod outbox;
 pub mod people;

@@ -57,8 +57,8 @@ pub async fn enqueue(
     let openid = notification.openid().as_str();
     sqlx::query!(
         "INSERT INTO outbox (outbox_id, kind, data_key_id, openid_sealed, openid_hash,
-             template_id, data, url)
-         OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             template_id, data, url, request_id)
+         OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         id,
         notification.kind().as_str(),
         key.id,
@@ -67,6 +67,8 @@ pub async fn enqueue(
         notification.template_id(),
         notification.template_data(),
         notification.link(),
+        // The request being served, when one is (a CLI command or a worker has none).
+        crate::routes::request_context::current(),
     )
     .execute(&mut **tx)
     .await?;
@@ -89,6 +91,8 @@ pub struct OutboxTask {
     pub url: Option<String>,
     /// Attempts made before this one.
     pub attempts: i32,
+    /// The request that wrote the row, for following it through the logs.
+    pub request_id: Option<String>,
 }
 
 /// The oldest due row that no other worker holds, locked in a new transaction; `None`
@@ -106,7 +110,7 @@ pub async fn next_due(
         let mut tx = pool.begin().await?;
         let Some(row) = sqlx::query!(
             r#"SELECT o.outbox_id, o.client_msg_id, o.kind, o.openid_sealed, o.template_id,
-                      o.data, o.url, o.attempts, d.data_key_id AS "data_key_id?",
+                      o.data, o.url, o.attempts, o.request_id, d.data_key_id AS "data_key_id?",
                       d.master_key AS "master_key?", d.wrapped
              FROM outbox o LEFT JOIN data_keys d ON d.data_key_id = o.data_key_id
              WHERE o.status = 'pending' AND o.next_attempt_at <= now()
@@ -150,6 +154,7 @@ pub async fn next_due(
                         data: row.data,
                         url: row.url,
                         attempts: row.attempts,
+                        request_id: row.request_id,
                     },
                 )));
             }

@@ -120,6 +120,7 @@ pub async fn try_execute_task(
         outbox.kind = %task.kind,
         openid = %telemetry::hashed(task.openid.as_str()),
         attempt = task.attempts + 1,
+        request_id = task.request_id.as_deref().unwrap_or_default(),
     );
     let outcome = match send(api, &task).instrument(span.clone()).await {
         Ok(msgid) => {

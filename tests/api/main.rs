@@ -16,6 +16,7 @@ mod jssdk;
 mod logs;
 mod oauth;
 mod openapi;
+mod operations;
 mod outages;
 mod outbox;
 mod pages;

@@ -64,7 +64,7 @@ async fn with_redis_down_a_complaint_is_taken_and_redis_is_used_again_once_it_re
         );
         assert!(reply.contains("王岗"), "{reply}");
     }
-    let (status, health) = app.get_json("/healthz").await;
+    let (status, health) = app.get_json("/readyz").await;
     assert_eq!(
         (status, &health["redis"]),
         (503, &"down".into()),
@@ -74,7 +74,7 @@ async fn with_redis_down_a_complaint_is_taken_and_redis_is_used_again_once_it_re
     redis.resume().await;
     // The first request after Redis answers again uses it: no back-off to wait out.
     app.kv.ping().await.expect("the store reconnects at once");
-    let (status, health) = app.get_json("/healthz").await;
+    let (status, health) = app.get_json("/readyz").await;
     assert_eq!(status, 200, "{health}");
 }
 
@@ -112,11 +112,11 @@ async fn with_postgres_down_the_webhook_apologises_at_once_and_pages_say_busy() 
     assert_eq!(app.get(village).await.status(), 200, "pages are back");
 }
 
-/// Waits (at most 10 s) until `/healthz` reports Postgres as `state`: the watcher
+/// Waits (at most 10 s) until `/readyz` reports Postgres as `state`: the watcher
 /// noticing a server that went down or came back (readiness, as for a server itself).
 async fn until_postgres_is(app: &crate::support::TestApp, state: &str) -> bool {
     until(Duration::from_secs(10), async || {
-        app.get_json("/healthz").await.1["postgres"] == state
+        app.get_json("/readyz").await.1["postgres"] == state
     })
     .await
 }

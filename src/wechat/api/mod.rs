@@ -68,6 +68,8 @@ struct Inner {
     token_endpoint: TokenEndpoint,
     store: Arc<dyn TokenStore>,
     retry: RetryPolicy,
+    /// access_token fetches from WeChat by this process (shown on /metrics).
+    token_fetches: prometheus_client::metrics::counter::Counter,
 }
 
 impl fmt::Debug for WechatApi {
@@ -173,6 +175,7 @@ impl WechatApi {
                 token_endpoint: settings.token_endpoint,
                 store,
                 retry,
+                token_fetches: Default::default(),
             }),
         })
     }
@@ -201,7 +204,13 @@ impl WechatApi {
         .await
     }
 
+    /// The counter of access_token fetches, for /metrics.
+    pub fn token_fetches(&self) -> prometheus_client::metrics::counter::Counter {
+        self.inner.token_fetches.clone()
+    }
+
     async fn fetch_access_token(&self) -> Result<Issued, ApiError> {
+        self.inner.token_fetches.inc();
         #[derive(serde::Deserialize)]
         struct Answer {
             access_token: String,

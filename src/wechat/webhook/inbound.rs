@@ -299,6 +299,18 @@ impl Inbound {
             message => message.message_kind().map_or("", MessageKind::as_str),
         }
     }
+
+    /// `type_name` from a fixed set (any type we do not know is "unknown"), for metrics,
+    /// whose series must not grow with what a sender writes.
+    pub fn metric_kind(&self) -> &'static str {
+        match self {
+            Inbound::Event(e) => e.kind().as_str(),
+            Inbound::Unknown { .. } => "unknown",
+            message => message
+                .message_kind()
+                .map_or("unknown", MessageKind::as_str),
+        }
+    }
 }
 
 /// Parses a decrypted message document.

@@ -112,9 +112,15 @@ pub struct Webhook {
     pool: PgPool,
     vault: crate::crypto::Vault,
     regions: SearchIndex,
+    counters: crate::metrics::WebhookCounters,
 }
 
 impl Webhook {
+    /// What this webhook counts, for /metrics.
+    pub fn counters(&self) -> crate::metrics::WebhookCounters {
+        self.counters.clone()
+    }
+
     /// Fails only on an EncodingAESKey that does not decode (in plain mode a bad key is
     /// tolerated: encrypted requests are then refused).
     pub fn new(
@@ -149,6 +155,7 @@ impl Webhook {
             pool,
             vault,
             regions,
+            counters: Default::default(),
         })
     }
 
@@ -237,13 +244,16 @@ impl Webhook {
     /// running the routed handler.
     pub async fn answer(&self, message: &InboundMessage) -> Answer {
         let key = DedupKey::of(message);
+        self.counters.message(message.kind.metric_kind());
         let ticket = match self.dedup.claim(key).await {
             Claim::First(ticket) => ticket,
             Claim::Answered(answer) => {
+                self.counters.dedup_hit();
                 tracing::info!(follower = %hashed(message.from.as_str()), "a retry answered from the de-duplication store");
                 return answer;
             }
             Claim::StillWorking => {
+                self.counters.dedup_hit();
                 tracing::info!(follower = %hashed(message.from.as_str()), "a retry arrived while the first delivery is still working; answered success");
                 return Answer::Nothing;
             }

@@ -132,6 +132,42 @@ impl<'a> Browser<'a> {
         fields: &[(&str, &str)],
         photo: bool,
     ) -> (u16, String, String) {
+        answer(self.form_request(form_key, csrf, village, fields, photo)).await
+    }
+
+    /// Submits the form for `village` as a proxy would pass it on, with `X-Request-Id`;
+    /// the whole response.
+    pub async fn submit_with_request_id(
+        &self,
+        village: &str,
+        fields: &[(&str, &str)],
+        request_id: &str,
+    ) -> reqwest::Response {
+        let (status, form) = self
+            .get(&format!("/complaints/new?village={village}"))
+            .await;
+        assert_eq!(status, 200, "{form}");
+        self.form_request(
+            &hidden(&form, "form_key"),
+            &hidden(&form, "csrf"),
+            village,
+            fields,
+            false,
+        )
+        .header("x-request-id", request_id)
+        .send()
+        .await
+        .unwrap()
+    }
+
+    fn form_request(
+        &self,
+        form_key: &str,
+        csrf: &str,
+        village: &str,
+        fields: &[(&str, &str)],
+        photo: bool,
+    ) -> reqwest::RequestBuilder {
         let mut form = reqwest::multipart::Form::new()
             .text("form_key", form_key.to_owned())
             .text("csrf", csrf.to_owned())
@@ -146,11 +182,9 @@ impl<'a> Browser<'a> {
                 .unwrap();
             form = form.part("photos", part);
         }
-        let r = self
-            .client
+        self.client
             .post(self.app.url("/complaints"))
-            .multipart(form);
-        answer(r).await
+            .multipart(form)
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
