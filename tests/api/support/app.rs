@@ -181,6 +181,11 @@ pub async fn spawn_app_on_missing_database() -> TestApp {
     spawn_on(unique_name("sv_test"), |_| {}).await
 }
 
+/// Spawns the app on an existing database `db_name` (a restored backup), after `customize`.
+pub async fn spawn_app_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_on(db_name, customize).await
+}
+
 async fn spawn_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> TestApp {
     LazyLock::force(&TRACING);
     let key_prefix = format!("{}:", unique_name("svt"));

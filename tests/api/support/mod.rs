@@ -17,7 +17,7 @@ pub mod wait;
 pub mod wechat;
 
 pub use app::{
-    REDIS_URL, TestApp, secret, spawn_app, spawn_app_on_missing_database, spawn_app_with,
-    spawn_app_with_wechat, template, test_settings,
+    REDIS_URL, TestApp, secret, spawn_app, spawn_app_on, spawn_app_on_missing_database,
+    spawn_app_with, spawn_app_with_wechat, template, test_settings,
 };
 pub use database::{PG_BASE, fresh_database, unique_name, url_of};
