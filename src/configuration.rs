@@ -109,6 +109,10 @@ pub struct WechatSettings {
     /// Production refuses plain and compatible mode unless this is set: there the
     /// signature does not cover the body, so only safe mode authenticates a message.
     pub allow_unencrypted: bool,
+    /// Longest wait for one answer from WeChat's API. At most 15 s, so that a call
+    /// with its retries ends inside the 30 s token-refresh lock.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub request_timeout_ms: u64,
 }
 
 /// The endpoint that issues access_tokens.
@@ -677,6 +681,9 @@ impl WechatSettings {
     }
 
     fn validate(&self, environment: AppEnvironment) -> Result<(), SettingsError> {
+        if !(100..=15_000).contains(&self.request_timeout_ms) {
+            return Err(invalid("wechat.request_timeout_ms", "must be 100 to 15000"));
+        }
         if environment == AppEnvironment::Production {
             self.validate_for_production()?;
         }

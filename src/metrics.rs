@@ -82,7 +82,7 @@ impl WebhookCounters {
 /// Read at scrape time.
 #[derive(Clone, Default)]
 struct Gauges {
-    outbox_due: Gauge,
+    outbox_pending: Gauge,
     outbox_oldest_due_seconds: Gauge<f64, AtomicU64>,
     outbox_failures: Family<FailureLabels, Gauge>,
     complaints_overdue: Gauge,
@@ -133,13 +133,13 @@ impl Metrics {
         );
         let gauges = Gauges::default();
         registry.register(
-            "outbox_due",
-            "Template messages waiting to be sent whose time has come (all instances)",
-            gauges.outbox_due.clone(),
+            "outbox_pending",
+            "Template messages not yet sent nor given up, across all instances (the outbox's depth)",
+            gauges.outbox_pending.clone(),
         );
         registry.register(
             "outbox_oldest_due_seconds",
-            "How long the oldest due template message has waited",
+            "How long the oldest template message whose time has come has waited (it grows while WeChat fails)",
             gauges.outbox_oldest_due_seconds.clone(),
         );
         registry.register(
@@ -209,7 +209,7 @@ impl Metrics {
             .set(i64::from(pool.options().get_max_connections()));
         match storage::gauges::read(pool).await {
             Ok(read) => {
-                g.outbox_due.set(read.outbox_due);
+                g.outbox_pending.set(read.outbox_pending);
                 g.outbox_oldest_due_seconds
                     .set(read.outbox_oldest_due_seconds);
                 g.complaints_overdue.set(read.complaints_overdue);

@@ -5,7 +5,8 @@
 use sqlx::PgPool;
 
 pub struct Read {
-    pub outbox_due: i64,
+    /// Every row not yet sent or given up: the outbox's depth.
+    pub outbox_pending: i64,
     pub outbox_oldest_due_seconds: f64,
     pub outbox_failures: Vec<Failure>,
     pub complaints_overdue: i64,
@@ -14,23 +15,31 @@ pub struct Read {
 pub struct Failure {
     /// `pending` (will be retried) or `failed` (given up).
     pub status: String,
-    /// WeChat's errcode, or `unreachable` when WeChat did not answer with one.
+    /// WeChat's errcode; `http_502` for an HTTP error, `bad_response` for a body that is
+    /// not JSON, `unreachable` for no answer.
     pub code: String,
     pub count: i64,
 }
 
 pub async fn read(pool: &PgPool) -> sqlx::Result<Read> {
     let due = sqlx::query!(
-        r#"SELECT count(*) AS "due!",
-                  COALESCE(EXTRACT(EPOCH FROM now() - min(next_attempt_at))::float8, 0) AS "oldest!"
-           FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()"#
+        r#"SELECT count(*) AS "pending!",
+                  COALESCE(EXTRACT(EPOCH FROM now() - min(next_attempt_at)
+                                    FILTER (WHERE next_attempt_at <= now()))::float8, 0) AS "oldest!"
+           FROM outbox WHERE status = 'pending'"#
     )
     .fetch_one(pool)
     .await?;
-    // last_error starts "WeChat error <code>: …" when WeChat answered (ApiError's text).
+    // From ApiError's text: "WeChat error <errcode>: …", "WeChat answered HTTP <status>",
+    // "unexpected answer …" (not JSON), otherwise no answer at all.
     let failures = sqlx::query!(
         r#"SELECT status AS "status!",
-                  COALESCE(substring(last_error FROM '^WeChat error (-?[0-9]+)'), 'unreachable') AS "code!",
+                  CASE WHEN last_error ~ '^WeChat error -?[0-9]+'
+                           THEN substring(last_error FROM '^WeChat error (-?[0-9]+)')
+                       WHEN last_error ~ '^WeChat answered HTTP [0-9]+'
+                           THEN 'http_' || substring(last_error FROM '^WeChat answered HTTP ([0-9]+)')
+                       WHEN last_error LIKE 'unexpected answer%' THEN 'bad_response'
+                       ELSE 'unreachable' END AS "code!",
                   count(*) AS "count!"
            FROM outbox
            WHERE (status = 'pending' AND last_error IS NOT NULL) OR status = 'failed'
@@ -44,7 +53,7 @@ pub async fn read(pool: &PgPool) -> sqlx::Result<Read> {
     .fetch_one(pool)
     .await?;
     Ok(Read {
-        outbox_due: due.due,
+        outbox_pending: due.pending,
         outbox_oldest_due_seconds: due.oldest.max(0.0),
         outbox_failures: failures
             .into_iter()

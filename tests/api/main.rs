@@ -34,6 +34,7 @@ mod startup;
 mod support;
 mod transparency;
 mod wechat_dedup;
+mod wechat_faults;
 mod wechat_followers;
 mod wechat_interop;
 mod wechat_menu;

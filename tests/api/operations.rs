@@ -90,7 +90,7 @@ async fn metrics_count_requests_by_route_webhook_messages_retries_and_the_outbox
         2.0
     );
     assert_eq!(sample(&metrics, "sunvillage_webhook_dedup_hits_total"), 1.0);
-    assert_eq!(sample(&metrics, "sunvillage_outbox_due "), 0.0);
+    assert_eq!(sample(&metrics, "sunvillage_outbox_pending "), 0.0);
     assert_eq!(sample(&metrics, "sunvillage_complaints_overdue "), 0.0);
     assert!(sample(&metrics, r#"sunvillage_db_pool_connections{state="max"}"#) >= 1.0);
     assert_eq!(sample(&metrics, "sunvillage_redis_errors_total"), 0.0);
@@ -122,7 +122,7 @@ async fn the_outbox_shows_due_rows_and_failures_by_errcode() {
         .unwrap();
     }
     let (_, metrics) = scrape(&app, Some(TOKEN)).await;
-    assert_eq!(sample(&metrics, "sunvillage_outbox_due "), 2.0);
+    assert_eq!(sample(&metrics, "sunvillage_outbox_pending "), 2.0);
     assert!(sample(&metrics, "sunvillage_outbox_oldest_due_seconds ") >= 90.0);
     assert_eq!(
         sample(

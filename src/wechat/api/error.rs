@@ -169,7 +169,10 @@ impl ApiError {
                     | ErrCode::UserRefused
                     | ErrCode::BadArgument(_)
             ),
-            ApiError::BadResponse { .. } => false,
+            // A body that is not the JSON WeChat writes is a fault on the way (a proxy's
+            // error page, a cut-off answer), not of the message: a later attempt may well
+            // succeed, and a resend carries the same client_msg_id, so WeChat drops a copy.
+            ApiError::BadResponse { .. } => true,
             ApiError::Network { .. }
             | ApiError::Http { .. }
             | ApiError::Store(_)

@@ -29,8 +29,6 @@ use crate::kv::Kv;
 
 /// Longest wait to connect to WeChat.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Longest wait for one answer.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest answer read; WeChat's are a few kilobytes.
 const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
@@ -44,7 +42,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> RetryPolicy {
-        // With the 10 s request timeout, a call (and so a token fetch) ends within about
+        // With the default 10 s request timeout, a call (and so a token fetch) ends within about
         // 18 s, inside the 30 s refresh lock.
         RetryPolicy {
             first_delay: Duration::from_millis(200),
@@ -162,7 +160,7 @@ impl WechatApi {
     ) -> Result<WechatApi, reqwest::Error> {
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(Duration::from_millis(settings.request_timeout_ms))
             .user_agent(concat!("sunvillage/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(reqwest::Error::without_url)?;

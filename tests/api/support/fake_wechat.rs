@@ -33,8 +33,23 @@ pub struct SentMessage {
     pub msgid: i64,
 }
 
+/// How WeChat's API can fail as a whole (issue 17's fault tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// An HTTP error from WeChat's front end (502, 503), with an HTML body.
+    Status(u16),
+    /// No answer until the client gives up.
+    Hang,
+    /// `200 OK` with a body that is not JSON (cut off mid-object).
+    Garbled,
+    /// A JSON errcode for every call: -1 (busy) or 45009 (over the quota).
+    Errcode(i64),
+}
+
 #[derive(Default)]
 struct State {
+    /// Every business call fails this way until cleared.
+    outage: Option<Outage>,
     /// Notified after every request has changed the state.
     changed: Arc<Notify>,
     /// Every request, by path (query strings are never recorded).
@@ -160,6 +175,12 @@ impl FakeWechat {
     /// Business calls answer 40001 whatever the token.
     pub fn reject_all_tokens(&self) {
         self.with(|s| s.reject_all_tokens = true);
+    }
+
+    /// Every business call (not the token endpoints) fails this way until `None`;
+    /// template sends are counted as requests all the same.
+    pub fn outage(&self, outage: Option<Outage>) {
+        self.with(|s| s.outage = outage);
     }
 
     /// The next `n` business calls answer -1 (system busy).
@@ -345,6 +366,34 @@ async fn business(
         return answer;
     }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let outage = {
+        let mut s = lock(&state);
+        if s.outage.is_some() {
+            s.requests.push(path.clone());
+            if path == "/cgi-bin/message/template/send" {
+                s.send_requests += 1;
+            }
+        }
+        s.outage
+    };
+    if let Some(outage) = outage {
+        changed(&state);
+        return match outage {
+            Outage::Status(code) => {
+                HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap())
+                    .content_type("text/html")
+                    .body("<html><body><h1>502 Bad Gateway</h1></body></html>")
+            }
+            Outage::Hang => {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                error(-1, "system error")
+            }
+            Outage::Garbled => HttpResponse::Ok()
+                .content_type("application/json")
+                .body(r#"{"errcode":0,"errmsg":"ok","msgid":2002"#),
+            Outage::Errcode(code) => error(code, "scripted outage"),
+        };
+    }
     let mut hold = Duration::ZERO;
     let answer = {
         let mut s = lock(&state);
