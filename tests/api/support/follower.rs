@@ -110,18 +110,27 @@ impl<'a> Browser<'a> {
         fields: &[(&str, &str)],
         photo: bool,
     ) -> (u16, String, String) {
+        answer(self.filled_form(village, fields, photo).await).await
+    }
+
+    /// The form for `village` opened and filled in, ready to send.
+    async fn filled_form(
+        &self,
+        village: &str,
+        fields: &[(&str, &str)],
+        photo: bool,
+    ) -> reqwest::RequestBuilder {
         let (status, form) = self
             .get(&format!("/complaints/new?village={village}"))
             .await;
         assert_eq!(status, 200, "{form}");
-        self.post_form(
+        self.form_request(
             &hidden(&form, "form_key"),
             &hidden(&form, "csrf"),
             village,
             fields,
             photo,
         )
-        .await
     }
 
     pub async fn post_form(
@@ -143,21 +152,12 @@ impl<'a> Browser<'a> {
         fields: &[(&str, &str)],
         request_id: &str,
     ) -> reqwest::Response {
-        let (status, form) = self
-            .get(&format!("/complaints/new?village={village}"))
-            .await;
-        assert_eq!(status, 200, "{form}");
-        self.form_request(
-            &hidden(&form, "form_key"),
-            &hidden(&form, "csrf"),
-            village,
-            fields,
-            false,
-        )
-        .header("x-request-id", request_id)
-        .send()
-        .await
-        .unwrap()
+        self.filled_form(village, fields, false)
+            .await
+            .header("x-request-id", request_id)
+            .send()
+            .await
+            .unwrap()
     }
 
     fn form_request(
