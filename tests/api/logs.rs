@@ -10,7 +10,7 @@ use sunvillage::wechat::webhook::simulate;
 use crate::support::complaints::WANGGANG;
 use crate::support::fake_wechat::FakeWechat;
 use crate::support::follower::{hidden, phone_photo, query_param};
-use crate::support::served::Served;
+use crate::support::served::{Served, complaint_template_env};
 use crate::support::wechat::{event, now, text};
 use crate::support::{test_settings, url_of};
 
@@ -28,20 +28,7 @@ async fn a_whole_scenario_logs_no_identifier_and_no_secret() {
         ("APP__WECHAT__API_BASE", fake.base.clone()),
         ("APP__OUTBOX__POLL_INTERVAL_MS", "50".to_owned()),
     ];
-    let kinds: Vec<String> = sunvillage::domain::complaint::Event::NOTIFIED
-        .iter()
-        .map(|e| e.as_str().to_ascii_uppercase())
-        .collect();
-    for kind in &kinds {
-        let at = |rest: &str| format!("APP__WECHAT__TEMPLATES__{kind}__{rest}");
-        env.push((leak(at("TEMPLATE_ID")), format!("tpl_{kind}")));
-        env.push((
-            leak(at("FIELDS__TRACKING_NUMBER")),
-            "character_string1".into(),
-        ));
-        env.push((leak(at("FIELDS__STATUS")), "phrase2".into()));
-        env.push((leak(at("FIELDS__TIME")), "time3".into()));
-    }
+    env.extend(complaint_template_env());
     let served = Served::start(&env).await;
     let settings = test_settings("unused", "unused:");
     let web = reqwest::Client::builder()
@@ -235,9 +222,4 @@ async fn a_whole_scenario_logs_no_identifier_and_no_secret() {
     for secret in secrets {
         assert!(!log.contains(&secret), "the log holds {secret}");
     }
-}
-
-/// Environment variable names built at run time, for `Served::start`'s `&str` keys.
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
 }

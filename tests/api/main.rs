@@ -33,6 +33,7 @@ mod staff_browser;
 mod startup;
 mod support;
 mod transparency;
+mod two_instances;
 mod wechat_dedup;
 mod wechat_faults;
 mod wechat_followers;

@@ -72,6 +72,10 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    pub fn port(&self) -> u16 {
+        self.address.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -23,6 +23,25 @@ pub struct Served {
     _dir: tempfile::TempDir,
 }
 
+/// The complaint pushes' templates, as environment variables for `serve`.
+pub fn complaint_template_env() -> Vec<(&'static str, String)> {
+    // Names built at run time, for `Served::start`'s `&str` keys.
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut env = Vec::new();
+    for event in sunvillage::domain::complaint::Event::NOTIFIED {
+        let kind = event.as_str().to_ascii_uppercase();
+        let at = |rest: &str| format!("APP__WECHAT__TEMPLATES__{kind}__{rest}");
+        env.push((leak(at("TEMPLATE_ID")), format!("tpl_{kind}")));
+        env.push((
+            leak(at("FIELDS__TRACKING_NUMBER")),
+            "character_string1".into(),
+        ));
+        env.push((leak(at("FIELDS__STATUS")), "phrase2".into()));
+        env.push((leak(at("FIELDS__TIME")), "time3".into()));
+    }
+    env
+}
+
 /// A port nobody listens on now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -37,10 +56,22 @@ impl Served {
     /// until it answers.
     pub async fn start(env: &[(&str, String)]) -> Served {
         let db_name = fresh_database().await;
-        let port = free_port();
+        let key_prefix = format!("{}:", unique_name("svserved"));
+        Served::start_beside(&db_name, &key_prefix, free_port(), env).await
+    }
+
+    /// Starts `serve` on port `port` of an existing database and Redis key prefix (a
+    /// second instance beside another, or the same instance again after a restart).
+    pub async fn start_beside(
+        db_name: &str,
+        key_prefix: &str,
+        port: u16,
+        env: &[(&str, String)],
+    ) -> Served {
+        let db_name = db_name.to_owned();
+        let key_prefix = key_prefix.to_owned();
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("serve.log");
-        let key_prefix = format!("{}:", unique_name("svserved"));
         let mut vars: HashMap<&str, String> = HashMap::from([
             ("APP__DATABASE__URL", url_of(&db_name)),
             ("APP__REDIS__URL", REDIS_URL.clone()),
@@ -128,12 +159,18 @@ impl Served {
     }
 
     /// Stops the process the way SIGTERM does and waits for it to exit.
-    pub async fn stop(mut self) -> String {
+    pub async fn stop(self) -> String {
+        let db_name = self.db_name.clone();
+        let log = self.terminate().await;
+        drop_database(&db_name).await;
+        log
+    }
+
+    /// SIGTERM, then waits for the exit; the database stays (a rolling restart).
+    pub async fn terminate(mut self) -> String {
         let pid = self.pid().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status().await;
         let _ = tokio::time::timeout(Duration::from_secs(40), self.child.wait()).await;
-        let log = self.log_text();
-        drop_database(&self.db_name).await;
-        log
+        self.log_text()
     }
 }
