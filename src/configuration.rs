@@ -81,6 +81,20 @@ pub struct DatabaseSettings {
     /// one by then answers "busy" instead of making the follower (or WeChat) wait.
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub acquire_timeout_ms: u64,
+    /// A streaming replica the public read-only pages are served from (docs/scaling.md);
+    /// empty: they read `url` like everything else.
+    #[serde(default, deserialize_with = "optional_database_url")]
+    pub read_url: Option<DatabaseUrl>,
+}
+
+fn optional_database_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DatabaseUrl>, D::Error> {
+    let raw = SecretString::deserialize(d)?;
+    match raw.expose_secret() {
+        "" => Ok(None),
+        url => DatabaseUrl::parse(url)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -47,6 +47,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub pool: PgPool,
+    /// What the read-only public pages query: the replica of `database.read_url`, or
+    /// `pool` itself.
+    pub page_pool: PgPool,
     /// The keys of identities at rest.
     pub vault: crate::crypto::Vault,
     pub kv: Kv,
@@ -251,10 +254,18 @@ impl Application {
             token_refreshes: wechat.token_fetches(),
             webhook: webhook.counters(),
         });
+        let page_pool = match &settings.database.read_url {
+            Some(replica) => {
+                tracing::info!(replica = %replica.describe(), "public pages read the replica");
+                storage::database::pool(&settings.database, replica.options().clone())
+            }
+            None => pool.clone(),
+        };
         let state = AppState {
             metrics,
             settings,
             pool,
+            page_pool,
             vault,
             kv,
             regions,
@@ -319,6 +330,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     };
     let settings = web::Data::from(Arc::clone(&state.settings));
     let pool = web::Data::new(state.pool.clone());
+    let page_pool = web::Data::new(state.page_pool.clone());
     let vault = web::Data::new(state.vault.clone());
     let kv = web::Data::new(state.kv.clone());
     let regions = web::Data::new(state.regions.clone());
@@ -377,7 +389,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(webhook.clone())
             .app_data(body_readers.clone())
             .app_data(proxies.clone())
-            .configure(routes::configure)
+            .configure(|cfg| routes::configure(cfg, &page_pool))
     })
     .workers(workers)
     // Headers must arrive within this; bodies have their own deadlines where they are

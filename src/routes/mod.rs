@@ -19,7 +19,11 @@ pub mod wechat;
 use actix_web::web;
 
 /// Every route of the service.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Every route. `page_pool` is what the read-only public pages query (a replica when
+/// `database.read_url` is set): they are registered last, in a scope of their own that
+/// gives them that pool, so that everything else — forms, the webhook, staff — keeps
+/// the primary.
+pub fn configure(cfg: &mut web::ServiceConfig, page_pool: &web::Data<sqlx::PgPool>) {
     health::configure(cfg);
     api::configure(cfg);
     oauth::configure(cfg);
@@ -40,4 +44,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .default_service(web::to(pages::not_found));
     wechat::configure(cfg);
+    // Last: an empty-prefix scope takes every path that reaches it (the app's 404
+    // answers what it does not know).
+    cfg.service(
+        web::scope("")
+            .app_data(page_pool.clone())
+            .configure(pages::configure_reads),
+    );
 }

@@ -580,12 +580,15 @@ mod tests {
         // handlers themselves are not needed: the request stops at the recorder.
         let matched: Arc<Mutex<Option<String>>> = Arc::default();
         let seen = Arc::clone(&matched);
-        let app = actix::init_service(App::new().configure(crate::routes::configure).wrap_fn(
-            move |req, _srv| {
-                *seen.lock().unwrap() = req.match_pattern();
-                std::future::ready(Ok(req.into_response(actix_web::HttpResponse::Ok())))
-            },
-        ))
+        let pool = actix_web::web::Data::new(
+            sqlx::PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").unwrap(),
+        );
+        let routes =
+            move |cfg: &mut actix_web::web::ServiceConfig| crate::routes::configure(cfg, &pool);
+        let app = actix::init_service(App::new().configure(routes).wrap_fn(move |req, _srv| {
+            *seen.lock().unwrap() = req.match_pattern();
+            std::future::ready(Ok(req.into_response(actix_web::HttpResponse::Ok())))
+        }))
         .await;
         for path in every_builder() {
             let req = actix::TestRequest::get().uri(&path).to_request();

@@ -26,6 +26,7 @@ mod publishing;
 mod qrcode;
 mod region_import;
 mod regions_api;
+mod replica;
 mod role_matrix;
 mod slow_bodies;
 mod staff_accounts;

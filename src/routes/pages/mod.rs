@@ -36,7 +36,17 @@ pub fn get() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
+/// The pages that write or need the freshest state: complaint forms and pages, the
+/// text-size switch, the assets.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    complaints::configure(cfg);
+    text_size::configure(cfg);
+    assets::configure(cfg);
+}
+
+/// The public pages that only read, and tolerate a replica's lag of a second or two:
+/// registered with the page pool (`routes::configure`). Nothing here may write.
+pub fn configure_reads(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
     search::configure(cfg);
     regions::configure(cfg);
@@ -44,9 +54,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     disclosures::configure(cfg);
     power::configure(cfg);
     transparency::configure(cfg);
-    complaints::configure(cfg);
-    text_size::configure(cfg);
-    assets::configure(cfg);
 }
 
 /// Answers every path no route claims with the friendly 404 page.

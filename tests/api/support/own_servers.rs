@@ -133,6 +133,42 @@ impl OwnPostgres {
         pg
     }
 
+    /// A hot standby of `primary`, streaming from it: `pg_basebackup -R`, then its own
+    /// port. (initdb's `-A trust` lets replication connections in.)
+    pub async fn replica_of(primary: &OwnPostgres) -> OwnPostgres {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("chown")
+            .args(["postgres:postgres", dir.path().to_str().unwrap()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let replica = OwnPostgres {
+            port: free_port(),
+            dir,
+        };
+        assert!(
+            as_postgres(&[
+                pg_bin("pg_basebackup").to_str().unwrap(),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &primary.port.to_string(),
+                "-U",
+                "postgres",
+                "-D",
+                &replica.data(),
+                "-R",
+                "-X",
+                "stream",
+                "--no-sync",
+            ])
+            .await,
+            "pg_basebackup failed"
+        );
+        replica.resume().await;
+        replica
+    }
+
     fn data(&self) -> String {
         self.dir.path().join("data").to_string_lossy().into_owned()
     }
