@@ -105,9 +105,13 @@ pub enum Command {
     /// model; needs no database. --text prints a message's topics with confidence and
     /// reasons (or 待人工分类); --eval scores a UTF-8 CSV with header text,topics (topics
     /// joined by |) and ends with `macro F1: …`; --train refits data/analysis/model.tsv
-    /// from a labelled CSV (run from the repository root, then rebuild).
-    #[command(group(ArgGroup::new("how").required(true).args(["text", "eval", "train"])))]
+    /// from a labelled CSV (run from the repository root, then rebuild); --all gives
+    /// topics to every stored inbound text and complaint that this model has not
+    /// classified yet (resumable: run it again after an interruption).
+    #[command(group(ArgGroup::new("how").required(true).args(["text", "eval", "train", "all"])))]
     Classify {
+        #[arg(long)]
+        all: bool,
         #[arg(long)]
         text: Option<String>,
         #[arg(long, value_name = "FILE")]
@@ -268,7 +272,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::LoadPowerList { file } => load_power_list(settings, file).await,
         Command::Simulate(args) => simulate_message(settings, args).await,
-        Command::Classify { text, eval, train } => classify(text, eval, train),
+        Command::Classify { all: true, .. } => classify_all(settings).await,
+        Command::Classify {
+            text, eval, train, ..
+        } => classify(text, eval, train),
         Command::Verify(args) => verify::verify(settings, args).await,
         Command::VerifyLog => verify::verify_log(settings).await,
         Command::Transparency(command) => verify::keygen(command),
@@ -326,6 +333,24 @@ async fn keys(settings: Settings, command: KeysCommand) -> anyhow::Result<()> {
             )
         }
     }
+}
+
+/// `classify --all`: every stored item this model has not classified, with a progress bar.
+async fn classify_all(settings: Settings) -> anyhow::Result<()> {
+    use crate::services::classification;
+    let pool = storage::database::connect_and_migrate(&settings.database)
+        .await
+        .context("cannot prepare the database (database.url)")?;
+    let bar = indicatif::ProgressBar::new(classification::pending(&pool).await?);
+    let report = classification::classify_pending(&pool, |done| bar.set_position(done)).await?;
+    bar.finish_and_clear();
+    println!(
+        "{} items classified, {} of them {}",
+        report.classified,
+        report.needs_review,
+        crate::analysis::NEEDS_REVIEW
+    );
+    Ok(())
 }
 
 /// `classify`: the topic model alone, without database or Redis.
@@ -400,6 +425,11 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
         settings.outbox.clone(),
         stop.clone(),
     ));
+    let classifier = tokio::spawn(crate::workers::classifier::run_until_stopped(
+        pool.clone(),
+        std::time::Duration::from_secs(settings.analysis.classify_every_seconds),
+        stop.clone(),
+    ));
     tokio::select! {
         result = &mut running => result.context("the outbox worker panicked")?,
         () = shutdown::signal() => {
@@ -407,6 +437,8 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
             running.await.context("the outbox worker panicked")?;
         }
     }
+    stop.cancel();
+    classifier.await.context("the classifier panicked")?;
     pool.close().await;
     Ok(())
 }

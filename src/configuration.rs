@@ -48,6 +48,7 @@ pub struct Settings {
     pub crypto: CryptoSettings,
     pub retention: RetentionSettings,
     pub metrics: MetricsSettings,
+    pub analysis: AnalysisSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -230,6 +231,15 @@ pub struct SessionSettings {
     /// How long a session cookie is honoured.
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub max_age_hours: u32,
+}
+
+/// Topic classification of stored messages and complaints (docs/analysis.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSettings {
+    /// How often the worker classifies what arrived since, in seconds.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub classify_every_seconds: u64,
 }
 
 /// `/metrics`, for the operator's Prometheus only.
@@ -585,6 +595,12 @@ impl Settings {
         }
         if !(1..=3_600).contains(&self.pages.view_flush_seconds) {
             return Err(invalid("pages.view_flush_seconds", "must be 1 to 3600"));
+        }
+        if !(1..=86_400).contains(&self.analysis.classify_every_seconds) {
+            return Err(invalid(
+                "analysis.classify_every_seconds",
+                "must be 1 to 86400",
+            ));
         }
         let day = chrono::NaiveDate::default();
         if crate::domain::complaint::TrackingNumber::new(&self.complaints.tracking_prefix, day, 1)

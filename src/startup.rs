@@ -205,6 +205,13 @@ impl Application {
                     templates.clone(),
                     background.stop.clone(),
                 ));
+            background
+                .tracker
+                .spawn(crate::workers::classifier::run_until_stopped(
+                    pool.clone(),
+                    Duration::from_secs(settings.analysis.classify_every_seconds),
+                    background.stop.clone(),
+                ));
         }
         let log_signer = LogSigner::new(Arc::clone(&settings.transparency.signing_key));
         // The first checkpoint before serving, so /transparency/checkpoint always answers.

@@ -15,6 +15,7 @@
 //! --train`, committed as `data/analysis/model.tsv` and embedded in the binary, so a
 //! message gets the same topics on every machine; a test retrains and compares.
 
+pub mod cluster;
 pub mod eval;
 pub mod features;
 pub mod labelled;
@@ -216,6 +217,11 @@ impl Classifier {
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// `topics-` and a digest of the model file, as stored beside each classification.
+    pub fn model_id(&self) -> String {
+        self.model_id.clone()
     }
 
     /// Every topic's probability for `text`, in Topic::ALL order.

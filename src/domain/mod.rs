@@ -11,6 +11,7 @@ pub mod openid;
 pub mod people;
 pub mod photo;
 pub mod power;
+pub mod recommendation;
 pub mod region;
 pub mod staff;
 pub mod wire;

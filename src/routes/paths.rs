@@ -16,6 +16,8 @@ use crate::domain::{HouseholdKind, Module, RegionCode, VillageCode};
 // Followers' pages.
 pub const HOME: &str = "/";
 pub const SEARCH: &str = "/search";
+/// The platform's public figures, live.
+pub const STATS: &str = "/stats";
 pub const POWER: &str = "/power";
 pub const POWER_ITEM_PATTERN: &str = "/power/{id}";
 pub const VILLAGE_PATTERN: &str = "/v/{code}";
@@ -115,6 +117,16 @@ pub mod staff {
     pub const COMPLAINT_PHOTO_PATTERN: &str = "/staff/complaints/{tracking}/photos/{n}";
     pub const AUDIT: &str = "/staff/audit";
     pub const AUDIT_CSV: &str = "/staff/audit.csv";
+    /// The supervision dashboard (docs/analysis.md).
+    pub const INSIGHT: &str = "/staff/insight";
+    /// One of its tables as CSV: `/staff/insight/topics.csv`.
+    pub const INSIGHT_TABLE_PATTERN: &str = "/staff/insight/{table}";
+    /// 监察建议书: the list (`POST`: send one), a draft, one and its updates.
+    pub const RECOMMENDATIONS: &str = "/staff/recommendations";
+    pub const NEW_RECOMMENDATION: &str = "/staff/recommendations/new";
+    pub const RECOMMENDATION_PATTERN: &str = "/staff/recommendations/{id}";
+    pub const RECOMMENDATION_MILESTONES_PATTERN: &str = "/staff/recommendations/{id}/milestones";
+    pub const RECOMMENDATION_RESULT_PATTERN: &str = "/staff/recommendations/{id}/result";
     pub const USERS: &str = "/staff/users";
     pub const USER_PATTERN: &str = "/staff/users/{id}";
     pub const USER_PASSWORD_PATTERN: &str = "/staff/users/{id}/password";
@@ -174,6 +186,32 @@ pub mod staff {
 
     pub fn audit_csv(query: &str) -> String {
         format!("{AUDIT_CSV}?{query}")
+    }
+
+    pub fn recommendation(id: i64) -> String {
+        format!("{RECOMMENDATIONS}/{id}")
+    }
+
+    pub fn recommendation_milestones(id: i64) -> String {
+        format!("{}/milestones", recommendation(id))
+    }
+
+    pub fn recommendation_result(id: i64) -> String {
+        format!("{}/result", recommendation(id))
+    }
+
+    /// A draft for a topic, region and period (dates as `2026-12-01`).
+    pub fn new_recommendation(topic: &str, region: &str, from: &str, to: &str) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("topic", topic)
+            .append_pair("region", region)
+            .append_pair("from", from)
+            .append_pair("to", to);
+        format!("{NEW_RECOMMENDATION}?{}", q.finish())
+    }
+
+    pub fn insight_csv(table: crate::services::insight::Table) -> String {
+        format!("{INSIGHT}/{}.csv", table.as_str())
     }
 
     pub fn user(id: i64) -> String {
@@ -495,6 +533,7 @@ mod tests {
             home().to_owned(),
             search("王岗", Some(&township)),
             power().to_owned(),
+            STATS.to_owned(),
             power_item(3),
             village(&v),
             village_module(&v, Module::Assets),
@@ -561,6 +600,13 @@ mod tests {
             staff::queue("status=pending"),
             staff::audit("actor=x"),
             staff::audit_csv(""),
+            staff::INSIGHT.to_owned(),
+            staff::RECOMMENDATIONS.to_owned(),
+            staff::new_recommendation("交通", "411503", "2026-09-01", "2026-11-30"),
+            staff::recommendation(7),
+            staff::recommendation_milestones(7),
+            staff::recommendation_result(7),
+            staff::insight_csv(crate::services::insight::Table::Topics),
             staff::USERS.to_owned(),
             staff::user(3),
             staff::DISCLOSURES.to_owned(),

@@ -5,11 +5,14 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod classification;
 pub mod complaint_drafts;
 pub mod complaints;
 pub mod disclosures;
 pub mod handling;
 pub mod identity;
+pub mod insight;
 pub mod keys;
+pub mod recommendations;
 pub mod retention;
 pub mod transparency;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod classifications;
 pub mod complaints;
 pub mod data_keys;
 pub mod database;
@@ -11,9 +12,11 @@ pub mod drafts;
 pub mod followers;
 pub mod gauges;
 pub mod inbound_messages;
+pub mod insight;
 pub mod outbox;
 pub mod people;
 pub mod power;
+pub mod recommendations;
 pub mod regions;
 pub mod retention;
 pub mod sealing;

@@ -46,3 +46,30 @@ pub async fn headline(pool: &PgPool) -> Result<Headline, sqlx::Error> {
         followers: super::followers::count_subscribed(pool).await?,
     })
 }
+
+/// The public statistics page's figures (`/stats`): the headline plus page views and
+/// complaints received. Sample content is left out of every figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PublicStats {
+    pub headline: Headline,
+    /// Views of real disclosures' pages.
+    pub page_views: i64,
+    pub complaints_received: i64,
+}
+
+pub async fn public_stats(pool: &PgPool) -> Result<PublicStats, sqlx::Error> {
+    let headline = headline(pool).await?;
+    let page_views = sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(views), 0)::int8 AS "n!" FROM disclosures WHERE NOT is_sample"#
+    )
+    .fetch_one(pool)
+    .await?;
+    let complaints_received = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM complaints"#)
+        .fetch_one(pool)
+        .await?;
+    Ok(PublicStats {
+        headline,
+        page_views,
+        complaints_received,
+    })
+}

@@ -13,6 +13,7 @@ mod complaint_load;
 mod complaint_pages;
 mod complaints_staff;
 mod health;
+mod insight;
 mod jssdk;
 mod logs;
 mod oauth;

@@ -46,6 +46,8 @@ struct Fixture {
     out_draft: i64,
     in_disclosure: i64,
     out_disclosure: i64,
+    in_recommendation: i64,
+    out_recommendation: i64,
 }
 
 async fn complaint(app: &TestApp, village: &str, unit: &str, inspector: i64) -> (i64, String) {
@@ -102,7 +104,23 @@ async fn fixture(app: &TestApp) -> Fixture {
     let (out_account, _) = account(app, "外县村务员", Role::Clerk, "411502001001", None).await;
     let (in_draft, in_disclosure) = disclosures(app, in_account, IN_VILLAGE, "411503209").await;
     let (out_draft, out_disclosure) = disclosures(app, out_account, OUT_VILLAGE, "411502001").await;
+    let recommendation = |region: &'static str| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO recommendations (topic, region_code, period_from, period_to, title,
+                                          department, sent_on, rectify_by, created_by)
+             VALUES ('交通', $1, '2026-09-01', '2026-11-30', '关于道路问题的监察建议',
+                     '交通运输局', '2026-12-01', '2027-01-31', $2)
+             RETURNING recommendation_id",
+        )
+        .bind(region)
+        .bind(city_inspector)
+        .fetch_one(&app.pool)
+    };
+    let in_recommendation = recommendation("411503209").await.unwrap();
+    let out_recommendation = recommendation("411502").await.unwrap();
     Fixture {
+        in_recommendation,
+        out_recommendation,
         in_id,
         out_id,
         in_tracking,
@@ -435,6 +453,121 @@ const PROBES: &[Probe] = &[
         json: None,
     },
     Probe {
+        name: "GET /staff/insight",
+        method: "GET",
+        page: true,
+        path: |_, i| {
+            format!(
+                "/staff/insight?region={}",
+                if i { "411503209" } else { "411502" }
+            )
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/recommendations",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/recommendations".into(),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/recommendations/new",
+        method: "GET",
+        page: true,
+        path: |_, i| {
+            format!(
+                "/staff/recommendations/new?topic=%E4%BA%A4%E9%80%9A&region={}&from=2026-09-01&to=2026-11-30",
+                if i { "411503209" } else { "411502" }
+            )
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/recommendations",
+        method: "POST",
+        page: true,
+        path: |_, i| format!("/staff/recommendations?in={i}"),
+        form: &[
+            ("topic", "交通"),
+            ("region", "__REGION__"),
+            ("from", "2026-09-01"),
+            ("to", "2026-11-30"),
+            ("title", "关于道路问题的监察建议"),
+            ("department", "交通运输局"),
+            ("sent_on", "2026-12-01"),
+            ("rectify_by", "2027-01-31"),
+        ],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/recommendations/{id}",
+        method: "GET",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/recommendations/{}",
+                if i {
+                    f.in_recommendation
+                } else {
+                    f.out_recommendation
+                }
+            )
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/recommendations/{id}/milestones",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/recommendations/{}/milestones",
+                if i {
+                    f.in_recommendation
+                } else {
+                    f.out_recommendation
+                }
+            )
+        },
+        form: &[("happened_on", ""), ("note", "")],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/recommendations/{id}/result",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/recommendations/{}/result",
+                if i {
+                    f.in_recommendation
+                } else {
+                    f.out_recommendation
+                }
+            )
+        },
+        form: &[("result", "")],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/insight/{table}.csv",
+        method: "GET",
+        page: true,
+        path: |_, i| {
+            format!(
+                "/staff/insight/topics.csv?region={}",
+                if i { "411503209" } else { "411502" }
+            )
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
         name: "GET /staff/users",
         method: "GET",
         page: true,
@@ -675,6 +808,38 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (
             "GET /staff/audit.csv",
             ["login", "403", "403", "403", "ok", "ok", "403"],
+        ),
+        (
+            "GET /staff/insight",
+            ["login", "403", "403", "403", "ok/403", "ok/403", "403"],
+        ),
+        (
+            "GET /staff/insight/{table}.csv",
+            ["login", "403", "403", "403", "ok/403", "ok/403", "403"],
+        ),
+        (
+            "GET /staff/recommendations",
+            ["login", "403", "403", "403", "ok", "ok", "403"],
+        ),
+        (
+            "GET /staff/recommendations/new",
+            ["login", "403", "403", "403", "ok/403", "ok/403", "403"],
+        ),
+        (
+            "POST /staff/recommendations",
+            ["login", "403", "403", "403", "ok/403", "403", "403"],
+        ),
+        (
+            "GET /staff/recommendations/{id}",
+            ["login", "403", "403", "403", "ok/404", "ok/404", "403"],
+        ),
+        (
+            "POST /staff/recommendations/{id}/milestones",
+            ["login", "403", "403", "403", "ok/404", "403/404", "403"],
+        ),
+        (
+            "POST /staff/recommendations/{id}/result",
+            ["login", "403", "403", "403", "ok/404", "403/404", "403"],
         ),
         (
             "GET /staff/users",

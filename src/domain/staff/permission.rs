@@ -55,6 +55,8 @@ actions! {
     DraftDisclosure = "disclosure.draft", "起草村务公开";
     ReviewDisclosure = "disclosure.review", "审核村务公开";
     ManageSupervisors = "supervisor.manage", "维护监督员名录";
+    ReadInsight = "insight.read", "查看监督分析";
+    ManageRecommendations = "recommendation.manage", "送达和跟踪监察建议书";
 }
 
 /// Which of the things an allowed action touches an account reaches.
@@ -102,12 +104,15 @@ const TABLE: &[(Role, Action, Scope)] = &[
     (Inspector, ConcludeComplaint, Region),
     (Inspector, NoteComplaint, Region),
     (Inspector, ReadAudit, Region),
+    (Inspector, ReadInsight, Region),
+    (Inspector, ManageRecommendations, Region),
     // An auditor reads; an anonymous complainant only through a reasoned, audited reveal.
     (Auditor, ListComplaints, Region),
     (Auditor, ReadComplaint, Region),
     (Auditor, SeeContact, Region),
     (Auditor, RevealAnonymous, Region),
     (Auditor, ReadAudit, Region),
+    (Auditor, ReadInsight, Region),
     // An administrator sees no complaint content.
     (Admin, ManageAccounts, Region),
     (Admin, ManagePowerList, Region),

@@ -11,6 +11,7 @@ pub mod home;
 pub mod power;
 pub mod regions;
 pub mod search;
+pub mod stats;
 pub mod text_size;
 pub mod transparency;
 pub mod village;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn configure_reads(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
     search::configure(cfg);
+    stats::configure(cfg);
     regions::configure(cfg);
     village::configure(cfg);
     disclosures::configure(cfg);

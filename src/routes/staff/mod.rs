@@ -34,7 +34,9 @@ async fn openapi() -> actix_web::HttpResponse {
 
 /// The pages, under `/staff`.
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
-    use pages::{account, audit, complaints as handling, login, publishing, users};
+    use pages::{
+        account, audit, complaints as handling, insight, login, publishing, recommendations, users,
+    };
     use paths::staff as p;
     cfg.route(p::HOME, get().to(login::home))
         .route(p::LOGIN, get().to(login::show))
@@ -58,6 +60,21 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
         .route(p::COMPLAINT_PHOTO_PATTERN, get().to(handling::photo))
         .route(p::AUDIT, get().to(audit::show))
         .route(p::AUDIT_CSV, get().to(audit::export))
+        .route(p::INSIGHT, get().to(insight::show))
+        .route(p::INSIGHT_TABLE_PATTERN, get().to(insight::export))
+        .route(p::RECOMMENDATIONS, get().to(recommendations::list))
+        .route(p::RECOMMENDATIONS, web::post().to(recommendations::send))
+        // Before the pattern, which would take `new` for an id.
+        .route(p::NEW_RECOMMENDATION, get().to(recommendations::new))
+        .route(p::RECOMMENDATION_PATTERN, get().to(recommendations::show))
+        .route(
+            p::RECOMMENDATION_MILESTONES_PATTERN,
+            web::post().to(recommendations::milestone),
+        )
+        .route(
+            p::RECOMMENDATION_RESULT_PATTERN,
+            web::post().to(recommendations::result),
+        )
         .route(p::USERS, get().to(users::list))
         .route(p::USERS, web::post().to(users::create))
         .route(p::USER_PATTERN, get().to(users::show))

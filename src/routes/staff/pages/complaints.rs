@@ -331,6 +331,10 @@ struct DetailPage {
     note_action: String,
     csrf: String,
     errors: Errors,
+    /// The topic model's classification, when it has run (docs/analysis.md).
+    topics: Option<String>,
+    /// Complaints about the same thing, for those who see the dashboard.
+    groups: Vec<super::insight::GroupShown>,
 }
 
 /// How the detail page is shown after a form: the error of one form's field, or an
@@ -575,8 +579,41 @@ async fn detail_page(
         note_action: paths::staff::complaint_notes(&row.tracking_number),
         csrf: page.csrf.clone(),
         errors: after.errors,
+        topics: topics_shown(pool, row.complaint_id).await?,
+        groups: if page.member.may(StaffAction::ReadInsight) {
+            crate::services::insight::group_of(
+                pool,
+                &row.tracking_number,
+                row.village_code.as_str(),
+                row.received_at,
+            )
+            .await?
+            .iter()
+            .map(super::insight::GroupShown::new)
+            .collect()
+        } else {
+            Vec::new()
+        },
     };
     render(after.status.unwrap_or(StatusCode::OK), &view_page)
+}
+
+/// "交通 0.93 · 工程项目 0.41", or 待人工分类 with the model's best guess.
+async fn topics_shown(pool: &PgPool, complaint_id: i64) -> Result<Option<String>, PageError> {
+    use crate::storage::classifications::{self, ItemKind};
+    let Some(c) = classifications::find(pool, ItemKind::Complaint, complaint_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(if c.needs_review {
+        format!(
+            "{}（最可能：{} {:.2}）",
+            crate::analysis::NEEDS_REVIEW,
+            c.best_guess,
+            c.confidence
+        )
+    } else {
+        c.topics.join(" · ")
+    }))
 }
 
 fn act_error(e: ActError) -> PageError {

@@ -5,9 +5,12 @@
 
 pub mod account;
 pub mod audit;
+pub mod chart;
 pub mod complaints;
+pub mod insight;
 pub mod login;
 pub mod publishing;
+pub mod recommendations;
 pub mod users;
 
 use std::collections::BTreeMap;
@@ -71,6 +74,16 @@ const NAV: &[(&str, &str, Option<StaffAction>)] = &[
         paths::staff::DISCLOSURES,
         "公开审核",
         Some(StaffAction::ReviewDisclosure),
+    ),
+    (
+        paths::staff::INSIGHT,
+        "监督分析",
+        Some(StaffAction::ReadInsight),
+    ),
+    (
+        paths::staff::RECOMMENDATIONS,
+        "监察建议书",
+        Some(StaffAction::ReadInsight),
     ),
     (
         paths::staff::AUDIT,
