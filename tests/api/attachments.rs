@@ -317,6 +317,15 @@ async fn receipts_are_attached_imported_published_hashed_and_logged() {
     let (status, _, _) = attach(&app, &clerk, id, &[("决议.pdf", PDF)]).await;
     assert_eq!(status, 303);
 
+    // The reviewer's diff names a receipt by its file name.
+    let (_, _, page) = reviewer.get(&to).await;
+    let diff = page.split("与已发布版本比较").nth(1).unwrap();
+    let diff = diff.split("</table>").next().unwrap();
+    assert!(
+        diff.contains("收据1.jpg") && !diff.contains(photo_sha.as_str()),
+        "{diff}"
+    );
+
     // Published: the files travel with the version, hashed in its JSON and its entry.
     clerk.get(&to).await;
     let (status, _, _) = clerk.post(&format!("/staff/drafts/{id}/submit"), &[]).await;

@@ -540,6 +540,21 @@ pub struct DraftFileView {
     pub delete: Option<String>,
 }
 
+/// A receipt changes in the diff by its SHA-256; the reviewer reads its file name.
+fn named_files(mut lines: Vec<ChangeLine>, files: &[DraftFileInfo]) -> Vec<ChangeLine> {
+    for f in files {
+        let hash = hex::encode(&f.sha256);
+        for line in &mut lines {
+            for text in [&mut line.before, &mut line.after] {
+                if text.contains(&hash) {
+                    *text = text.replace(&hash, &f.name);
+                }
+            }
+        }
+    }
+    lines
+}
+
 /// The staff-only links of a draft's receipts (by SHA-256, hex).
 fn draft_links(
     draft_id: i64,
@@ -638,7 +653,7 @@ async fn draft_page(
         problems,
         preview: content_view_with(&draft.content, &draft_links(draft.draft_id, &files)),
         first: before.is_none(),
-        changes: change_lines(diff(before.as_ref(), &draft.content)),
+        changes: named_files(change_lines(diff(before.as_ref(), &draft.content)), &files),
         form,
         submit: may(Step::Submit).then(|| paths::staff::draft_step(draft.draft_id, Step::Submit)),
         approve: may(Step::Approve)
