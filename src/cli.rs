@@ -265,6 +265,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Menu(command) => menu(settings, command).await,
         Command::Qrcode(args) => qrcodes(settings, args).await,
         Command::DemoData => {
+            crate::demo_data::allowed_in(settings.environment)?;
             let pool = prepare_database(&settings.database).await?;
             let report = crate::demo_data::load(&pool, crate::demo_data::DEMO_TOML).await?;
             println!("{report}");

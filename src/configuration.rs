@@ -44,6 +44,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub pages: PageSettings,
     pub complaints: ComplaintSettings,
+    pub publishing: PublishingSettings,
     pub transparency: TransparencySettings,
     pub crypto: CryptoSettings,
     pub retention: RetentionSettings,
@@ -338,6 +339,27 @@ pub struct ComplaintSettings {
     pub tracking_prefix: String,
 }
 
+/// Publishing (`docs/publishing.md`): what a draft may carry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishingSettings {
+    /// Largest attachment (PDF, JPEG, PNG), in bytes; at most 5 MiB.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub max_attachment_bytes: usize,
+    /// Most attachments on one draft (receipt photos included); at most 200.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub max_attachments: usize,
+}
+
+impl PublishingSettings {
+    pub fn file_limits(&self) -> crate::services::disclosures::FileLimits {
+        crate::services::disclosures::FileLimits {
+            max_files: self.max_attachments,
+            max_bytes: self.max_attachment_bytes,
+        }
+    }
+}
+
 /// Identity at rest (`docs/privacy.md`): the suite new ciphertexts are written with,
 /// the master keys that wrap data keys (by id), and the key of lookup hashes. Keys are
 /// base64 of 32 bytes (`sunvillage keys new`), given in production through
@@ -601,6 +623,16 @@ impl Settings {
                 "analysis.classify_every_seconds",
                 "must be 1 to 86400",
             ));
+        }
+        use crate::domain::disclosure::attachment::{MAX_BYTES_CEILING, MAX_FILES_CEILING};
+        if !(1..=MAX_BYTES_CEILING).contains(&self.publishing.max_attachment_bytes) {
+            return Err(invalid(
+                "publishing.max_attachment_bytes",
+                "must be 1 to 5242880 (5 MiB, what the database keeps)",
+            ));
+        }
+        if !(1..=MAX_FILES_CEILING).contains(&self.publishing.max_attachments) {
+            return Err(invalid("publishing.max_attachments", "must be 1 to 200"));
         }
         let day = chrono::NaiveDate::default();
         if crate::domain::complaint::TrackingNumber::new(&self.complaints.tracking_prefix, day, 1)

@@ -8,6 +8,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use sqlx::PgPool;
 
+use crate::configuration::AppEnvironment;
 use crate::domain::{
     Correction, DisclosureContent, HouseholdKind, MaskedName, Module, NewAttachment, NewDisclosure,
     NewHousehold, NewSupervisor, RegionCode, SupervisorBody, VillageCode, WithdrawalReason,
@@ -150,6 +151,18 @@ fn content(c: &DemoContent) -> anyhow::Result<DisclosureContent> {
     )?)
 }
 
+/// Sample content never enters a production database: it would be published to real
+/// followers and logged in the transparency log for good.
+pub fn allowed_in(environment: AppEnvironment) -> anyhow::Result<()> {
+    if environment == AppEnvironment::Production {
+        anyhow::bail!(
+            "demo-data refuses to run with environment = production: sample content must never \
+             be published to real villages"
+        );
+    }
+    Ok(())
+}
+
 /// Replaces the sample content with what `toml_text` describes.
 pub async fn load(pool: &PgPool, toml_text: &str) -> anyhow::Result<DemoReport> {
     let demo: Demo = toml::from_str(toml_text)?;
@@ -223,6 +236,13 @@ pub async fn load(pool: &PgPool, toml_text: &str) -> anyhow::Result<DemoReport> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn demo_data_is_refused_in_production() {
+        assert!(allowed_in(AppEnvironment::Development).is_ok());
+        let e = allowed_in(AppEnvironment::Production).unwrap_err();
+        assert!(e.to_string().contains("refuses"), "{e}");
+    }
 
     #[test]
     fn amounts_in_yuan_become_fen() {

@@ -193,11 +193,13 @@ fn cell_text(cell: &Cell, kind: Kind) -> Result<String, String> {
 }
 
 /// Reads `file_name` (`.xlsx` or `.csv`) into rows for `list`: every cell checked, all
-/// rows or none.
+/// rows or none. A receipt column names one of the draft's `files` (name, SHA-256 hex)
+/// by its file name.
 pub fn import(
     list: &ListDef,
     file_name: &str,
     bytes: &[u8],
+    files: &[(String, String)],
 ) -> Result<Vec<Vec<Option<Value>>>, Vec<ImportProblem>> {
     let shown_name = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
     if bytes.len() > MAX_BYTES {
@@ -274,6 +276,16 @@ pub fn import(
             };
             let cell = index.and_then(|x| row.get(x)).unwrap_or(&Cell::Empty);
             let parsed = cell_text(cell, col.kind).and_then(|text| {
+                let text = match col.kind {
+                    Kind::Attachment if !text.trim().is_empty() => files
+                        .iter()
+                        .find(|(name, _)| name == text.trim())
+                        .map(|(_, hash)| hash.clone())
+                        .ok_or_else(|| {
+                            format!("没有名为“{}”的附件，请先上传这张照片", text.trim())
+                        })?,
+                    _ => text,
+                };
                 let v = value::parse(col.kind, &col.rules, &text)?;
                 if v.is_none() && col.required {
                     return Err("必须填写".into());
@@ -303,6 +315,129 @@ pub fn import(
     } else {
         Err(problems)
     }
+}
+
+/// The blank `.xlsx` a clerk fills in for `list` of the module named `module_name`: its
+/// first sheet has the header row the importer reads (the columns' labels, a `*` after
+/// the required ones), cell formats and drop-down lists for choices; a second sheet,
+/// which the importer does not read, has the rules. Imported back as it is, only the
+/// rows a clerk added count.
+pub fn template(module_name: &str, list: &ListDef) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{DataValidation, Format, FormatAlign, Workbook};
+    let mut book = Workbook::new();
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#E8F3EC")
+        .set_align(FormatAlign::Center);
+    let text = Format::new().set_num_format("@");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let amount = Format::new().set_num_format("0.00");
+    let wrap = Format::new().set_text_wrap();
+    // The rows a drop-down covers: the list's own limit, within Excel's sheet.
+    let last_row = u32::try_from(list.max_rows.min(1_000_000)).unwrap_or(1_000_000);
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_name(&list.label))?;
+    for (c, col) in list.columns.iter().enumerate() {
+        let c = u16::try_from(c).unwrap_or(u16::MAX);
+        let label = format!("{}{}", col.label, if col.required { "*" } else { "" });
+        sheet.write_string_with_format(0, c, label, &head)?;
+        let width = match col.kind {
+            Kind::Text | Kind::Textarea => 24,
+            Kind::Attachment => 20,
+            _ => 14,
+        };
+        sheet.set_column_width(c, width)?;
+        match col.kind {
+            Kind::Date => sheet.set_column_format(c, &date)?,
+            Kind::Amount => sheet.set_column_format(c, &amount)?,
+            Kind::Integer => sheet,
+            _ => sheet.set_column_format(c, &text)?,
+        };
+        if col.kind == Kind::Choice && !col.rules.choices.is_empty() {
+            let choices = DataValidation::new()
+                .allow_list_strings(&col.rules.choices)?
+                .set_error_title("请从列表中选择")?
+                .set_error_message(format!("应为以下之一：{}", col.rules.choices.join("、")))?;
+            sheet.add_data_validation(1, c, last_row, c, &choices)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+
+    let notes = book.add_worksheet();
+    notes.set_name("填写说明")?;
+    notes.set_column_width(0, 18)?;
+    notes.set_column_width(1, 70)?;
+    let general = [
+        format!("{module_name}：{}导入模板", list.label),
+        format!(
+            "在第一个工作表“{}”中从第2行起每行填写一条，第一行的列名不要改动。",
+            sheet_name(&list.label)
+        ),
+        "带 * 的列必须填写；空行会被忽略。".to_owned(),
+        format!(
+            "至少{}行，最多{}行。整个文件检查通过才会导入，任何一处有误都不会保存。",
+            list.min_rows, list.max_rows
+        ),
+        "请填写数值，不要使用公式（公式请复制后“粘贴为数值”）。".to_owned(),
+        "公开内容不得填写身份证号码。".to_owned(),
+    ];
+    let mut r = 0;
+    for line in general {
+        notes.write_string_with_format(r, 0, line, &wrap)?;
+        r += 1;
+    }
+    r += 1;
+    notes.write_string_with_format(r, 0, "列", &head)?;
+    notes.write_string_with_format(r, 1, "填写要求", &head)?;
+    for col in &list.columns {
+        r += 1;
+        notes.write_string(r, 0, &col.label)?;
+        notes.write_string_with_format(r, 1, column_rule(col), &wrap)?;
+    }
+    if !list.totals.is_empty() {
+        r += 2;
+        let totals: Vec<&str> = list.totals.iter().map(|t| t.label.as_str()).collect();
+        notes.write_string_with_format(
+            r,
+            0,
+            format!("{}由系统根据明细自动计算，不用填写。", totals.join("、")),
+            &wrap,
+        )?;
+    }
+    book.save_to_buffer()
+}
+
+/// A sheet's name within Excel's rules (at most 31 characters, none of `[]:*?/\`).
+fn sheet_name(label: &str) -> String {
+    label
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
+        .take(31)
+        .collect()
+}
+
+/// What a column takes, for the notes sheet.
+fn column_rule(col: &crate::domain::disclosure::definition::FieldDef) -> String {
+    let mut out = vec![if col.required { "必填" } else { "选填" }.to_owned()];
+    out.push(match col.kind {
+        Kind::Text | Kind::Textarea => "文字".to_owned(),
+        Kind::Date => "日期，如 2026-11-28".to_owned(),
+        Kind::Amount => "金额，单位元，最多两位小数，如 1234.50".to_owned(),
+        Kind::Integer => "整数".to_owned(),
+        Kind::Choice => format!("从下拉列表中选择：{}", col.rules.choices.join("、")),
+        Kind::Name => "姓名（公开时只显示首尾字，如 张*明）".to_owned(),
+        Kind::Attachment => "已上传到草稿的照片的文件名，如 收据1.jpg".to_owned(),
+    });
+    if let Some(n) = col.rules.max_chars {
+        out.push(format!("不超过{n}个字"));
+    }
+    if let (Some(min), Some(max)) = (col.rules.min, col.rules.max) {
+        out.push(format!("{min}至{max}之间"));
+    }
+    if let Some(h) = &col.hint {
+        out.push(h.clone());
+    }
+    out.join("；")
 }
 
 #[cfg(test)]
@@ -358,7 +493,7 @@ mod tests {
             ],
             None,
         );
-        let rows = import(&items(), "11月.xlsx", &bytes).unwrap();
+        let rows = import(&items(), "11月.xlsx", &bytes, &[]).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1][3].as_ref().unwrap().to_string(), "3456.70");
     }
@@ -372,7 +507,7 @@ mod tests {
             ],
             Some((2, 3)),
         );
-        let problems = import(&items(), "11月.xlsx", &bytes).unwrap_err();
+        let problems = import(&items(), "11月.xlsx", &bytes, &[]).unwrap_err();
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert!(
             shown.contains(
@@ -397,8 +532,8 @@ mod tests {
         assert!(std::str::from_utf8(&gb).is_err(), "real GB18030 bytes");
         let mut bom = b"\xEF\xBB\xBF".to_vec();
         bom.extend_from_slice(text.as_bytes());
-        let a = import(&items(), "a.csv", &gb).unwrap();
-        let b = import(&items(), "b.csv", &bom).unwrap();
+        let a = import(&items(), "a.csv", &gb, &[]).unwrap();
+        let b = import(&items(), "b.csv", &bom, &[]).unwrap();
         assert_eq!(a, b);
         assert_eq!(a[0][2].as_ref().unwrap().to_string(), "鱼塘承包费");
     }
@@ -406,11 +541,11 @@ mod tests {
     #[test]
     fn a_missing_column_an_id_number_and_too_many_rows_are_refused_whole() {
         let missing = "日期,收支,摘要,金额（元）\n2026-11-02,收入,承包费,5\n";
-        let p = import(&items(), "a.csv", missing.as_bytes()).unwrap_err();
+        let p = import(&items(), "a.csv", missing.as_bytes(), &[]).unwrap_err();
         assert_eq!(p[0].to_string(), "工作表“a.csv”第1行：缺少列“凭证号”");
 
         let id = "日期,收支,摘要,金额（元）,凭证号\n2026-11-02,收入,张三 411503198001011234,5,记-1\n2026-11-03,收入,承包费,5,记-2\n";
-        let p = import(&items(), "a.csv", id.as_bytes()).unwrap_err();
+        let p = import(&items(), "a.csv", id.as_bytes(), &[]).unwrap_err();
         assert_eq!(p.len(), 1);
         assert!(
             p[0].to_string()
@@ -420,19 +555,21 @@ mod tests {
         );
 
         let formula = "日期,收支,摘要,金额（元）,凭证号\n2026-11-02,收入,承包费,=1+1,记-1\n";
-        assert!(import(&items(), "a.csv", formula.as_bytes()).is_err());
+        assert!(import(&items(), "a.csv", formula.as_bytes(), &[]).is_err());
 
         let mut big = String::from("日期,收支,摘要,金额（元）,凭证号\n");
         for i in 0..10_000 {
             big.push_str(&format!("2026-11-02,收入,承包费,{i}.5,记-{i}\n"));
         }
         assert_eq!(
-            import(&items(), "big.csv", big.as_bytes()).unwrap().len(),
+            import(&items(), "big.csv", big.as_bytes(), &[])
+                .unwrap()
+                .len(),
             10_000
         );
         big.push_str("2026-11-02,收入,承包费,1,记-x\n");
-        let p = import(&items(), "big.csv", big.as_bytes()).unwrap_err();
+        let p = import(&items(), "big.csv", big.as_bytes(), &[]).unwrap_err();
         assert!(p[0].message.contains("最多10000行"), "{}", p[0]);
-        assert!(import(&items(), "a.xls", b"x").is_err());
+        assert!(import(&items(), "a.xls", b"x", &[]).is_err());
     }
 }

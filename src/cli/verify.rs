@@ -473,9 +473,15 @@ pub async fn verify_log(settings: Settings) -> anyhow::Result<()> {
             if let Some(Entry::Disclosure(d)) = &decoded {
                 let id = i64::try_from(d.disclosure_id)?;
                 let version = i32::try_from(d.version)?;
-                match stored_version_matches(&pool, id, version, &d.content_sha256)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(describe(&e)))?
+                match stored_version_matches(
+                    &pool,
+                    id,
+                    version,
+                    &d.content_sha256,
+                    &d.attachment_sha256s,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!(describe(&e)))?
                 {
                     Some(true) => {}
                     Some(false) => bail!(

@@ -42,6 +42,13 @@ impl Photo {
     /// orientation says, scales it to at most [`MAX_SIDE`] and encodes it again in the
     /// same format, without any metadata. CPU-bound: run it off the async threads.
     pub fn clean(bytes: &[u8]) -> Result<Photo, PhotoError> {
+        Photo::clean_within(bytes, MAX_SIDE)
+    }
+
+    /// [`Photo::clean`], scaled to at most `max_side` pixels on the longer side (a
+    /// receipt shown small in a table).
+    pub fn clean_within(bytes: &[u8], max_side: u32) -> Result<Photo, PhotoError> {
+        let max_side = max_side.clamp(1, MAX_SIDE);
         let format = sniff(bytes).ok_or(PhotoError::NotAPicture)?;
         let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
         let mut limits = Limits::default();
@@ -53,8 +60,8 @@ impl Photo {
         let orientation = decoder.orientation().map_err(read_error)?;
         let mut picture = DynamicImage::from_decoder(decoder).map_err(read_error)?;
         picture.apply_orientation(orientation);
-        if picture.width().max(picture.height()) > MAX_SIDE {
-            picture = picture.resize(MAX_SIDE, MAX_SIDE, image::imageops::FilterType::Triangle);
+        if picture.width().max(picture.height()) > max_side {
+            picture = picture.resize(max_side, max_side, image::imageops::FilterType::Triangle);
         }
         let mut out = Vec::new();
         let content_type = match format {

@@ -27,6 +27,8 @@ pub const REGION_PATTERN: &str = "/r/{code}";
 pub const REGION_OWN_PATTERN: &str = "/r/{code}/d";
 pub const DISCLOSURE_PATTERN: &str = "/d/{id}";
 pub const DISCLOSURE_FILE_PATTERN: &str = "/d/{id}/files/{file}";
+/// A picture attachment scaled down for the page (a receipt in a table).
+pub const DISCLOSURE_FILE_SMALL_PATTERN: &str = "/d/{id}/files/{file}/small";
 /// A version's canonical public JSON (its SHA-256 is the version's `content_sha256`).
 pub const DISCLOSURE_VERSION_JSON_PATTERN: &str = "/d/{id}/v/{version}.json";
 pub const ASSET_PATTERN: &str = "/assets/{file}";
@@ -140,6 +142,15 @@ pub mod staff {
     pub const DRAFT_PATTERN: &str = "/staff/drafts/{id}";
     /// `POST` (multipart): a `.xlsx` or `.csv` of a list's rows, shown for confirmation.
     pub const DRAFT_IMPORT_PATTERN: &str = "/staff/drafts/{id}/import";
+    /// `GET`: the blank `.xlsx` a clerk fills in for a module's list.
+    pub const TEMPLATE_PATTERN: &str = "/staff/templates/{module}.xlsx";
+    /// `POST` (multipart): a PDF, JPEG or PNG attached to a draft.
+    pub const DRAFT_FILES_PATTERN: &str = "/staff/drafts/{id}/files";
+    /// `GET`: a draft's attachment, for staff in its scope only until it is published.
+    pub const DRAFT_FILE_PATTERN: &str = "/staff/drafts/{id}/files/{file}";
+    pub const DRAFT_FILE_SMALL_PATTERN: &str = "/staff/drafts/{id}/files/{file}/small";
+    /// `POST`: removes an attachment.
+    pub const DRAFT_FILE_DELETE_PATTERN: &str = "/staff/drafts/{id}/files/{file}/delete";
     /// `POST`: submit, approve or return (the step's name).
     pub const DRAFT_STEP_PATTERN: &str = "/staff/drafts/{id}/{step}";
 
@@ -251,6 +262,26 @@ pub mod staff {
         format!("{}/import", draft(id))
     }
 
+    pub fn template(module: Module) -> String {
+        format!("/staff/templates/{}.xlsx", module.slug())
+    }
+
+    pub fn draft_files(id: i64) -> String {
+        format!("{}/files", draft(id))
+    }
+
+    pub fn draft_file(id: i64, file: i64) -> String {
+        format!("{}/files/{file}", draft(id))
+    }
+
+    pub fn draft_file_small(id: i64, file: i64) -> String {
+        format!("{}/small", draft_file(id, file))
+    }
+
+    pub fn draft_file_delete(id: i64, file: i64) -> String {
+        format!("{}/delete", draft_file(id, file))
+    }
+
     pub fn draft_step(id: i64, step: Step) -> String {
         format!("{}/{}", draft(id), step.as_str())
     }
@@ -323,6 +354,10 @@ pub fn disclosure(id: i64) -> String {
 
 pub fn disclosure_file(id: i64, file: impl Display) -> String {
     format!("{}/files/{file}", disclosure(id))
+}
+
+pub fn disclosure_file_small(id: i64, file: impl Display) -> String {
+    format!("{}/small", disclosure_file(id, file))
 }
 
 pub fn disclosure_version_json(id: i64, version: i32) -> String {
@@ -615,6 +650,12 @@ mod tests {
             staff::withdraw(7),
             staff::draft(7),
             staff::draft_import(7),
+            staff::draft_files(7),
+            staff::template(Module::Assets),
+            staff::draft_file(7, 2),
+            staff::draft_file_small(7, 2),
+            staff::draft_file_delete(7, 2),
+            disclosure_file_small(7, 2),
             staff::draft_step(7, crate::domain::disclosure::lifecycle::Step::Approve),
         ]
     }

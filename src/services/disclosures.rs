@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::domain::disclosure::attachment::{DraftFile, FileRef};
 use crate::domain::disclosure::content::{Problem, RawContent, StructuredContent};
 use crate::domain::disclosure::definition::ModuleDefinitions;
 use crate::domain::disclosure::lifecycle::{DraftState, Step};
@@ -21,8 +22,9 @@ use crate::domain::{DisclosureStatus, Module, RegionCode, RegionLevel, Withdrawa
 use crate::services::audit::{self, Actor, Change, Subject};
 use crate::services::transparency::{self, LogError};
 use crate::storage::PgTransaction;
+use crate::storage::disclosures::AttachmentFile;
 use crate::storage::disclosures::{self, NewVersion};
-use crate::storage::drafts::{self, Draft};
+use crate::storage::drafts::{self, Draft, DraftFileInfo};
 use crate::transparency::entry::DisclosureKind;
 
 /// Longest reason for returning a draft.
@@ -133,6 +135,8 @@ pub async fn create_draft(
         return Err(PublishError::Forbidden);
     }
     let content = defs.get(module).parse(raw).map_err(PublishError::Invalid)?;
+    // A new draft has no attachments yet for a receipt to name.
+    check_files(&content, &[])?;
     let mut tx = pool.begin().await?;
     let id = drafts::insert(&mut tx, region, &content, None, None, by.member.account_id).await?;
     audit::record(
@@ -182,6 +186,7 @@ pub async fn start_correction(
         by.member.account_id,
     )
     .await?;
+    drafts::copy_version_files(&mut tx, id, disclosure_id, locked.current_version).await?;
     audit::record(
         &mut *tx,
         by.actor(),
@@ -228,6 +233,8 @@ pub async fn edit(
         .get(draft.module)
         .parse(raw)
         .map_err(PublishError::Invalid)?;
+    let files = drafts::files(&mut *tx, draft_id).await?;
+    check_files(&content, &files)?;
     let change_note = match draft.disclosure_id {
         Some(_) => note(change_note, crate::domain::disclosure::MAX_NOTE, "更正说明")?,
         None => None,
@@ -343,6 +350,7 @@ pub async fn publish(
     is_sample: bool,
 ) -> Result<Published, PublishError> {
     let publisher = disclosures::publisher_name(tx, &draft.region).await?;
+    let files = file_refs(tx, draft.draft_id).await?;
     let id = disclosures::insert_disclosure(tx, &draft.region, draft.module, at, is_sample).await?;
     let digest = disclosures::insert_version(
         tx,
@@ -355,9 +363,11 @@ pub async fn publish(
             draft_id: draft.draft_id,
             approved_by: by.member.account_id,
             at,
+            files: &files,
         },
     )
     .await?;
+    disclosures::copy_draft_files(tx, draft.draft_id, id, 1).await?;
     record_publication(
         tx,
         by,
@@ -378,6 +388,7 @@ pub async fn publish(
         1,
         at,
         digest,
+        files.iter().map(|f| f.sha256).collect(),
     )
     .await?;
     Ok(Published {
@@ -409,6 +420,7 @@ pub async fn correct(
         .ok_or_else(|| PublishError::Refused("更正必须写明更正说明。".into()))?;
     let publisher = disclosures::publisher_name(tx, &locked.region).await?;
     let version = locked.current_version + 1;
+    let files = file_refs(tx, draft.draft_id).await?;
     let digest = disclosures::insert_version(
         tx,
         disclosure_id,
@@ -420,9 +432,11 @@ pub async fn correct(
             draft_id: draft.draft_id,
             approved_by: by.member.account_id,
             at,
+            files: &files,
         },
     )
     .await?;
+    disclosures::copy_draft_files(tx, draft.draft_id, disclosure_id, version).await?;
     record_publication(
         tx,
         by,
@@ -443,6 +457,7 @@ pub async fn correct(
         version,
         at,
         digest,
+        files.iter().map(|f| f.sha256).collect(),
     )
     .await?;
     Ok(Published {
@@ -499,6 +514,9 @@ pub async fn withdraw(
     if let Some(digest) =
         disclosures::content_sha256(&mut **tx, disclosure_id, locked.current_version).await?
     {
+        let files =
+            disclosures::version_file_hashes(&mut **tx, disclosure_id, locked.current_version)
+                .await?;
         transparency::record_disclosure(
             tx,
             DisclosureKind::Withdrawn,
@@ -508,6 +526,7 @@ pub async fn withdraw(
             locked.current_version,
             at,
             digest,
+            files,
         )
         .await?;
     }
@@ -587,4 +606,154 @@ pub async fn editable_draft(
         .apply(draft.state)
         .ok_or(PublishError::WrongState(draft.state))?;
     Ok(draft)
+}
+
+/// Every attachment the content names (a receipt) must be one of the draft's files.
+fn check_files(content: &StructuredContent, files: &[DraftFileInfo]) -> Result<(), PublishError> {
+    let problems: Vec<Problem> = content
+        .file_refs()
+        .into_iter()
+        .filter(|(_, hash)| !files.iter().any(|f| hex::encode(&f.sha256) == *hash))
+        .map(|(place, _)| Problem {
+            place,
+            message: "不是本草稿已上传的附件，请先上传照片".into(),
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(PublishError::Invalid(problems))
+    }
+}
+
+/// A draft's attachments as its published version names them.
+async fn file_refs(
+    tx: &mut PgTransaction<'_>,
+    draft_id: i64,
+) -> Result<Vec<FileRef>, PublishError> {
+    drafts::files(&mut **tx, draft_id)
+        .await?
+        .into_iter()
+        .map(|f| {
+            let sha256 = <[u8; 32]>::try_from(f.sha256.as_slice())
+                .map_err(|_| sqlx::Error::Protocol(format!("attachment {}: bad sha256", f.id)))?;
+            Ok(FileRef {
+                name: f.name,
+                media_type: f.media_type,
+                sha256,
+            })
+        })
+        .collect()
+}
+
+/// How many attachments a draft may hold and how large each may be
+/// (`[publishing]` in the settings).
+#[derive(Debug, Clone, Copy)]
+pub struct FileLimits {
+    pub max_files: usize,
+    pub max_bytes: usize,
+}
+
+/// A clerk attaches a file (already checked, see `DraftFile::parse`) to an editable draft.
+pub async fn attach(
+    pool: &PgPool,
+    by: Acting<'_>,
+    draft_id: i64,
+    file: &DraftFile,
+    limits: FileLimits,
+) -> Result<i64, PublishError> {
+    let mut tx = pool.begin().await?;
+    let (draft, _) = locked_draft(&mut tx, by, draft_id, Step::Edit).await?;
+    let files = drafts::files(&mut *tx, draft_id).await?;
+    if files.len() >= limits.max_files {
+        return Err(PublishError::Refused(format!(
+            "每份草稿最多{}个附件，请先删除不需要的附件。",
+            limits.max_files
+        )));
+    }
+    let id = drafts::insert_file(&mut tx, draft_id, file)
+        .await?
+        .ok_or_else(|| {
+            PublishError::Refused(format!("“{}”或内容相同的文件已经上传过了。", file.name()))
+        })?;
+    audit::record(
+        &mut *tx,
+        by.actor(),
+        "disclosure.attachment_added",
+        subject(draft_id, &draft.region),
+        Change {
+            after: Some(json!({
+                "file": id,
+                "name": file.name(),
+                "media_type": file.kind().media_type(),
+                "sha256": hex::encode(crate::transparency::entry::sha256(file.content())),
+            })),
+            ..Change::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A clerk removes an attachment no line item names.
+pub async fn detach(
+    pool: &PgPool,
+    by: Acting<'_>,
+    draft_id: i64,
+    file_id: i64,
+) -> Result<(), PublishError> {
+    let mut tx = pool.begin().await?;
+    let (draft, _) = locked_draft(&mut tx, by, draft_id, Step::Edit).await?;
+    let files = drafts::files(&mut *tx, draft_id).await?;
+    let file = files
+        .iter()
+        .find(|f| f.id == file_id)
+        .ok_or_else(|| PublishError::Refused("这个附件已经删除了。".into()))?;
+    let hash = hex::encode(&file.sha256);
+    if let Some((place, _)) = draft
+        .content
+        .file_refs()
+        .into_iter()
+        .find(|(_, h)| *h == hash)
+    {
+        let at = Problem {
+            place,
+            message: String::new(),
+        }
+        .to_string();
+        return Err(PublishError::Refused(format!(
+            "“{}”是{}的收据，请先在明细中改掉再删除。",
+            file.name,
+            at.trim_end_matches('：')
+        )));
+    }
+    drafts::delete_file(&mut tx, draft_id, file_id).await?;
+    audit::record(
+        &mut *tx,
+        by.actor(),
+        "disclosure.attachment_removed",
+        subject(draft_id, &draft.region),
+        Change {
+            before: Some(json!({"file": file_id, "name": file.name, "sha256": hash})),
+            ..Change::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A draft's attachment (or a picture's small copy) for a member who may see the draft.
+pub async fn draft_file(
+    pool: &PgPool,
+    by: Acting<'_>,
+    draft_id: i64,
+    file_id: i64,
+    small: bool,
+) -> Result<AttachmentFile, PublishError> {
+    read_draft(pool, by, draft_id).await?;
+    drafts::file(pool, draft_id, file_id, small)
+        .await?
+        .ok_or(PublishError::NotFound)
 }

@@ -118,6 +118,7 @@ pub async fn record_disclosure(
     version: i32,
     at: DateTime<Utc>,
     content_sha256: [u8; 32],
+    attachment_sha256s: Vec<[u8; 32]>,
 ) -> Result<u64, LogError> {
     let number = |v: i64, field: &'static str| {
         u64::try_from(v).map_err(|_| LogError::Entry(EntryError::Zero { field }))
@@ -131,7 +132,7 @@ pub async fn record_disclosure(
             .map_err(|_| LogError::Entry(EntryError::Zero { field: "version" }))?,
         at: at.timestamp(),
         content_sha256,
-        attachment_sha256s: Vec::new(),
+        attachment_sha256s,
     });
     append(tx, &entry, &disclosure_subject(disclosure_id)).await
 }
@@ -314,25 +315,37 @@ pub struct LoggedVersion {
     pub matches: bool,
 }
 
-/// Whether the canonical JSON stored for `version` of `disclosure_id` hashes to `logged`;
-/// `None` when no such version is stored any more.
+/// Whether the canonical JSON stored for `version` of `disclosure_id` hashes to `logged`
+/// and its attachments' bytes hash to `logged_files`, in their order; `None` when no
+/// such version is stored any more.
 pub async fn stored_version_matches(
     pool: &PgPool,
     disclosure_id: i64,
     version: i32,
     logged: &[u8; 32],
+    logged_files: &[[u8; 32]],
 ) -> Result<Option<bool>, LogError> {
     let stored = crate::storage::disclosures::public_json(pool, disclosure_id, version).await?;
-    Ok(stored.map(|(json, _)| entry::sha256(json.as_bytes()) == *logged))
+    let Some((json, _)) = stored else {
+        return Ok(None);
+    };
+    let files =
+        crate::storage::disclosures::version_file_hashes(pool, disclosure_id, version).await?;
+    Ok(Some(
+        entry::sha256(json.as_bytes()) == *logged && files == logged_files,
+    ))
 }
+
+/// One logged version: (version, entry index, content hash, attachment hashes).
+type LoggedHashes = (u32, u64, [u8; 32], Vec<[u8; 32]>);
 
 /// What the log recorded of one disclosure, read in one query: the entries that
 /// published or corrected each version, with the hash each logged.
 #[derive(Debug, Clone, Default)]
 pub struct DisclosureLog {
     disclosure_id: i64,
-    /// (version, entry index, logged content hash), oldest first.
-    versions: Vec<(u32, u64, [u8; 32])>,
+    /// Oldest first.
+    versions: Vec<LoggedHashes>,
 }
 
 impl DisclosureLog {
@@ -342,7 +355,7 @@ impl DisclosureLog {
             .iter()
             .filter_map(|e| match Entry::decode(&e.entry) {
                 Ok(Entry::Disclosure(d)) if d.kind != DisclosureKind::Withdrawn => {
-                    Some((d.version, e.index, d.content_sha256))
+                    Some((d.version, e.index, d.content_sha256, d.attachment_sha256s))
                 }
                 _ => None,
             })
@@ -359,15 +372,17 @@ impl DisclosureLog {
         pool: &PgPool,
         version: i32,
     ) -> Result<Option<LoggedVersion>, LogError> {
-        let Some(&(_, index, logged)) = self
+        let Some((_, index, logged, files)) = self
             .versions
             .iter()
             .rev()
-            .find(|(v, _, _)| i64::from(*v) == i64::from(version))
+            .find(|(v, _, _, _)| i64::from(*v) == i64::from(version))
         else {
             return Ok(None);
         };
-        let matches = stored_version_matches(pool, self.disclosure_id, version, &logged).await?;
+        let index = *index;
+        let matches =
+            stored_version_matches(pool, self.disclosure_id, version, logged, files).await?;
         Ok(Some(LoggedVersion {
             index,
             matches: matches == Some(true),

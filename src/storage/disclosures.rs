@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::{Paging, PgTransaction, corrupt};
+use crate::domain::disclosure::attachment::FileRef;
 use crate::domain::disclosure::content::StructuredContent;
 use crate::domain::{
     Amount, Correction, DisclosureStatus, Module, NewAttachment, NewDisclosure, RegionCode,
@@ -53,6 +54,9 @@ pub struct AttachmentInfo {
     pub name: String,
     pub media_type: String,
     pub size: i64,
+    pub sha256: Vec<u8>,
+    /// A picture has a small copy for the page.
+    pub has_preview: bool,
 }
 
 /// Everything the detail page shows.
@@ -382,7 +386,8 @@ pub async fn find(pool: &PgPool, id: i64) -> Result<Option<Disclosure>, sqlx::Er
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let attachments = sqlx::query_as!(
         AttachmentInfo,
-        r#"SELECT id, version, name, media_type, octet_length(content)::bigint AS "size!"
+        r#"SELECT id, version, name, media_type, octet_length(content)::bigint AS "size!",
+                  sha256, preview IS NOT NULL AS "has_preview!"
            FROM disclosure_attachments WHERE disclosure_id = $1 ORDER BY version DESC, id"#,
         id
     )
@@ -419,6 +424,78 @@ pub async fn attachment(
     )
     .fetch_optional(pool)
     .await
+}
+
+/// A picture attachment's small copy, as [`attachment`] serves the file.
+pub async fn attachment_preview(
+    pool: &PgPool,
+    disclosure_id: i64,
+    attachment_id: i64,
+) -> Result<Option<AttachmentFile>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT a.name, a.media_type, a.preview
+         FROM disclosure_attachments a JOIN disclosures d ON d.id = a.disclosure_id
+         WHERE a.id = $1 AND a.disclosure_id = $2 AND d.status IN ('published', 'withdrawn')",
+        attachment_id,
+        disclosure_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|r| {
+        Some(AttachmentFile {
+            name: r.name,
+            media_type: r.media_type,
+            content: r.preview?,
+        })
+    }))
+}
+
+/// Publishes a draft's attachments with version `version` of `disclosure_id`, in their
+/// order (inside the caller's transaction, after the version row).
+pub async fn copy_draft_files(
+    tx: &mut PgTransaction<'_>,
+    draft_id: i64,
+    disclosure_id: i64,
+    version: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO disclosure_attachments (disclosure_id, version, name, media_type, content, preview)
+         SELECT $2, $3, name, media_type, content, preview FROM draft_attachments
+         WHERE draft_id = $1 ORDER BY id",
+        draft_id,
+        disclosure_id,
+        version
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The SHA-256 of each attachment of a version, in their order: what its log entry's
+/// `attachment-sha256` lines must say.
+pub async fn version_file_hashes(
+    db: impl sqlx::PgExecutor<'_>,
+    disclosure_id: i64,
+    version: i32,
+) -> Result<Vec<[u8; 32]>, sqlx::Error> {
+    let rows = sqlx::query_scalar!(
+        "SELECT sha256 FROM disclosure_attachments
+         WHERE disclosure_id = $1 AND version = $2 ORDER BY id",
+        disclosure_id,
+        version
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|h| {
+            <[u8; 32]>::try_from(h.as_slice()).map_err(|_| {
+                corrupt(
+                    "attachment sha256",
+                    format!("disclosure {disclosure_id} v{version}"),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Adds counted views, one statement for the whole batch.
@@ -462,6 +539,8 @@ pub struct NewVersion<'a> {
     pub draft_id: i64,
     pub approved_by: i64,
     pub at: DateTime<Utc>,
+    /// The attachments published with it, in their order.
+    pub files: &'a [FileRef],
 }
 
 /// Inserts a published disclosure with no version yet (the caller adds version 1 in
@@ -493,7 +572,7 @@ pub async fn insert_version(
     version: i32,
     new: &NewVersion<'_>,
 ) -> Result<[u8; 32], sqlx::Error> {
-    let (public_json, digest) = new.content.public_canonical();
+    let (public_json, digest) = new.content.public_canonical_with(new.files);
     let period = new.content.field("period").map(ToString::to_string);
     sqlx::query!(
         "INSERT INTO disclosure_versions

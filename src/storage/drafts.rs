@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use super::disclosures::AttachmentFile;
 use super::{PgTransaction, corrupt};
+use crate::domain::disclosure::attachment::DraftFile;
 use crate::domain::disclosure::content::StructuredContent;
 use crate::domain::disclosure::lifecycle::DraftState;
 use crate::domain::{Module, RegionCode};
@@ -252,4 +254,114 @@ pub async fn list(
             })
         })
         .collect()
+}
+
+/// An attachment of a draft, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftFileInfo {
+    pub id: i64,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub sha256: Vec<u8>,
+    pub has_preview: bool,
+}
+
+/// A draft's attachments, in the order they were added (the order they are published in).
+pub async fn files(
+    db: impl sqlx::PgExecutor<'_>,
+    draft_id: i64,
+) -> Result<Vec<DraftFileInfo>, sqlx::Error> {
+    sqlx::query_as!(
+        DraftFileInfo,
+        r#"SELECT id, name, media_type, octet_length(content)::bigint AS "size!", sha256,
+                  preview IS NOT NULL AS "has_preview!"
+           FROM draft_attachments WHERE draft_id = $1 ORDER BY id"#,
+        draft_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Adds an attachment; `None` when the draft already holds this file or one of that name.
+pub async fn insert_file(
+    tx: &mut PgTransaction<'_>,
+    draft_id: i64,
+    file: &DraftFile,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "INSERT INTO draft_attachments (draft_id, name, media_type, content, preview)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
+        draft_id,
+        file.name(),
+        file.kind().media_type(),
+        file.content(),
+        file.preview()
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Removes an attachment; false when the draft has no such file.
+pub async fn delete_file(
+    tx: &mut PgTransaction<'_>,
+    draft_id: i64,
+    file_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "DELETE FROM draft_attachments WHERE draft_id = $1 AND id = $2",
+        draft_id,
+        file_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An attachment's bytes (or its small copy), for staff who may see the draft.
+pub async fn file(
+    pool: &PgPool,
+    draft_id: i64,
+    file_id: i64,
+    small: bool,
+) -> Result<Option<AttachmentFile>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT name, media_type, content, preview FROM draft_attachments
+         WHERE draft_id = $1 AND id = $2",
+        draft_id,
+        file_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|r| {
+        let content = if small { r.preview? } else { r.content };
+        Some(AttachmentFile {
+            name: r.name,
+            media_type: r.media_type,
+            content,
+        })
+    }))
+}
+
+/// A correction starts with the files of the version it corrects.
+pub async fn copy_version_files(
+    tx: &mut PgTransaction<'_>,
+    draft_id: i64,
+    disclosure_id: i64,
+    version: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO draft_attachments (draft_id, name, media_type, content, preview)
+         SELECT $1, name, media_type, content, preview FROM disclosure_attachments
+         WHERE disclosure_id = $2 AND version = $3
+           AND media_type IN ('application/pdf', 'image/jpeg', 'image/png')
+         ORDER BY id
+         ON CONFLICT DO NOTHING",
+        draft_id,
+        disclosure_id,
+        version
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

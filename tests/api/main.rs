@@ -7,6 +7,7 @@
     reason = "test helpers fail the test loudly on broken infrastructure"
 )]
 
+mod attachments;
 mod backup;
 mod browser;
 mod complaint_load;

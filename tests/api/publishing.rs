@@ -489,3 +489,122 @@ async fn line_items_are_imported_from_xlsx_and_gb18030_csv_after_a_preview() {
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("已读取“收支明细”1行"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_xlsx_template_of_a_module_is_read_back_by_the_import_once_rows_are_filled_in() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = spawn_app().await;
+    let mut clerk = StaffBrowser::new(&app);
+    clerk
+        .signed_in_as("王村务", Role::Clerk, VILLAGE, None)
+        .await;
+    let r = clerk
+        .client
+        .get(app.url("/staff/templates/assets.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let header_of = |name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        header_of("content-type"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(header_of("content-disposition").starts_with("attachment"));
+    let template = r.bytes().await.unwrap().to_vec();
+
+    // Written from data/modules/assets.toml: the labels, required ones marked, and rules.
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(template.clone())).unwrap();
+    assert_eq!(book.sheet_names(), ["收支明细", "填写说明"]);
+    let text = |d: &Data| match d {
+        Data::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    let header: Vec<String> = book
+        .worksheet_range("收支明细")
+        .unwrap()
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(text)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "日期*",
+            "收支*",
+            "摘要*",
+            "金额（元）*",
+            "凭证号*",
+            "收据照片"
+        ]
+    );
+    let notes: Vec<String> = book
+        .worksheet_range("填写说明")
+        .unwrap()
+        .cells()
+        .map(|(_, _, d)| text(d))
+        .collect();
+    assert!(notes.iter().any(|n| n.contains("收入、支出")), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("收入合计")), "{notes:?}");
+
+    clerk.get("/staff/disclosures/new/assets").await;
+    let (_, to, _) = post(
+        &mut clerk,
+        "/staff/disclosures/new/assets",
+        &statement("王岗村2026年11月财务收支公开", "1.00"),
+    )
+    .await;
+    let id = draft_id(&to);
+    let (_, _, page) = clerk.get(&to).await;
+    assert!(page.contains("/staff/templates/assets.xlsx"), "{page}");
+
+    // Imported untouched, every column is accepted and only the rows are missing.
+    let (status, page) = upload(&app, &clerk, id, "模板.xlsx", template).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("至少需要1行数据") && !page.contains("缺少列"),
+        "{page}"
+    );
+
+    // Filled in under the downloaded header: a draft's preview.
+    let mut filled = rust_xlsxwriter::Workbook::new();
+    let sheet = filled.add_worksheet();
+    sheet.set_name("收支明细").unwrap();
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, row) in [
+        ["2026-11-02", "收入", "鱼塘承包费", "12000", "记-001"],
+        ["2026-11-05", "支出", "道路维修", "3456.70", "记-002"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, c as u16, *v).unwrap();
+        }
+    }
+    let (status, page) = upload(
+        &app,
+        &clerk,
+        id,
+        "11月.xlsx",
+        filled.save_to_buffer().unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("已读取“收支明细”2行"), "{page}");
+    assert!(page.contains("3,456.70元"), "{page}");
+
+    // A module without a list has no template.
+    let (status, _, _) = clerk.get("/staff/templates/organization.xlsx").await;
+    assert_eq!(status, 404);
+}

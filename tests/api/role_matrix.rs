@@ -48,6 +48,9 @@ struct Fixture {
     out_disclosure: i64,
     in_recommendation: i64,
     out_recommendation: i64,
+    /// A photo of each draft, and a PDF the clerk may delete.
+    in_files: (i64, i64),
+    out_files: (i64, i64),
 }
 
 async fn complaint(app: &TestApp, village: &str, unit: &str, inspector: i64) -> (i64, String) {
@@ -102,8 +105,6 @@ async fn fixture(app: &TestApp) -> Fixture {
     let (out_id, out_tracking) = complaint(app, OUT_VILLAGE, OUT_UNIT, city_inspector).await;
     let (in_account, _) = account(app, "本县村务员", Role::Clerk, "411503209202", None).await;
     let (out_account, _) = account(app, "外县村务员", Role::Clerk, "411502001001", None).await;
-    let (in_draft, in_disclosure) = disclosures(app, in_account, IN_VILLAGE, "411503209").await;
-    let (out_draft, out_disclosure) = disclosures(app, out_account, OUT_VILLAGE, "411502001").await;
     let recommendation = |region: &'static str| {
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO recommendations (topic, region_code, period_from, period_to, title,
@@ -118,6 +119,10 @@ async fn fixture(app: &TestApp) -> Fixture {
     };
     let in_recommendation = recommendation("411503209").await.unwrap();
     let out_recommendation = recommendation("411502").await.unwrap();
+    let (in_draft, in_disclosure, in_files) =
+        disclosures(app, in_account, IN_VILLAGE, "411503209").await;
+    let (out_draft, out_disclosure, out_files) =
+        disclosures(app, out_account, OUT_VILLAGE, "411502001").await;
     Fixture {
         in_recommendation,
         out_recommendation,
@@ -131,15 +136,24 @@ async fn fixture(app: &TestApp) -> Fixture {
         out_draft,
         in_disclosure,
         out_disclosure,
+        in_files,
+        out_files,
     }
 }
 
 /// A draft and a published disclosure of `village`, made through the service by its
 /// clerk and a reviewer of `township`.
-async fn disclosures(app: &TestApp, clerk: i64, village: &str, township: &str) -> (i64, i64) {
+async fn disclosures(
+    app: &TestApp,
+    clerk: i64,
+    village: &str,
+    township: &str,
+) -> (i64, i64, (i64, i64)) {
     use sunvillage::domain::Module;
+    use sunvillage::domain::disclosure::attachment::DraftFile;
     use sunvillage::domain::disclosure::content::RawContent;
     use sunvillage::domain::disclosure::definition::ModuleDefinitions;
+    use sunvillage::domain::photo::testing::jpeg_with_gps;
     use sunvillage::domain::staff::StaffMember;
     use sunvillage::services::disclosures::{self, Acting};
     let defs = ModuleDefinitions::builtin().unwrap();
@@ -190,7 +204,16 @@ async fn disclosures(app: &TestApp, clerk: i64, village: &str, township: &str) -
     let done = disclosures::approve(&app.pool, by(&reviewer), published)
         .await
         .unwrap();
-    (draft, done.disclosure_id)
+    let limits = app.settings.publishing.file_limits();
+    let photo = DraftFile::parse("收据.jpg", &jpeg_with_gps(40, 30), limits.max_bytes).unwrap();
+    let pdf = DraftFile::parse("决议.pdf", b"%PDF-1.4 fixture", limits.max_bytes).unwrap();
+    let photo = disclosures::attach(&app.pool, by(&clerk), draft, &photo, limits)
+        .await
+        .unwrap();
+    let pdf = disclosures::attach(&app.pool, by(&clerk), draft, &pdf, limits)
+        .await
+        .unwrap();
+    (draft, done.disclosure_id, (photo, pdf))
 }
 
 /// Each role's account, in the county of the inside complaint (a clerk its village, a
@@ -658,6 +681,72 @@ const PROBES: &[Probe] = &[
         json: None,
     },
     Probe {
+        name: "GET /staff/templates/{module}.xlsx",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/templates/assets.xlsx".into(),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/drafts/{id}/files",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/drafts/{}/files",
+                if i { f.in_draft } else { f.out_draft }
+            )
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/drafts/{id}/files/{file}",
+        method: "GET",
+        page: true,
+        path: |f, i| {
+            let (draft, (photo, _)) = if i {
+                (f.in_draft, f.in_files)
+            } else {
+                (f.out_draft, f.out_files)
+            };
+            format!("/staff/drafts/{draft}/files/{photo}")
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/drafts/{id}/files/{file}/small",
+        method: "GET",
+        page: true,
+        path: |f, i| {
+            let (draft, (photo, _)) = if i {
+                (f.in_draft, f.in_files)
+            } else {
+                (f.out_draft, f.out_files)
+            };
+            format!("/staff/drafts/{draft}/files/{photo}/small")
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/drafts/{id}/files/{file}/delete",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            let (draft, (_, pdf)) = if i {
+                (f.in_draft, f.in_files)
+            } else {
+                (f.out_draft, f.out_files)
+            };
+            format!("/staff/drafts/{draft}/files/{pdf}/delete")
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
         name: "POST /staff/drafts/{id}/submit",
         method: "POST",
         page: true,
@@ -879,6 +968,26 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         ),
         (
             "POST /staff/drafts/{id}/import",
+            ["login", "ok/404", "403/404", "404", "404", "404", "404"],
+        ),
+        (
+            "GET /staff/templates/{module}.xlsx",
+            ["login", "ok", "ok", "403", "403", "403", "403"],
+        ),
+        (
+            "POST /staff/drafts/{id}/files",
+            ["login", "ok/404", "403/404", "404", "404", "404", "404"],
+        ),
+        (
+            "GET /staff/drafts/{id}/files/{file}",
+            ["login", "ok/404", "ok/404", "404", "404", "404", "404"],
+        ),
+        (
+            "GET /staff/drafts/{id}/files/{file}/small",
+            ["login", "ok/404", "ok/404", "404", "404", "404", "404"],
+        ),
+        (
+            "POST /staff/drafts/{id}/files/{file}/delete",
             ["login", "ok/404", "403/404", "404", "404", "404", "404"],
         ),
         (

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value as Json, json};
 
+use super::attachment::FileRef;
 use super::canonical;
 use super::definition::{FieldDef, ListDef, ModuleDefinition, TotalDef};
 use super::value::{self, Kind, Value};
@@ -330,9 +331,53 @@ impl StructuredContent {
 
     /// The canonical text of the public JSON and its SHA-256.
     pub fn public_canonical(&self) -> (String, [u8; 32]) {
-        let text = canonical::to_string(&self.to_json(true));
+        self.public_canonical_with(&[])
+    }
+
+    /// The same, naming the version's attachments (name, type and SHA-256, in their
+    /// order) when it has any, so that the one hash covers the files too. Without
+    /// attachments the text is what [`StructuredContent::public_canonical`] gives.
+    pub fn public_canonical_with(&self, files: &[FileRef]) -> (String, [u8; 32]) {
+        let mut json = self.to_json(true);
+        if !files.is_empty()
+            && let Some(object) = json.as_object_mut()
+        {
+            let listed = files
+                .iter()
+                .map(|f| {
+                    json!({"name": f.name, "media_type": f.media_type, "sha256": hex::encode(f.sha256)})
+                })
+                .collect::<Vec<_>>();
+            object.insert("attachments".into(), Json::Array(listed));
+        }
+        let text = canonical::to_string(&json);
         let digest = canonical::sha256(&text);
         (text, digest)
+    }
+
+    /// Every attachment the content refers to (a receipt cell), with where it is.
+    pub fn file_refs(&self) -> Vec<(Place, String)> {
+        let mut out = Vec::new();
+        for f in &self.fields {
+            if let Some(h) = f.value.as_ref().and_then(Value::file) {
+                out.push((Place::Field(f.label.clone()), h.to_owned()));
+            }
+        }
+        for l in &self.lists {
+            for (i, row) in l.rows.iter().enumerate() {
+                for (c, v) in l.columns.iter().zip(row) {
+                    if let Some(h) = v.as_ref().and_then(Value::file) {
+                        let place = Place::Cell {
+                            list: l.label.clone(),
+                            row: i + 1,
+                            column: c.label.clone(),
+                        };
+                        out.push((place, h.to_owned()));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Reads back the full JSON written by `to_json(false)`.

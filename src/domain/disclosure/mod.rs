@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::{Module, RegionCode};
 
+pub mod attachment;
 pub mod canonical;
 pub mod content;
 pub mod definition;

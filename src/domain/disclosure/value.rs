@@ -28,6 +28,10 @@ pub enum Kind {
     Choice,
     /// A person's name: kept whole for staff, masked (张*明) wherever the public reads it.
     Name,
+    /// One of the draft's attachments (a receipt photo), by the SHA-256 of its bytes:
+    /// a hash rather than an id, so that the reference survives publication and a
+    /// published row says exactly which picture it means.
+    Attachment,
 }
 
 impl Kind {
@@ -39,6 +43,7 @@ impl Kind {
         Kind::Integer,
         Kind::Choice,
         Kind::Name,
+        Kind::Attachment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +55,7 @@ impl Kind {
             Kind::Integer => "integer",
             Kind::Choice => "choice",
             Kind::Name => "name",
+            Kind::Attachment => "attachment",
         }
     }
 
@@ -67,6 +73,8 @@ pub enum Value {
     Integer(i64),
     /// A person's full name (see [`Kind::Name`]).
     Name(String),
+    /// An attachment's SHA-256, 64 lowercase hex digits (see [`Kind::Attachment`]).
+    File(String),
 }
 
 impl Value {
@@ -89,7 +97,7 @@ impl Value {
             Value::Amount(a) => a.fen().into(),
             Value::Integer(n) => (*n).into(),
             Value::Name(_) if public => self.public_text().into(),
-            Value::Name(s) => s.as_str().into(),
+            Value::Name(s) | Value::File(s) => s.as_str().into(),
         }
     }
 
@@ -109,12 +117,21 @@ impl Value {
                 .and_then(|f| Amount::from_fen(f).ok())
                 .map(Value::Amount),
             Kind::Integer => v.as_i64().map(Value::Integer),
+            Kind::Attachment => v.as_str().and_then(file_hash).map(Value::File),
         }
     }
 
     pub fn amount(&self) -> Option<Amount> {
         match self {
             Value::Amount(a) => Some(*a),
+            _ => None,
+        }
+    }
+
+    /// The SHA-256 (hex) of the attachment this refers to.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Value::File(h) => Some(h),
             _ => None,
         }
     }
@@ -131,7 +148,7 @@ impl fmt::Display for Value {
     /// As staff read and type it (an amount as `1234.50`, so that it can be typed back).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Text(s) | Value::Name(s) => f.write_str(s),
+            Value::Text(s) | Value::Name(s) | Value::File(s) => f.write_str(s),
             Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
             Value::Amount(a) => f.write_str(&a.plain_yuan()),
             Value::Integer(n) => write!(f, "{n}"),
@@ -165,6 +182,11 @@ pub fn parse(kind: Kind, rules: &Rules, raw: &str) -> Result<Option<Value>, Stri
     if s.chars().any(control) {
         return Err("含有控制字符".into());
     }
+    if kind == Kind::Attachment {
+        return file_hash(s)
+            .map(|h| Some(Value::File(h)))
+            .ok_or_else(|| "应为本草稿已上传的附件（填写文件名）".to_owned());
+    }
     if contains_id_number(s) {
         return Err("含有身份证号码，公开内容不得填写身份证号".into());
     }
@@ -177,6 +199,7 @@ pub fn parse(kind: Kind, rules: &Rules, raw: &str) -> Result<Option<Value>, Stri
     }
     let value = match kind {
         Kind::Text | Kind::Textarea => Value::Text(s.to_owned()),
+        Kind::Attachment => return Err("应为本草稿已上传的附件（填写文件名）".into()),
         Kind::Choice => {
             if !rules.choices.iter().any(|c| c == s) {
                 return Err(format!("应为以下之一：{}", rules.choices.join("、")));
@@ -205,6 +228,11 @@ pub fn parse(kind: Kind, rules: &Rules, raw: &str) -> Result<Option<Value>, Stri
         }
     };
     Ok(Some(value))
+}
+
+/// A SHA-256 written as 64 hex digits, lowercased.
+fn file_hash(s: &str) -> Option<String> {
+    (s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit())).then(|| s.to_ascii_lowercase())
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {

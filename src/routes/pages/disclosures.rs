@@ -26,6 +26,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(paths::DISCLOSURE_PATTERN, get().to(detail))
         .route(paths::DISCLOSURE_FILE_PATTERN, get().to(attachment))
         .route(
+            paths::DISCLOSURE_FILE_SMALL_PATTERN,
+            get().to(attachment_small),
+        )
+        .route(
             paths::DISCLOSURE_VERSION_JSON_PATTERN,
             get().to(version_json),
         );
@@ -36,6 +40,8 @@ pub struct CellView {
     pub text: String,
     /// Right-aligned (amounts, numbers).
     pub numeric: bool,
+    /// An attachment the cell names (a receipt): the file, and a picture's small copy.
+    pub file: Option<(String, Option<String>)>,
 }
 
 /// A list of rows as the public reads it, with its computed totals.
@@ -57,6 +63,15 @@ pub struct ContentView {
 }
 
 pub fn content_view(c: &StructuredContent) -> ContentView {
+    content_view_with(c, &|_| None)
+}
+
+/// Where a cell's attachment (by its SHA-256, hex) is served: the file, and a
+/// picture's small copy.
+pub type FileLinks<'a> = &'a dyn Fn(&str) -> Option<(String, Option<String>)>;
+
+/// [`content_view`], with receipts linked to their files.
+pub fn content_view_with(c: &StructuredContent, files: FileLinks<'_>) -> ContentView {
     let mut fields = Vec::new();
     let mut body = Vec::new();
     let mut body_label = String::new();
@@ -94,9 +109,19 @@ pub fn content_view(c: &StructuredContent) -> ContentView {
                     .map(|r| {
                         r.iter()
                             .zip(&numeric)
-                            .map(|(v, n)| CellView {
-                                text: v.as_ref().map(Value::public_text).unwrap_or_default(),
-                                numeric: *n,
+                            .map(|(v, n)| {
+                                let file = v.as_ref().and_then(Value::file).and_then(files);
+                                CellView {
+                                    text: match (&file, v) {
+                                        (Some(_), _) => "收据照片".into(),
+                                        (None, Some(Value::File(_))) => "（附件缺失）".into(),
+                                        (None, v) => {
+                                            v.as_ref().map(Value::public_text).unwrap_or_default()
+                                        }
+                                    },
+                                    numeric: *n,
+                                    file,
+                                }
                             })
                             .collect()
                     })
@@ -186,6 +211,39 @@ pub struct FileLink {
     pub href: String,
     pub name: String,
     pub size: String,
+    /// SHA-256 of the file's bytes (hex), as the log entry records it.
+    pub sha256: String,
+}
+
+/// How every attachment is served, public or staff: its own type (checked by content
+/// when it was uploaded), never sniffed as anything else, shown inline, and sandboxed so
+/// that even a hostile PDF or SVG-in-disguise cannot run script on our origin.
+pub fn file_response(
+    file: storage::disclosures::AttachmentFile,
+    cache_control: &'static str,
+) -> HttpResponse {
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Inline,
+        parameters: vec![DispositionParam::FilenameExt(
+            actix_web::http::header::ExtendedValue {
+                charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: file.name.into_bytes(),
+            },
+        )],
+    };
+    let content_type = if file.media_type.starts_with("text/") {
+        format!("{}; charset=utf-8", file.media_type)
+    } else {
+        file.media_type
+    };
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((CONTENT_DISPOSITION, disposition))
+        .insert_header((CACHE_CONTROL, cache_control))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Security-Policy", "sandbox; default-src 'none'"))
+        .body(file.content)
 }
 
 pub struct VersionView {
@@ -358,10 +416,33 @@ async fn detail(
                 href: paths::disclosure_file(id, a.id),
                 name: a.name.clone(),
                 size: file_size(a.size),
+                sha256: hex::encode(&a.sha256),
             })
             .collect::<Vec<_>>()
     };
 
+    // A receipt names its file by hash; the version's own copy is the one linked.
+    let links_of = |version: i32| {
+        let files: Vec<(String, String, Option<String>)> = d
+            .attachments
+            .iter()
+            .filter(|a| a.version == version)
+            .map(|a| {
+                (
+                    hex::encode(&a.sha256),
+                    paths::disclosure_file(id, a.id),
+                    a.has_preview
+                        .then(|| paths::disclosure_file_small(id, a.id)),
+                )
+            })
+            .collect();
+        move |hash: &str| {
+            files
+                .iter()
+                .find(|(h, _, _)| h == hash)
+                .map(|(_, href, small)| (href.clone(), small.clone()))
+        }
+    };
     let mut fields = fields_of(current);
     fields.push(Field {
         label: "首次发布".into(),
@@ -407,7 +488,10 @@ async fn detail(
             fields: fields_of(v),
             body: paragraphs(&v.body),
             files: files_of(v.version),
-            content: v.content.as_ref().map(content_view),
+            content: v
+                .content
+                .as_ref()
+                .map(|c| content_view_with(c, &links_of(v.version))),
             json: json_of(v),
             logged: logged_of(&pool, &log, v.version).await?,
         });
@@ -451,7 +535,10 @@ async fn detail(
         body: paragraphs(&current.body),
         files: files_of(current.version),
         history,
-        content: current.content.as_ref().map(content_view),
+        content: current
+            .content
+            .as_ref()
+            .map(|c| content_view_with(c, &links_of(current.version))),
         json: json_of(current),
         logged: logged_of(&pool, &log, current.version).await?,
         module_href,
@@ -474,27 +561,21 @@ async fn attachment(
     let file = storage::disclosures::attachment(&pool, id, file_id)
         .await?
         .ok_or_else(|| PageError::not_found("没有找到这个附件。"))?;
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Inline,
-        parameters: vec![DispositionParam::FilenameExt(
-            actix_web::http::header::ExtendedValue {
-                charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
-                language_tag: None,
-                value: file.name.into_bytes(),
-            },
-        )],
-    };
-    let content_type = if file.media_type.starts_with("text/") {
-        format!("{}; charset=utf-8", file.media_type)
-    } else {
-        file.media_type
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, content_type))
-        .insert_header((CONTENT_DISPOSITION, disposition))
-        .insert_header((CACHE_CONTROL, "public, max-age=3600"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(file.content))
+    Ok(file_response(file, "public, max-age=3600"))
+}
+
+/// `GET /d/{id}/files/{file}/small`: a picture attachment's small copy.
+async fn attachment_small(
+    path: web::Path<(String, String)>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, PageError> {
+    let (id, file) = path.into_inner();
+    let id = parse_id(&id)?;
+    let file_id = parse_id(&file)?;
+    let file = storage::disclosures::attachment_preview(&pool, id, file_id)
+        .await?
+        .ok_or_else(|| PageError::not_found("没有找到这个附件。"))?;
+    Ok(file_response(file, "public, max-age=3600"))
 }
 
 /// `GET /d/{id}/v/{version}.json`: the version's canonical public JSON, byte for byte

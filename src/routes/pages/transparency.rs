@@ -268,19 +268,22 @@ async fn entry(
         Entry::Disclosure(d) => {
             let id = i64::try_from(d.disclosure_id).map_err(PageError::internal)?;
             let version = i32::try_from(d.version).map_err(PageError::internal)?;
-            let check =
-                match transparency::stored_version_matches(&pool, id, version, &d.content_sha256)
-                    .await
-                    .map_err(|e| PageError::internal(anyhow::anyhow!(transparency::describe(&e))))?
-                {
-                    Some(true) => ContentCheck::Matches,
-                    Some(false) => ContentCheck::Differs(
-                        "现存的公开内容与记录时不同：内容在公开之后被改动过。".to_owned(),
-                    ),
-                    None => {
-                        ContentCheck::Differs("这一版公开内容已不存在：记录被删除了。".to_owned())
-                    }
-                };
+            let check = match transparency::stored_version_matches(
+                &pool,
+                id,
+                version,
+                &d.content_sha256,
+                &d.attachment_sha256s,
+            )
+            .await
+            .map_err(|e| PageError::internal(anyhow::anyhow!(transparency::describe(&e))))?
+            {
+                Some(true) => ContentCheck::Matches,
+                Some(false) => ContentCheck::Differs(
+                    "现存的公开内容与记录时不同：内容在公开之后被改动过。".to_owned(),
+                ),
+                None => ContentCheck::Differs("这一版公开内容已不存在：记录被删除了。".to_owned()),
+            };
             (
                 vec![
                     ("公开编号", d.disclosure_id.to_string()),

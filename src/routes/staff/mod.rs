@@ -90,6 +90,17 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
         .route(p::WITHDRAW_PATTERN, web::post().to(publishing::withdraw))
         // Before the steps' pattern, which would take `import` for a step.
         .route(p::DRAFT_IMPORT_PATTERN, web::post().to(publishing::import))
+        .route(p::DRAFT_FILES_PATTERN, web::post().to(publishing::attach))
+        .route(p::TEMPLATE_PATTERN, get().to(publishing::template))
+        .route(p::DRAFT_FILE_PATTERN, get().to(publishing::file))
+        .route(
+            p::DRAFT_FILE_SMALL_PATTERN,
+            get().to(publishing::file_small),
+        )
+        .route(
+            p::DRAFT_FILE_DELETE_PATTERN,
+            web::post().to(publishing::detach),
+        )
         .route(p::DRAFT_STEP_PATTERN, web::post().to(publishing::step));
     // The module form carries every line item: more than the default 16 KiB.
     let big_form = || web::FormConfig::default().limit(8 * 1024 * 1024);

@@ -13,6 +13,8 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::{Choice, StaffLayout, region_name, render, see_other};
+use crate::configuration::Settings;
+use crate::domain::disclosure::attachment::{DraftFile, FileError, Size};
 use crate::domain::disclosure::content::{RawContent, StructuredContent};
 use crate::domain::disclosure::definition::{FieldDef, ModuleDefinition, ModuleDefinitions};
 use crate::domain::disclosure::diff::{Change, diff};
@@ -23,11 +25,13 @@ use crate::domain::{Module, RegionLevel};
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::date_time;
-use crate::routes::pages::disclosures::{ContentView, content_view};
+use crate::routes::pages::disclosures::{ContentView, content_view_with, file_response};
+use crate::routes::pages::file_size;
 use crate::routes::paths;
 use crate::routes::staff::extract::StaffPage;
+use crate::services::disclosures::FileLimits;
 use crate::services::disclosures::{self as publishing, Acting, PublishError};
-use crate::storage::drafts::{self, Draft};
+use crate::storage::drafts::{self, Draft, DraftFileInfo};
 
 /// Rows of a list the form shows as inputs; a longer list is changed by import.
 const MAX_FORM_ROWS: usize = 200;
@@ -98,19 +102,28 @@ pub struct FormView {
     pub change_note: Option<String>,
 }
 
-fn input(def: &FieldDef, name: String, value: String) -> Input {
+/// A draft's attachments as a receipt column offers them: (SHA-256 hex, file name).
+type FileChoices = [(String, String)];
+
+fn input(def: &FieldDef, name: String, value: String, files: &FileChoices) -> Input {
     let widget = match def.kind {
         Kind::Textarea => "textarea",
         Kind::Date => "date",
-        Kind::Choice => "select",
+        Kind::Choice | Kind::Attachment => "select",
         _ => "text",
     };
-    let choices = def
-        .rules
-        .choices
-        .iter()
-        .map(|c| Choice::new(c.clone(), c.clone(), *c == value))
-        .collect();
+    let choices = if def.kind == Kind::Attachment {
+        files
+            .iter()
+            .map(|(hash, name)| Choice::new(hash.clone(), name.clone(), *hash == value))
+            .collect()
+    } else {
+        def.rules
+            .choices
+            .iter()
+            .map(|c| Choice::new(c.clone(), c.clone(), *c == value))
+            .collect()
+    };
     Input {
         name,
         label: def.label.clone(),
@@ -128,13 +141,14 @@ fn form_view(
     action: String,
     csrf: &str,
     change_note: Option<String>,
+    files: &FileChoices,
 ) -> FormView {
     let fields = def
         .fields
         .iter()
         .map(|f| {
             let v = raw.fields.get(&f.key).cloned().unwrap_or_default();
-            input(f, format!("f.{}", f.key), v)
+            input(f, format!("f.{}", f.key), v, files)
         })
         .collect();
     let lists = def
@@ -158,7 +172,7 @@ fn form_view(
                                 .and_then(|r| r.get(&c.key))
                                 .cloned()
                                 .unwrap_or_default();
-                            input(c, format!("l.{}.{i}.{}", l.key, c.key), v)
+                            input(c, format!("l.{}.{i}.{}", l.key, c.key), v, files)
                         })
                         .collect()
                 })
@@ -361,6 +375,7 @@ pub async fn new_form(
         paths::staff::new_disclosure(module),
         &page.csrf,
         None,
+        &[],
     );
     let view = NewPage {
         page: StaffLayout::signed_in(&page, &index, module.name(), paths::staff::DISCLOSURES),
@@ -411,6 +426,7 @@ pub async fn create(
                     paths::staff::new_disclosure(module),
                     &page.csrf,
                     None,
+                    &[],
                 ),
             };
             render(StatusCode::UNPROCESSABLE_ENTITY, &view)
@@ -505,6 +521,68 @@ struct DraftPage {
     /// Where a list's rows are imported from a file, and which lists.
     import: Option<String>,
     import_lists: Vec<Choice>,
+    /// The blank spreadsheet of the module's list.
+    template: Option<String>,
+    files: Vec<DraftFileView>,
+    /// Where files are uploaded to, while the draft can be edited.
+    upload: Option<String>,
+    max_files: usize,
+    max_file_size: String,
+}
+
+/// An attachment of a draft as its page lists it.
+pub struct DraftFileView {
+    pub href: String,
+    pub small: Option<String>,
+    pub name: String,
+    pub size: String,
+    pub sha256: String,
+    pub delete: Option<String>,
+}
+
+/// A receipt changes in the diff by its SHA-256; the reviewer reads its file name.
+fn named_files(mut lines: Vec<ChangeLine>, files: &[DraftFileInfo]) -> Vec<ChangeLine> {
+    for f in files {
+        let hash = hex::encode(&f.sha256);
+        for line in &mut lines {
+            for text in [&mut line.before, &mut line.after] {
+                if text.contains(&hash) {
+                    *text = text.replace(&hash, &f.name);
+                }
+            }
+        }
+    }
+    lines
+}
+
+/// The staff-only links of a draft's receipts (by SHA-256, hex).
+fn draft_links(
+    draft_id: i64,
+    files: &[DraftFileInfo],
+) -> impl Fn(&str) -> Option<(String, Option<String>)> + use<> {
+    let files: Vec<(String, i64, bool)> = files
+        .iter()
+        .map(|f| (hex::encode(&f.sha256), f.id, f.has_preview))
+        .collect();
+    move |hash: &str| {
+        files
+            .iter()
+            .find(|(h, _, _)| h == hash)
+            .map(|(_, id, small)| {
+                (
+                    paths::staff::draft_file(draft_id, *id),
+                    small.then(|| paths::staff::draft_file_small(draft_id, *id)),
+                )
+            })
+    }
+}
+
+fn file_choices(files: &[DraftFileInfo]) -> Vec<(String, String)> {
+    files
+        .iter()
+        .filter(|f| f.has_preview)
+        .map(|f| (hex::encode(&f.sha256), f.name.clone()))
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments, reason = "the page and what to show again")]
@@ -513,6 +591,7 @@ async fn draft_page(
     pool: &PgPool,
     defs: &ModuleDefinitions,
     index: &SearchIndex,
+    limits: FileLimits,
     draft: Draft,
     shown_raw: Option<RawContent>,
     problems: Vec<String>,
@@ -534,6 +613,8 @@ async fn draft_page(
             )
     };
     let editable = may(Step::Edit);
+    let files = drafts::files(pool, draft.draft_id).await?;
+    let choices = file_choices(&files);
     let form = editable.then(|| {
         let raw = shown_raw.unwrap_or_else(|| def.raw_of(Some(&draft.content)));
         form_view(
@@ -544,6 +625,7 @@ async fn draft_page(
             draft
                 .disclosure_id
                 .map(|_| draft.change_note.clone().unwrap_or_default()),
+            &choices,
         )
     });
     let on_published = |action: StaffAction| {
@@ -569,9 +651,9 @@ async fn draft_page(
         change_note: draft.change_note.clone(),
         return_reason: draft.return_reason.clone(),
         problems,
-        preview: content_view(&draft.content),
+        preview: content_view_with(&draft.content, &draft_links(draft.draft_id, &files)),
         first: before.is_none(),
-        changes: change_lines(diff(before.as_ref(), &draft.content)),
+        changes: named_files(change_lines(diff(before.as_ref(), &draft.content)), &files),
         form,
         submit: may(Step::Submit).then(|| paths::staff::draft_step(draft.draft_id, Step::Submit)),
         approve: may(Step::Approve)
@@ -592,6 +674,23 @@ async fn draft_page(
             .iter()
             .map(|l| Choice::new(l.key.clone(), l.label.clone(), false))
             .collect(),
+        template: (!def.lists.is_empty()).then(|| paths::staff::template(draft.module)),
+        files: files
+            .iter()
+            .map(|f| DraftFileView {
+                href: paths::staff::draft_file(draft.draft_id, f.id),
+                small: f
+                    .has_preview
+                    .then(|| paths::staff::draft_file_small(draft.draft_id, f.id)),
+                name: f.name.clone(),
+                size: file_size(f.size),
+                sha256: hex::encode(&f.sha256),
+                delete: editable.then(|| paths::staff::draft_file_delete(draft.draft_id, f.id)),
+            })
+            .collect(),
+        upload: editable.then(|| paths::staff::draft_files(draft.draft_id)),
+        max_files: limits.max_files,
+        max_file_size: Size(limits.max_bytes).to_string(),
     };
     render(status, &view)
 }
@@ -603,6 +702,7 @@ pub async fn show(
     pool: web::Data<PgPool>,
     defs: web::Data<ModuleDefinitions>,
     index: web::Data<SearchIndex>,
+    settings: web::Data<Settings>,
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path)?;
     let draft = publishing::read_draft(&pool, acting(&page), id)
@@ -613,6 +713,7 @@ pub async fn show(
         &pool,
         &defs,
         &index,
+        settings.publishing.file_limits(),
         draft,
         None,
         Vec::new(),
@@ -622,11 +723,13 @@ pub async fn show(
 }
 
 /// After a refused step: the draft page again, with what was wrong.
+#[allow(clippy::too_many_arguments, reason = "the page and what to show again")]
 async fn refused(
     page: &StaffPage,
     pool: &PgPool,
     defs: &ModuleDefinitions,
     index: &SearchIndex,
+    settings: &Settings,
     id: i64,
     raw: Option<RawContent>,
     e: PublishError,
@@ -639,7 +742,18 @@ async fn refused(
     let draft = publishing::read_draft(pool, acting(page), id)
         .await
         .map_err(page_error)?;
-    draft_page(page, pool, defs, index, draft, raw, e.messages(), status).await
+    draft_page(
+        page,
+        pool,
+        defs,
+        index,
+        settings.publishing.file_limits(),
+        draft,
+        raw,
+        e.messages(),
+        status,
+    )
+    .await
 }
 
 /// `POST /staff/drafts/{id}`: saves the clerk's edits.
@@ -650,6 +764,7 @@ pub async fn save(
     pool: web::Data<PgPool>,
     defs: web::Data<ModuleDefinitions>,
     index: web::Data<SearchIndex>,
+    settings: web::Data<Settings>,
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path)?;
     let previous = publishing::read_draft(&pool, acting(&page), id)
@@ -663,7 +778,7 @@ pub async fn save(
             &paths::staff::draft(id),
             "saved",
         ))),
-        Err(e) => refused(&page, &pool, &defs, &index, id, Some(raw), e).await,
+        Err(e) => refused(&page, &pool, &defs, &index, &settings, id, Some(raw), e).await,
     }
 }
 
@@ -681,6 +796,7 @@ pub async fn step(
     pool: web::Data<PgPool>,
     defs: web::Data<ModuleDefinitions>,
     index: web::Data<SearchIndex>,
+    settings: web::Data<Settings>,
 ) -> Result<HttpResponse, PageError> {
     page.check_csrf(&form.csrf)?;
     let (id, step) = path.into_inner();
@@ -705,7 +821,7 @@ pub async fn step(
             &paths::staff::draft(id),
             done,
         ))),
-        Err(e) => refused(&page, &pool, &defs, &index, id, None, e).await,
+        Err(e) => refused(&page, &pool, &defs, &index, &settings, id, None, e).await,
     }
 }
 
@@ -766,13 +882,25 @@ struct ImportPreview {
     hidden: Vec<(String, String)>,
 }
 
-/// Reads an uploaded file's parts: text fields and the file (bounded).
+/// An upload's text fields and its files (name and bytes).
+type Upload = (HashMap<String, String>, Vec<(String, Vec<u8>)>);
+
+/// Reads an upload's parts: short text fields and up to `max_files` files named `file`,
+/// each of at most `max_bytes` (`too_large` says so in Chinese otherwise).
 async fn read_upload(
     mut payload: actix_multipart::Multipart,
-) -> Result<(HashMap<String, String>, Option<(String, Vec<u8>)>), String> {
+    max_files: usize,
+    max_bytes: usize,
+    too_large: &str,
+) -> Result<Upload, String> {
     use futures::StreamExt;
+    // What is read past a refusal, so that the browser gets the answer instead of a
+    // reset connection; beyond it the connection is dropped.
+    const DRAIN: usize = 64 * 1024 * 1024;
     let mut fields = HashMap::new();
-    let mut file = None;
+    let mut files = Vec::new();
+    let mut refused = None;
+    let mut drained = 0;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|_| "上传的内容有误".to_owned())?;
         let name = field.name().unwrap_or_default().to_owned();
@@ -783,24 +911,43 @@ async fn read_upload(
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| "上传中断，请重试".to_owned())?;
-            if bytes.len() + chunk.len() > crate::spreadsheet::MAX_BYTES {
-                return Err("文件超过10MB".into());
+            if refused.is_some() || bytes.len() + chunk.len() > max_bytes {
+                refused = Some(too_large.to_owned());
+                bytes = Vec::new();
+                drained += chunk.len();
+                if drained > DRAIN {
+                    break;
+                }
+                continue;
             }
             bytes.extend_from_slice(&chunk);
         }
+        if refused.is_some() {
+            if drained > DRAIN {
+                break;
+            }
+            continue;
+        }
         match (name.as_str(), file_name) {
-            ("file", Some(f)) => file = Some((f, bytes)),
-            (_, _) if bytes.len() <= 1024 => {
+            // A file input left empty still sends a part, with no name and no bytes.
+            ("file", Some(f)) if f.is_empty() && bytes.is_empty() => {}
+            ("file", Some(f)) if files.len() < max_files => files.push((f, bytes)),
+            ("file", Some(_)) => return Err(format!("一次最多上传{max_files}个文件")),
+            (_, _) if bytes.len() <= 1024 && fields.len() < 16 => {
                 fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
             }
             _ => return Err("上传的内容有误".into()),
         }
     }
-    Ok((fields, file))
+    match refused {
+        Some(m) => Err(m),
+        None => Ok((fields, files)),
+    }
 }
 
 /// `POST /staff/drafts/{id}/import`: a list's rows from `.xlsx` or `.csv`, checked whole
 /// and shown for confirmation; nothing is saved until the clerk confirms.
+#[allow(clippy::too_many_arguments, reason = "the handler's extractors")]
 pub async fn import(
     page: StaffPage,
     path: web::Path<String>,
@@ -809,6 +956,7 @@ pub async fn import(
     pool: web::Data<PgPool>,
     defs: web::Data<ModuleDefinitions>,
     index: web::Data<SearchIndex>,
+    settings: web::Data<Settings>,
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path)?;
     // Scope and permission before the body is read.
@@ -817,9 +965,15 @@ pub async fn import(
         Err(e @ (PublishError::NotFound | PublishError::Forbidden | PublishError::Database(_))) => {
             return Err(page_error(e));
         }
-        Err(e) => return refused(&page, &pool, &defs, &index, id, None, e).await,
+        Err(e) => return refused(&page, &pool, &defs, &index, &settings, id, None, e).await,
     };
-    let upload = read_upload(actix_multipart::Multipart::new(request.headers(), payload)).await;
+    let upload = read_upload(
+        actix_multipart::Multipart::new(request.headers(), payload),
+        1,
+        crate::spreadsheet::MAX_BYTES,
+        "文件超过10MB",
+    )
+    .await;
     let (fields, file) = match upload {
         Ok(u) => u,
         Err(m) => {
@@ -828,6 +982,7 @@ pub async fn import(
                 &pool,
                 &defs,
                 &index,
+                &settings,
                 id,
                 None,
                 PublishError::Refused(m),
@@ -841,11 +996,17 @@ pub async fn import(
     let Some(list) = def.list(&list_key).or(def.lists.first()) else {
         return Err(PageError::not_found("这个栏目没有可导入的明细。"));
     };
-    let Some((file_name, bytes)) = file else {
+    let Some((file_name, bytes)) = file.into_iter().next() else {
         let e = PublishError::Refused("请选择要导入的 .xlsx 或 .csv 文件。".into());
-        return refused(&page, &pool, &defs, &index, id, None, e).await;
+        return refused(&page, &pool, &defs, &index, &settings, id, None, e).await;
     };
-    let rows = match crate::spreadsheet::import(list, &file_name, &bytes) {
+    // A receipt column names an uploaded photo by its file name.
+    let files = drafts::files(pool.get_ref(), id).await?;
+    let names: Vec<(String, String)> = files
+        .iter()
+        .map(|f| (f.name.clone(), hex::encode(&f.sha256)))
+        .collect();
+    let rows = match crate::spreadsheet::import(list, &file_name, &bytes, &names) {
         Ok(rows) => rows,
         Err(problems) => {
             let e = PublishError::Refused(format!(
@@ -856,7 +1017,7 @@ pub async fn import(
                     .collect::<Vec<_>>()
                     .join("；")
             ));
-            return refused(&page, &pool, &defs, &index, id, None, e).await;
+            return refused(&page, &pool, &defs, &index, &settings, id, None, e).await;
         }
     };
     // The draft as it would be with these rows, shown exactly as the public will see it.
@@ -884,10 +1045,193 @@ pub async fn import(
         title: content.title.clone(),
         list: list.label.clone(),
         count: rows.len(),
-        preview: content_view(&content),
+        preview: content_view_with(&content, &draft_links(id, &files)),
         confirm: paths::staff::draft(id),
         csrf: page.csrf.clone(),
         hidden,
     };
     render(StatusCode::OK, &view)
+}
+
+/// `POST /staff/drafts/{id}/files`: PDF, JPEG or PNG files attached to an editable draft
+/// (checked by content, photos cleaned of their metadata), then the draft again.
+#[allow(clippy::too_many_arguments, reason = "the handler's extractors")]
+pub async fn attach(
+    page: StaffPage,
+    path: web::Path<String>,
+    request: actix_web::HttpRequest,
+    payload: web::Payload,
+    pool: web::Data<PgPool>,
+    defs: web::Data<ModuleDefinitions>,
+    index: web::Data<SearchIndex>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, PageError> {
+    let id = parse_id(&path)?;
+    let limits = settings.publishing.file_limits();
+    // Scope and permission before the body is read.
+    match publishing::editable_draft(&pool, acting(&page), id).await {
+        Ok(_) => {}
+        Err(e @ (PublishError::NotFound | PublishError::Forbidden | PublishError::Database(_))) => {
+            return Err(page_error(e));
+        }
+        Err(e) => return refused(&page, &pool, &defs, &index, &settings, id, None, e).await,
+    }
+    let too_large = format!("每个文件不能超过{}", Size(limits.max_bytes));
+    let upload = read_upload(
+        actix_multipart::Multipart::new(request.headers(), payload),
+        MAX_FILES_PER_UPLOAD,
+        limits.max_bytes,
+        &too_large,
+    )
+    .await;
+    let (fields, files) = match upload {
+        Ok(u) => u,
+        Err(m) => {
+            let e = PublishError::Refused(format!("没有上传任何文件：{m}。"));
+            return refused(&page, &pool, &defs, &index, &settings, id, None, e).await;
+        }
+    };
+    page.check_csrf(fields.get("csrf").map_or("", String::as_str))?;
+    if files.is_empty() {
+        let e = PublishError::Refused(FileError::Empty.to_string());
+        return refused(&page, &pool, &defs, &index, &settings, id, None, e).await;
+    }
+    // Every file is checked before any is kept: all or nothing, as with an import.
+    let max_bytes = limits.max_bytes;
+    let checked = web::block(move || {
+        files
+            .iter()
+            .map(|(name, bytes)| DraftFile::parse(name, bytes, max_bytes))
+            .collect::<Result<Vec<_>, FileError>>()
+    })
+    .await
+    .map_err(|e| PageError::internal(anyhow::anyhow!("checking attachments: {e}")))?;
+    let checked = match checked {
+        Ok(c) => c,
+        Err(e) => {
+            let e = PublishError::Refused(format!("没有上传任何文件：{e}"));
+            return refused(&page, &pool, &defs, &index, &settings, id, None, e).await;
+        }
+    };
+    for (n, file) in checked.iter().enumerate() {
+        if let Err(e) = publishing::attach(&pool, acting(&page), id, file, limits).await {
+            let e = match e {
+                PublishError::Refused(m) if n > 0 => {
+                    PublishError::Refused(format!("已上传前{n}个文件；{m}"))
+                }
+                other => other,
+            };
+            return refused(&page, &pool, &defs, &index, &settings, id, None, e).await;
+        }
+    }
+    Ok(see_other(&paths::staff::after(
+        &paths::staff::draft(id),
+        "attached",
+    )))
+}
+
+/// Files one upload may carry (the form's file input takes several).
+const MAX_FILES_PER_UPLOAD: usize = 20;
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    csrf: String,
+}
+
+/// `POST /staff/drafts/{id}/files/{file}/delete`.
+pub async fn detach(
+    page: StaffPage,
+    path: web::Path<(String, String)>,
+    form: web::Form<DeleteForm>,
+    pool: web::Data<PgPool>,
+    defs: web::Data<ModuleDefinitions>,
+    index: web::Data<SearchIndex>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, PageError> {
+    page.check_csrf(&form.csrf)?;
+    let (id, file) = path.into_inner();
+    let id = parse_id(&id)?;
+    let file = parse_id(&file)?;
+    match publishing::detach(&pool, acting(&page), id, file).await {
+        Ok(()) => Ok(see_other(&paths::staff::after(
+            &paths::staff::draft(id),
+            "detached",
+        ))),
+        Err(e) => refused(&page, &pool, &defs, &index, &settings, id, None, e).await,
+    }
+}
+
+async fn serve_file(
+    page: &StaffPage,
+    pool: &PgPool,
+    path: (String, String),
+    small: bool,
+) -> Result<HttpResponse, PageError> {
+    let (id, file) = path;
+    let id = parse_id(&id)?;
+    let file = parse_id(&file)?;
+    let found = publishing::draft_file(pool, acting(page), id, file, small)
+        .await
+        .map_err(page_error)?;
+    // Unpublished: never kept by a shared cache.
+    Ok(file_response(found, "private, no-store"))
+}
+
+/// `GET /staff/drafts/{id}/files/{file}`: only staff who may see the draft.
+pub async fn file(
+    page: StaffPage,
+    path: web::Path<(String, String)>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, PageError> {
+    serve_file(&page, &pool, path.into_inner(), false).await
+}
+
+/// `GET /staff/drafts/{id}/files/{file}/small`: a picture's small copy.
+pub async fn file_small(
+    page: StaffPage,
+    path: web::Path<(String, String)>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, PageError> {
+    serve_file(&page, &pool, path.into_inner(), true).await
+}
+
+/// `GET /staff/templates/{module}.xlsx`: the blank spreadsheet for the module's list,
+/// written from its definition (`spreadsheet::template`), which the import reads back.
+pub async fn template(
+    page: StaffPage,
+    path: web::Path<String>,
+    defs: web::Data<ModuleDefinitions>,
+) -> Result<HttpResponse, PageError> {
+    use actix_web::http::header::{
+        CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, Charset, ContentDisposition,
+        DispositionParam, DispositionType, ExtendedValue,
+    };
+    may_publish_at_all(&page)?;
+    let module = module_of(&path)?;
+    let Some(list) = defs.get(module).lists.first() else {
+        return Err(PageError::not_found("这个栏目没有明细，不需要导入模板。"));
+    };
+    let bytes = crate::spreadsheet::template(module.name(), list)
+        .map_err(|e| PageError::internal(anyhow::anyhow!("the {} template: {e}", module.slug())))?;
+    let name = format!("{}{}导入模板.xlsx", module.name(), list.label);
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(format!("{}.xlsx", module.slug())),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.into_bytes(),
+            }),
+        ],
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            CONTENT_TYPE,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ))
+        .insert_header((CONTENT_DISPOSITION, disposition))
+        .insert_header((CACHE_CONTROL, "private, max-age=300"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(bytes))
 }
