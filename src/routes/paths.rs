@@ -44,6 +44,8 @@ pub const COMPLAINT_RECEIVED_PATTERN: &str = "/complaints/{tracking}/received";
 pub const COMPLAINT_PHOTO_PATTERN: &str = "/complaints/{tracking}/photos/{n}";
 pub const COMPLAINT_RATE_PATTERN: &str = "/complaints/{tracking}/rate";
 pub const COMPLAINT_REVIEW_PATTERN: &str = "/complaints/{tracking}/review";
+/// The follower's switch for the evening push of what their village published.
+pub const MY_PUSHES: &str = "/me/pushes";
 
 // The transparency log (C2SP tlog-tiles under TRANSPARENCY, plus pages for people).
 pub const TRANSPARENCY: &str = "/transparency";
@@ -130,6 +132,8 @@ pub mod staff {
     pub const DRAFT_IMPORT_PATTERN: &str = "/staff/drafts/{id}/import";
     /// `POST`: submit, approve or return (the step's name).
     pub const DRAFT_STEP_PATTERN: &str = "/staff/drafts/{id}/{step}";
+    /// The publication calendar: which villages (or modules) are behind.
+    pub const CALENDAR: &str = "/staff/calendar";
 
     /// The sign-in page, coming back to `next` afterwards.
     pub fn login(next: &str) -> String {
@@ -570,6 +574,8 @@ mod tests {
             staff::draft(7),
             staff::draft_import(7),
             staff::draft_step(7, crate::domain::disclosure::lifecycle::Step::Approve),
+            staff::CALENDAR.to_owned(),
+            MY_PUSHES.to_owned(),
         ]
     }
 

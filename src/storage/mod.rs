@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calendar;
 pub mod complaints;
 pub mod data_keys;
 pub mod database;
@@ -19,6 +20,7 @@ pub mod retention;
 pub mod sealing;
 pub mod stats;
 pub mod tlog;
+pub mod village_pushes;
 
 /// A transaction on the service's database.
 pub type PgTransaction<'a> = sqlx::Transaction<'a, sqlx::Postgres>;

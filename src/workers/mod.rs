@@ -6,3 +6,4 @@ pub mod checkpoints;
 pub mod outbox;
 pub mod staff_digest;
 pub mod view_counter;
+pub mod village_pushes;

@@ -9,6 +9,7 @@
 
 mod backup;
 mod browser;
+mod calendar;
 mod complaint_load;
 mod complaint_pages;
 mod complaints_staff;
@@ -33,6 +34,7 @@ mod staff_browser;
 mod startup;
 mod support;
 mod transparency;
+mod village_pushes;
 mod wechat_dedup;
 mod wechat_faults;
 mod wechat_followers;

@@ -589,6 +589,14 @@ const PROBES: &[Probe] = &[
         form: &[("reason", "重复发布")],
         json: None,
     },
+    Probe {
+        name: "GET /staff/calendar",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/calendar".into(),
+        form: &[],
+        json: None,
+    },
 ];
 
 /// What each role must get, inside / outside its scope (a single word when the two are
@@ -735,6 +743,10 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (
             "POST /staff/disclosures/{id}/withdraw",
             ["login", "403/404", "ok/404", "404", "404", "404", "404"],
+        ),
+        (
+            "GET /staff/calendar",
+            ["login", "ok", "ok", "403", "ok", "403", "403"],
         ),
     ];
     let mut out = BTreeMap::new();

@@ -55,6 +55,7 @@ actions! {
     DraftDisclosure = "disclosure.draft", "起草村务公开";
     ReviewDisclosure = "disclosure.review", "审核村务公开";
     ManageSupervisors = "supervisor.manage", "维护监督员名录";
+    ReadCalendar = "calendar.read", "查看公开时限";
 }
 
 /// Which of the things an allowed action touches an account reaches.
@@ -83,8 +84,10 @@ use Scope::{Region, Unit};
 /// The permission table. Read it as "a clerk may draft disclosures in their region".
 const TABLE: &[(Role, Action, Scope)] = &[
     (Clerk, DraftDisclosure, Region),
+    (Clerk, ReadCalendar, Region),
     (Reviewer, ReviewDisclosure, Region),
     (Reviewer, ManageSupervisors, Region),
+    (Reviewer, ReadCalendar, Region),
     // A unit's handler: only what was assigned to the unit, and never who complained
     // (《信访工作条例》 art. 30: nothing reaches the person or unit complained about).
     (Handler, ListComplaints, Unit),
@@ -102,6 +105,8 @@ const TABLE: &[(Role, Action, Scope)] = &[
     (Inspector, ConcludeComplaint, Region),
     (Inspector, NoteComplaint, Region),
     (Inspector, ReadAudit, Region),
+    // A village that stays silent is a warning sign the commission watches too.
+    (Inspector, ReadCalendar, Region),
     // An auditor reads; an anonymous complainant only through a reasoned, audited reveal.
     (Auditor, ListComplaints, Region),
     (Auditor, ReadComplaint, Region),

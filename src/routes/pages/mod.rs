@@ -9,6 +9,7 @@ pub mod complaints;
 pub mod disclosures;
 pub mod home;
 pub mod power;
+pub mod pushes;
 pub mod regions;
 pub mod search;
 pub mod text_size;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     power::configure(cfg);
     transparency::configure(cfg);
     complaints::configure(cfg);
+    pushes::configure(cfg);
     text_size::configure(cfg);
     assets::configure(cfg);
 }

@@ -34,7 +34,7 @@ async fn openapi() -> actix_web::HttpResponse {
 
 /// The pages, under `/staff`.
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
-    use pages::{account, audit, complaints as handling, login, publishing, users};
+    use pages::{account, audit, calendar, complaints as handling, login, publishing, users};
     use paths::staff as p;
     cfg.route(p::HOME, get().to(login::home))
         .route(p::LOGIN, get().to(login::show))
@@ -69,6 +69,7 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
         .route(p::USER_TOTP_PATTERN, web::post().to(users::reset_totp))
         .route(p::UNITS, web::post().to(users::add_unit))
         .route(p::DISCLOSURES, get().to(publishing::list))
+        .route(p::CALENDAR, get().to(calendar::page))
         .route(p::CORRECT_PATTERN, web::post().to(publishing::correct))
         .route(p::WITHDRAW_PATTERN, web::post().to(publishing::withdraw))
         // Before the steps' pattern, which would take `import` for a step.

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod calendar;
 pub mod complaints;
 pub mod login;
 pub mod publishing;
@@ -71,6 +72,11 @@ const NAV: &[(&str, &str, Option<StaffAction>)] = &[
         paths::staff::DISCLOSURES,
         "公开审核",
         Some(StaffAction::ReviewDisclosure),
+    ),
+    (
+        paths::staff::CALENDAR,
+        "公开时限",
+        Some(StaffAction::ReadCalendar),
     ),
     (
         paths::staff::AUDIT,
