@@ -231,7 +231,8 @@ async fn the_clerk_sees_their_modules_and_the_reviewer_their_villages_behind_fir
         .await;
     let (status, _, page) = reviewer.get("/staff/calendar").await;
     assert_eq!(status, 200, "{page}");
-    let wanggang = page.find("王岗村<br>").expect("王岗村 is listed");
+    let wanggang = page.find("<td>王岗村</td>").expect("王岗村 is listed");
+    assert!(page.contains("各栏目均从未公开"), "{page}");
     assert!(page.contains("三资管理（4个月前）"), "{page}");
     // Behind villages first: 王岗村 (behind) comes before every village on time.
     let first_on_time = page
@@ -246,4 +247,83 @@ async fn the_clerk_sees_their_modules_and_the_reviewer_their_villages_behind_fir
         .await;
     let (status, _, _) = handler.get("/staff/calendar").await;
     assert_eq!(status, 403);
+}
+
+/// The village page on a phone and the reviewer's calendar at a desk, in Chromium, with
+/// screenshots (target/screenshots/calendar-*.png).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calendar_reads_well_on_a_phone_and_at_a_desk() {
+    use crate::browser::{open_browser, open_desktop, screenshot, start_driver, text_of};
+    use crate::support::staff::PASSWORD;
+    use fantoccini::Locator;
+
+    let app = spawn_app().await;
+    let late = published(&app, VILLAGE, Module::Assets, "王岗村2026年6月财务公开").await;
+    published_ago(&app, late, "5 months 3 days").await;
+    let org = published(&app, VILLAGE, Module::Organization, "村“两委”成员分工").await;
+    published_ago(&app, org, "1 month").await;
+    for m in [Module::Assets, Module::Organization, Module::Services] {
+        published(&app, NEIGHBOUR, m, "按时公开").await;
+    }
+
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let phone = open_browser(&driver, profile.path()).await;
+    phone
+        .goto(&app.url(&format!("/v/{VILLAGE}")))
+        .await
+        .unwrap();
+    let finance = text_of(&phone, ".calendar__finance").await;
+    assert!(finance.contains("本村上次公开财务：5个月前"), "{finance}");
+    screenshot(&phone, "calendar-village-phone").await;
+    phone.close().await.unwrap();
+
+    let (_, username) = account(&app, "李审核", Role::Reviewer, TOWNSHIP, None).await;
+    let profile = tempfile::tempdir().unwrap();
+    let desk = open_desktop(&driver, profile.path()).await;
+    desk.goto(&app.url("/staff/calendar")).await.unwrap();
+    desk.find(Locator::Css("#username"))
+        .await
+        .unwrap()
+        .send_keys(&username)
+        .await
+        .unwrap();
+    desk.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    desk.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Read in one script each time: a page in the middle of navigating has no element
+    // to go stale.
+    let main_text = async || {
+        desk.execute(
+            "return (document.querySelector('main') || {}).innerText || ''",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    };
+    let started = std::time::Instant::now();
+    let mut table = main_text().await;
+    while !table.contains("各村（") {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{table}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        table = main_text().await;
+    }
+    assert!(table.contains("三资管理（5个月前）"), "{table}");
+    screenshot(&desk, "calendar-reviewer-desk").await;
+    desk.close().await.unwrap();
 }

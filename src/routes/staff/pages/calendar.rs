@@ -97,9 +97,12 @@ pub async fn page(
     } else {
         let found = storage::calendar::villages_within(&pool, &member.region, MAX_VILLAGES).await?;
         truncated = found.len() as i64 >= MAX_VILLAGES;
+        // A township's reviewer knows where its villages are; a county's inspector is told.
+        let show_place = member.region.level() != RegionLevel::Township;
         villages = found
             .into_iter()
             .map(|v| {
+                let silent = v.last.is_empty();
                 let behind: Vec<String> = Module::ALL
                     .into_iter()
                     .filter_map(|m| {
@@ -111,11 +114,20 @@ pub async fn page(
                 let finance =
                     calendar.standing(Module::Assets, v.last.get(&Module::Assets).copied(), now);
                 VillageRow {
-                    place: region_name(&index, &v.code),
+                    place: if show_place {
+                        region_name(&index, &v.code)
+                    } else {
+                        String::new()
+                    },
                     name: v.name,
                     finance: last_label(finance, now),
                     behind_count: behind.len(),
-                    behind,
+                    // Nothing ever published: said once, not module by module.
+                    behind: if silent {
+                        vec!["各栏目均从未公开".to_owned()]
+                    } else {
+                        behind
+                    },
                 }
             })
             .collect();
