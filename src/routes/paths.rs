@@ -134,6 +134,10 @@ pub mod staff {
     pub const DRAFT_STEP_PATTERN: &str = "/staff/drafts/{id}/{step}";
     /// The publication calendar: which villages (or modules) are behind.
     pub const CALENDAR: &str = "/staff/calendar";
+    /// The supervisor directory of a reviewer's township and villages (`POST`: add one).
+    pub const SUPERVISORS: &str = "/staff/supervisors";
+    /// `POST`: remove an entry.
+    pub const SUPERVISOR_REMOVE_PATTERN: &str = "/staff/supervisors/{id}/remove";
 
     /// The sign-in page, coming back to `next` afterwards.
     pub fn login(next: &str) -> String {
@@ -211,6 +215,10 @@ pub mod staff {
 
     pub fn draft(id: i64) -> String {
         format!("/staff/drafts/{id}")
+    }
+
+    pub fn supervisor_remove(id: i64) -> String {
+        format!("{SUPERVISORS}/{id}/remove")
     }
 
     pub fn draft_import(id: i64) -> String {
@@ -575,6 +583,8 @@ mod tests {
             staff::draft_import(7),
             staff::draft_step(7, crate::domain::disclosure::lifecycle::Step::Approve),
             staff::CALENDAR.to_owned(),
+            staff::SUPERVISORS.to_owned(),
+            staff::supervisor_remove(7),
             MY_PUSHES.to_owned(),
         ]
     }

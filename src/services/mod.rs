@@ -12,4 +12,5 @@ pub mod handling;
 pub mod identity;
 pub mod keys;
 pub mod retention;
+pub mod supervisors;
 pub mod transparency;

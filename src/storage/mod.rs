@@ -19,6 +19,7 @@ pub mod regions;
 pub mod retention;
 pub mod sealing;
 pub mod stats;
+pub mod supervisors;
 pub mod tlog;
 pub mod village_pushes;
 

@@ -32,6 +32,7 @@ mod slow_bodies;
 mod staff_accounts;
 mod staff_browser;
 mod startup;
+mod supervisors;
 mod support;
 mod transparency;
 mod village_pushes;

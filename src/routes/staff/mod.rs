@@ -34,7 +34,9 @@ async fn openapi() -> actix_web::HttpResponse {
 
 /// The pages, under `/staff`.
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
-    use pages::{account, audit, calendar, complaints as handling, login, publishing, users};
+    use pages::{
+        account, audit, calendar, complaints as handling, login, publishing, supervisors, users,
+    };
     use paths::staff as p;
     cfg.route(p::HOME, get().to(login::home))
         .route(p::LOGIN, get().to(login::show))
@@ -70,6 +72,15 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
         .route(p::UNITS, web::post().to(users::add_unit))
         .route(p::DISCLOSURES, get().to(publishing::list))
         .route(p::CALENDAR, get().to(calendar::page))
+        .service(
+            web::resource(p::SUPERVISORS)
+                .route(get().to(supervisors::list))
+                .route(web::post().to(supervisors::add)),
+        )
+        .route(
+            p::SUPERVISOR_REMOVE_PATTERN,
+            web::post().to(supervisors::remove),
+        )
         .route(p::CORRECT_PATTERN, web::post().to(publishing::correct))
         .route(p::WITHDRAW_PATTERN, web::post().to(publishing::withdraw))
         // Before the steps' pattern, which would take `import` for a step.

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod complaints;
 pub mod login;
 pub mod publishing;
+pub mod supervisors;
 pub mod users;
 
 use std::collections::BTreeMap;
@@ -72,6 +73,11 @@ const NAV: &[(&str, &str, Option<StaffAction>)] = &[
         paths::staff::DISCLOSURES,
         "公开审核",
         Some(StaffAction::ReviewDisclosure),
+    ),
+    (
+        paths::staff::SUPERVISORS,
+        "监督员名录",
+        Some(StaffAction::ManageSupervisors),
     ),
     (
         paths::staff::CALENDAR,
