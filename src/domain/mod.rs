@@ -11,6 +11,7 @@ pub mod openid;
 pub mod people;
 pub mod photo;
 pub mod power;
+pub mod power_adoption;
 pub mod region;
 pub mod staff;
 pub mod wire;

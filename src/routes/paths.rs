@@ -136,6 +136,8 @@ pub mod staff {
     pub const CALENDAR: &str = "/staff/calendar";
     /// The supervisor directory of a reviewer's township and villages (`POST`: add one).
     pub const SUPERVISORS: &str = "/staff/supervisors";
+    /// The power list's adopting documents (`POST`: record one).
+    pub const POWER: &str = "/staff/power";
     /// `POST`: remove an entry.
     pub const SUPERVISOR_REMOVE_PATTERN: &str = "/staff/supervisors/{id}/remove";
 
@@ -584,6 +586,7 @@ mod tests {
             staff::draft_step(7, crate::domain::disclosure::lifecycle::Step::Approve),
             staff::CALENDAR.to_owned(),
             staff::SUPERVISORS.to_owned(),
+            staff::POWER.to_owned(),
             staff::supervisor_remove(7),
             MY_PUSHES.to_owned(),
         ]

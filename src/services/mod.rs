@@ -11,6 +11,7 @@ pub mod disclosures;
 pub mod handling;
 pub mod identity;
 pub mod keys;
+pub mod power_list;
 pub mod retention;
 pub mod supervisors;
 pub mod transparency;

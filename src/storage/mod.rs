@@ -15,6 +15,7 @@ pub mod inbound_messages;
 pub mod outbox;
 pub mod people;
 pub mod power;
+pub mod power_adoptions;
 pub mod regions;
 pub mod retention;
 pub mod sealing;

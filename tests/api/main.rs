@@ -22,6 +22,7 @@ mod operations;
 mod outages;
 mod outbox;
 mod pages;
+mod power_admin;
 mod privacy;
 mod publishing;
 mod qrcode;

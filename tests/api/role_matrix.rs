@@ -652,6 +652,27 @@ const PROBES: &[Probe] = &[
         json: None,
     },
     Probe {
+        name: "GET /staff/power",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/power".into(),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/power",
+        method: "POST",
+        page: true,
+        path: |_, _| "/staff/power".into(),
+        form: &[
+            ("title", "关于印发村级小微权力清单的通知"),
+            ("doc_number", "信纪发〔2021〕5号"),
+            ("adopted_on", "2021-03-15"),
+            ("issuer", "中共信阳市纪委"),
+        ],
+        json: None,
+    },
+    Probe {
         name: "GET /staff/calendar",
         method: "GET",
         page: true,
@@ -817,6 +838,16 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (
             "POST /staff/supervisors/{id}/remove",
             ["login", "403", "ok/404", "403", "403", "403", "403"],
+        ),
+        // The matrix's administrator is a county's: the power list is the city's
+        // (tests/api/power_admin.rs has the city administrator).
+        (
+            "GET /staff/power",
+            ["login", "403", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "POST /staff/power",
+            ["login", "403", "403", "403", "403", "403", "403"],
         ),
         (
             "GET /staff/calendar",

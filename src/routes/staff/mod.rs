@@ -35,7 +35,8 @@ async fn openapi() -> actix_web::HttpResponse {
 /// The pages, under `/staff`.
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
     use pages::{
-        account, audit, calendar, complaints as handling, login, publishing, supervisors, users,
+        account, audit, calendar, complaints as handling, login, power, publishing, supervisors,
+        users,
     };
     use paths::staff as p;
     cfg.route(p::HOME, get().to(login::home))
@@ -76,6 +77,11 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
             web::resource(p::SUPERVISORS)
                 .route(get().to(supervisors::list))
                 .route(web::post().to(supervisors::add)),
+        )
+        .service(
+            web::resource(p::POWER)
+                .route(get().to(power::list))
+                .route(web::post().to(power::adopt)),
         )
         .route(
             p::SUPERVISOR_REMOVE_PATTERN,

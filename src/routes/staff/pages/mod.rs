@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calendar;
 pub mod complaints;
 pub mod login;
+pub mod power;
 pub mod publishing;
 pub mod supervisors;
 pub mod users;
@@ -88,6 +89,11 @@ const NAV: &[(&str, &str, Option<StaffAction>)] = &[
         paths::staff::AUDIT,
         "审计日志",
         Some(StaffAction::ReadAudit),
+    ),
+    (
+        paths::staff::POWER,
+        "权力清单",
+        Some(StaffAction::ManagePowerList),
     ),
     (
         paths::staff::USERS,
