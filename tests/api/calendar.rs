@@ -112,9 +112,11 @@ fn content(module: Module, title: &str) -> RawContent {
 pub(crate) async fn published(app: &TestApp, village: &str, module: Module, title: &str) -> i64 {
     let defs = ModuleDefinitions::builtin().unwrap();
     let (clerk, _) = account(app, "村务员", Role::Clerk, village, None).await;
-    let (reviewer, _) = account(app, "审核员", Role::Reviewer, &village[..9], None).await;
+    // The township: the village code's first nine digits.
+    let township: String = village.chars().take(9).collect();
+    let (reviewer, _) = account(app, "审核员", Role::Reviewer, &township, None).await;
     let clerk = member(clerk, Role::Clerk, village);
-    let reviewer = member(reviewer, Role::Reviewer, &village[..9]);
+    let reviewer = member(reviewer, Role::Reviewer, &township);
     let by = |m| Acting {
         member: m,
         ip: None,

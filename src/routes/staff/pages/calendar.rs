@@ -132,7 +132,7 @@ pub async fn page(
             })
             .collect();
         // Behind first, the most behind at the top; otherwise in code order.
-        villages.sort_by(|a: &VillageRow, b: &VillageRow| b.behind_count.cmp(&a.behind_count));
+        villages.sort_by_key(|v| std::cmp::Reverse(v.behind_count));
     }
     let behind_villages = villages.iter().filter(|v| v.behind_count > 0).count();
     let view = CalendarPage {
