@@ -327,5 +327,21 @@ async fn the_calendar_reads_well_on_a_phone_and_at_a_desk() {
     }
     assert!(table.contains("三资管理（5个月前）"), "{table}");
     screenshot(&desk, "calendar-reviewer-desk").await;
+    // The same reviewer's supervisor directory, with one entry.
+    let entry = sunvillage::domain::NewSupervisor::new(
+        RegionCode::parse(VILLAGE).unwrap(),
+        sunvillage::domain::SupervisorBody::VillageCommittee,
+        "王秀英",
+        "主任",
+        Some("0376-6221234"),
+    )
+    .unwrap();
+    sunvillage::storage::people::add_supervisor(&app.pool, &entry, false)
+        .await
+        .unwrap();
+    desk.goto(&app.url("/staff/supervisors")).await.unwrap();
+    let text = main_text().await;
+    assert!(text.contains("王秀英"), "{text}");
+    screenshot(&desk, "supervisors-reviewer-desk").await;
     desk.close().await.unwrap();
 }
