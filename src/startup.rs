@@ -17,6 +17,7 @@ use tracing_actix_web::TracingLogger;
 use crate::auth::csrf::FormTokens;
 use crate::auth::follower::Sessions;
 use crate::configuration::{DatabaseSettings, Settings};
+use crate::domain::disclosure::calendar::Calendar;
 use crate::domain::disclosure::definition::ModuleDefinitions;
 use crate::kv::Kv;
 use crate::region_import;
@@ -73,6 +74,8 @@ pub struct AppState {
     pub log_signer: LogSigner,
     /// What each module's disclosures hold (`data/modules/*.toml`).
     pub modules: Arc<ModuleDefinitions>,
+    /// How often each module must be published (`data/modules/calendar.toml`).
+    pub calendar: Arc<Calendar>,
     /// What /metrics shows.
     pub metrics: crate::metrics::Metrics,
 }
@@ -142,6 +145,7 @@ impl Application {
 
         // A bad definition file stops start-up, naming the file and the field.
         let modules = Arc::new(ModuleDefinitions::builtin().context("the module definitions")?);
+        let calendar = Arc::new(Calendar::builtin().context("the publication calendar")?);
         let power_list = crate::domain::PowerList::parse(crate::domain::power::BUILTIN_POWER_LIST)
             .context("the built-in power list (data/power/power-list.toml)")?;
         if storage::power::load_if_empty(&pool, &power_list)
@@ -210,6 +214,14 @@ impl Application {
                 .spawn(crate::workers::classifier::run_until_stopped(
                     pool.clone(),
                     Duration::from_secs(settings.analysis.classify_every_seconds),
+                    background.stop.clone(),
+                ));
+            background
+                .tracker
+                .spawn(crate::workers::village_pushes::run_until_stopped(
+                    pool.clone(),
+                    vault.clone(),
+                    templates.clone(),
                     background.stop.clone(),
                 ));
         }
@@ -286,6 +298,7 @@ impl Application {
             webhook: Arc::new(webhook),
             log_signer,
             modules,
+            calendar,
         };
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot bind {bind} (server.bind)"))?;
@@ -350,6 +363,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let accounts = web::Data::new(state.accounts.clone());
     let log_signer = web::Data::new(state.log_signer.clone());
     let modules = web::Data::from(Arc::clone(&state.modules));
+    let calendar = web::Data::from(Arc::clone(&state.calendar));
     let webhook = web::Data::from(Arc::clone(&state.webhook));
     let metrics = web::Data::new(state.metrics.clone());
     let body_readers = web::Data::new(routes::wechat::BodyReaders::new(
@@ -393,6 +407,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(database.clone())
             .app_data(accounts.clone())
             .app_data(modules.clone())
+            .app_data(calendar.clone())
             .app_data(webhook.clone())
             .app_data(body_readers.clone())
             .app_data(proxies.clone())

@@ -12,6 +12,7 @@ pub mod people;
 pub mod photo;
 pub mod power;
 pub mod recommendation;
+pub mod power_adoption;
 pub mod region;
 pub mod staff;
 pub mod wire;

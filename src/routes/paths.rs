@@ -48,6 +48,8 @@ pub const COMPLAINT_RECEIVED_PATTERN: &str = "/complaints/{tracking}/received";
 pub const COMPLAINT_PHOTO_PATTERN: &str = "/complaints/{tracking}/photos/{n}";
 pub const COMPLAINT_RATE_PATTERN: &str = "/complaints/{tracking}/rate";
 pub const COMPLAINT_REVIEW_PATTERN: &str = "/complaints/{tracking}/review";
+/// The follower's switch for the evening push of what their village published.
+pub const MY_PUSHES: &str = "/me/pushes";
 
 // The transparency log (C2SP tlog-tiles under TRANSPARENCY, plus pages for people).
 pub const TRANSPARENCY: &str = "/transparency";
@@ -153,6 +155,14 @@ pub mod staff {
     pub const DRAFT_FILE_DELETE_PATTERN: &str = "/staff/drafts/{id}/files/{file}/delete";
     /// `POST`: submit, approve or return (the step's name).
     pub const DRAFT_STEP_PATTERN: &str = "/staff/drafts/{id}/{step}";
+    /// The publication calendar: which villages (or modules) are behind.
+    pub const CALENDAR: &str = "/staff/calendar";
+    /// The supervisor directory of a reviewer's township and villages (`POST`: add one).
+    pub const SUPERVISORS: &str = "/staff/supervisors";
+    /// The power list's adopting documents (`POST`: record one).
+    pub const POWER: &str = "/staff/power";
+    /// `POST`: remove an entry.
+    pub const SUPERVISOR_REMOVE_PATTERN: &str = "/staff/supervisors/{id}/remove";
 
     /// The sign-in page, coming back to `next` afterwards.
     pub fn login(next: &str) -> String {
@@ -256,6 +266,10 @@ pub mod staff {
 
     pub fn draft(id: i64) -> String {
         format!("/staff/drafts/{id}")
+    }
+
+    pub fn supervisor_remove(id: i64) -> String {
+        format!("{SUPERVISORS}/{id}/remove")
     }
 
     pub fn draft_import(id: i64) -> String {
@@ -657,6 +671,11 @@ mod tests {
             staff::draft_file_delete(7, 2),
             disclosure_file_small(7, 2),
             staff::draft_step(7, crate::domain::disclosure::lifecycle::Step::Approve),
+            staff::CALENDAR.to_owned(),
+            staff::SUPERVISORS.to_owned(),
+            staff::POWER.to_owned(),
+            staff::supervisor_remove(7),
+            MY_PUSHES.to_owned(),
         ]
     }
 

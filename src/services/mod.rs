@@ -14,5 +14,7 @@ pub mod identity;
 pub mod insight;
 pub mod keys;
 pub mod recommendations;
+pub mod power_list;
 pub mod retention;
+pub mod supervisors;
 pub mod transparency;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod classifications;
+pub mod calendar;
 pub mod complaints;
 pub mod data_keys;
 pub mod database;
@@ -17,11 +18,14 @@ pub mod outbox;
 pub mod people;
 pub mod power;
 pub mod recommendations;
+pub mod power_adoptions;
 pub mod regions;
 pub mod retention;
 pub mod sealing;
 pub mod stats;
+pub mod supervisors;
 pub mod tlog;
+pub mod village_pushes;
 
 /// A transaction on the service's database.
 pub type PgTransaction<'a> = sqlx::Transaction<'a, sqlx::Postgres>;

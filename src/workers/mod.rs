@@ -8,3 +8,4 @@ pub mod classifier;
 pub mod outbox;
 pub mod staff_digest;
 pub mod view_counter;
+pub mod village_pushes;

@@ -51,6 +51,8 @@ struct Fixture {
     /// A photo of each draft, and a PDF the clerk may delete.
     in_files: (i64, i64),
     out_files: (i64, i64),
+    in_supervisor: i64,
+    out_supervisor: i64,
 }
 
 async fn complaint(app: &TestApp, village: &str, unit: &str, inspector: i64) -> (i64, String) {
@@ -123,9 +125,14 @@ async fn fixture(app: &TestApp) -> Fixture {
         disclosures(app, in_account, IN_VILLAGE, "411503209").await;
     let (out_draft, out_disclosure, out_files) =
         disclosures(app, out_account, OUT_VILLAGE, "411502001").await;
+    let in_supervisor = supervisor(app, IN_VILLAGE).await;
+    let out_supervisor = supervisor(app, OUT_VILLAGE).await;
     Fixture {
         in_recommendation,
         out_recommendation,
+        in_supervisor,
+        out_supervisor,
+>>>>>>> calendar
         in_id,
         out_id,
         in_tracking,
@@ -139,6 +146,27 @@ async fn fixture(app: &TestApp) -> Fixture {
         in_files,
         out_files,
     }
+}
+
+/// A 村务监督委员会 member of `village` in the directory; its id.
+async fn supervisor(app: &TestApp, village: &str) -> i64 {
+    use sunvillage::domain::{NewSupervisor, SupervisorBody};
+    let entry = NewSupervisor::new(
+        RegionCode::parse(village).unwrap(),
+        SupervisorBody::VillageCommittee,
+        "赵六",
+        "委员",
+        Some("13800000000"),
+    )
+    .unwrap();
+    sunvillage::storage::people::add_supervisor(&app.pool, &entry, false)
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT max(id) FROM supervisors WHERE region_code = $1")
+        .bind(village)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
 }
 
 /// A draft and a published disclosure of `village`, made through the service by its
@@ -811,6 +839,70 @@ const PROBES: &[Probe] = &[
         form: &[("reason", "重复发布")],
         json: None,
     },
+    Probe {
+        name: "GET /staff/supervisors",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/supervisors".into(),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/supervisors",
+        method: "POST",
+        page: true,
+        path: |_, i| format!("/staff/supervisors?in={i}"),
+        form: &[
+            ("region", "__VILLAGE__"),
+            ("body", "committee"),
+            ("name", "王五"),
+            ("role", "委员"),
+            ("phone", "13800000001"),
+        ],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/supervisors/{id}/remove",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/supervisors/{}/remove",
+                if i { f.in_supervisor } else { f.out_supervisor }
+            )
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/power",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/power".into(),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/power",
+        method: "POST",
+        page: true,
+        path: |_, _| "/staff/power".into(),
+        form: &[
+            ("title", "关于印发村级小微权力清单的通知"),
+            ("doc_number", "信纪发〔2021〕5号"),
+            ("adopted_on", "2021-03-15"),
+            ("issuer", "中共信阳市纪委"),
+        ],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/calendar",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/calendar".into(),
+        form: &[],
+        json: None,
+    },
 ];
 
 /// What each role must get, inside / outside its scope (a single word when the two are
@@ -1010,6 +1102,32 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
             "POST /staff/disclosures/{id}/withdraw",
             ["login", "403/404", "ok/404", "404", "404", "404", "404"],
         ),
+        (
+            "GET /staff/supervisors",
+            ["login", "403", "ok", "403", "403", "403", "403"],
+        ),
+        (
+            "POST /staff/supervisors",
+            ["login", "403", "ok", "403", "403", "403", "403"],
+        ),
+        (
+            "POST /staff/supervisors/{id}/remove",
+            ["login", "403", "ok/404", "403", "403", "403", "403"],
+        ),
+        // The matrix's administrator is a county's: the power list is the city's
+        // (tests/api/power_admin.rs has the city administrator).
+        (
+            "GET /staff/power",
+            ["login", "403", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "POST /staff/power",
+            ["login", "403", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "GET /staff/calendar",
+            ["login", "ok", "ok", "403", "ok", "403", "403"],
+        ),
     ];
     let mut out = BTreeMap::new();
     for (probe, cells) in rows {
@@ -1052,10 +1170,18 @@ async fn send(app: &TestApp, probe: &Probe, path: &str, credential: Option<(&str
     } else if probe.method == "POST" {
         let inside = path.ends_with("in=true");
         let region = if inside { "411503" } else { "411502" };
+        let village = if inside { IN_VILLAGE } else { OUT_VILLAGE };
         let mut form: Vec<(&str, &str)> = probe
             .form
             .iter()
-            .map(|(k, v)| (*k, if *v == "__REGION__" { region } else { *v }))
+            .map(|(k, v)| {
+                let v = match *v {
+                    "__REGION__" => region,
+                    "__VILLAGE__" => village,
+                    v => v,
+                };
+                (*k, v)
+            })
             .collect();
         form.push(("csrf", &csrf));
         request = request.form(&form);

@@ -7,6 +7,7 @@ use std::fmt;
 use super::{Module, RegionCode};
 
 pub mod attachment;
+pub mod calendar;
 pub mod canonical;
 pub mod content;
 pub mod definition;

@@ -57,6 +57,7 @@ actions! {
     ManageSupervisors = "supervisor.manage", "维护监督员名录";
     ReadInsight = "insight.read", "查看监督分析";
     ManageRecommendations = "recommendation.manage", "送达和跟踪监察建议书";
+    ReadCalendar = "calendar.read", "查看公开时限";
 }
 
 /// Which of the things an allowed action touches an account reaches.
@@ -85,8 +86,10 @@ use Scope::{Region, Unit};
 /// The permission table. Read it as "a clerk may draft disclosures in their region".
 const TABLE: &[(Role, Action, Scope)] = &[
     (Clerk, DraftDisclosure, Region),
+    (Clerk, ReadCalendar, Region),
     (Reviewer, ReviewDisclosure, Region),
     (Reviewer, ManageSupervisors, Region),
+    (Reviewer, ReadCalendar, Region),
     // A unit's handler: only what was assigned to the unit, and never who complained
     // (《信访工作条例》 art. 30: nothing reaches the person or unit complained about).
     (Handler, ListComplaints, Unit),
@@ -106,6 +109,8 @@ const TABLE: &[(Role, Action, Scope)] = &[
     (Inspector, ReadAudit, Region),
     (Inspector, ReadInsight, Region),
     (Inspector, ManageRecommendations, Region),
+    // A village that stays silent is a warning sign the commission watches too.
+    (Inspector, ReadCalendar, Region),
     // An auditor reads; an anonymous complainant only through a reasoned, audited reveal.
     (Auditor, ListComplaints, Region),
     (Auditor, ReadComplaint, Region),

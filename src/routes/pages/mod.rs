@@ -9,6 +9,7 @@ pub mod complaints;
 pub mod disclosures;
 pub mod home;
 pub mod power;
+pub mod pushes;
 pub mod regions;
 pub mod search;
 pub mod stats;
@@ -38,9 +39,10 @@ pub fn get() -> Route {
 }
 
 /// The pages that write or need the freshest state: complaint forms and pages, the
-/// text-size switch, the assets.
+/// follower's push switch, the text-size switch, the assets.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     complaints::configure(cfg);
+    pushes::configure(cfg);
     text_size::configure(cfg);
     assets::configure(cfg);
 }

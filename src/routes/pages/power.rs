@@ -35,11 +35,22 @@ struct PowerListPage {
     page: Layout,
     total: usize,
     categories: Vec<Category>,
+    /// The document that adopted the list (本清单由…印发), once an administrator recorded it.
+    adopted: Option<String>,
 }
 
 async fn list(site: Site, pool: web::Data<PgPool>) -> Result<HttpResponse, PageError> {
     let items = storage::power::list(&pool).await?;
     let total = items.len();
+    let adopted = storage::power_adoptions::latest(&pool).await?.map(|a| {
+        format!(
+            "本清单由{}以《{}》（{}）于{}印发。",
+            a.issuer,
+            a.title,
+            a.doc_number,
+            a.adopted_on.format("%Y年%-m月%-d日")
+        )
+    });
     let mut categories: Vec<Category> = Vec::new();
     for i in items {
         let link = ItemLink {
@@ -66,6 +77,7 @@ async fn list(site: Site, pool: web::Data<PgPool>) -> Result<HttpResponse, PageE
             .with_crumbs(vec![Crumb::new("首页", paths::home())], "小微权力清单"),
         total,
         categories,
+        adopted,
     };
     site.render(&page)
 }

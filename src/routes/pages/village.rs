@@ -11,6 +11,7 @@ use sqlx::PgPool;
 use super::disclosures::{ListItem, list_item};
 use super::regions::{PageQuery, ancestors, lookup};
 use super::{Crumb, Layout, Pager, SearchBox, Site, count, day, get, page_number};
+use crate::domain::disclosure::calendar::{Calendar, Standing, ago};
 use crate::domain::{HouseholdKind, Module, RegionLevel, SupervisorBody, VillageCode};
 use crate::region_index::{Hit, SearchIndex};
 use crate::routes::page_error::PageError;
@@ -131,6 +132,64 @@ struct VillagePage {
     quiet_months: Option<String>,
     /// Nothing published yet: one notice, the township's contact, greyed tiles.
     nothing_yet: Option<NothingYet>,
+    /// How the village keeps the publication calendar.
+    calendar: CalendarNote,
+}
+
+/// The publication calendar on a village page: when finance was last published (or that
+/// it never was), and which modules are past their time. Sample content does not count.
+pub struct CalendarNote {
+    /// 本村上次公开财务：5个月前 (or 从未公开).
+    pub finance: String,
+    pub finance_behind: bool,
+    /// The finance rule (财务收支情况每月公布一次).
+    pub finance_rule: String,
+    /// The rule of the other modules with a calendar (至少每季度公布一次).
+    pub general_rule: String,
+    /// Modules with a calendar that are past it: 组织建设（上次：5个月前）.
+    pub behind: Vec<String>,
+    /// The law the rules come from.
+    pub source: String,
+}
+
+impl CalendarNote {
+    pub fn new(
+        calendar: &Calendar,
+        last: &std::collections::HashMap<Module, chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> CalendarNote {
+        let standing = |m: Module| calendar.standing(m, last.get(&m).copied(), now);
+        let finance = standing(Module::Assets);
+        let rule = calendar.rule(Module::Assets);
+        let behind = Module::ALL
+            .into_iter()
+            .filter(|m| *m != Module::Assets)
+            .filter_map(|m| match standing(m) {
+                Standing::Behind { last } => {
+                    Some(format!("{}（上次：{}）", m.name(), ago(last, now)))
+                }
+                Standing::Never => Some(format!("{}（从未公开）", m.name())),
+                _ => None,
+            })
+            .collect();
+        CalendarNote {
+            finance: format!(
+                "本村上次公开财务：{}",
+                finance
+                    .last()
+                    .map_or_else(|| "从未公开".to_owned(), |t| ago(t, now))
+            ),
+            finance_behind: finance.is_behind(),
+            finance_rule: rule.rule.clone(),
+            general_rule: calendar.rule(Module::Organization).rule.clone(),
+            behind,
+            source: rule
+                .sources
+                .first()
+                .map(|s| s.title.clone())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// What a village that has published nothing says instead of nine empty tiles.
@@ -154,9 +213,12 @@ async fn village(
     path: web::Path<String>,
     pool: web::Data<PgPool>,
     index: web::Data<SearchIndex>,
+    calendar: web::Data<Calendar>,
 ) -> Result<HttpResponse, PageError> {
     let (hit, code) = find_village(&index, &path)?;
     let counts = storage::disclosures::module_counts(&pool, &hit.code).await?;
+    let last = storage::calendar::last_published(&pool, &hit.code).await?;
+    let calendar = CalendarNote::new(&calendar, &last, chrono::Utc::now());
     let mut regions = vec![&hit.code];
     if let Some(t) = &hit.township {
         regions.push(&t.code);
@@ -232,6 +294,7 @@ async fn village(
         more_supervisors,
         quiet_months,
         nothing_yet,
+        calendar,
         has_samples,
         complaint_href: paths::new_complaint(Some(&code)),
         search: SearchBox::everywhere(),

@@ -35,7 +35,8 @@ async fn openapi() -> actix_web::HttpResponse {
 /// The pages, under `/staff`.
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
     use pages::{
-        account, audit, complaints as handling, insight, login, publishing, recommendations, users,
+        account, audit, calendar, complaints as handling, insight, login, power, publishing,
+        recommendations, supervisors, users,
     };
     use paths::staff as p;
     cfg.route(p::HOME, get().to(login::home))
@@ -86,6 +87,21 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
         .route(p::USER_TOTP_PATTERN, web::post().to(users::reset_totp))
         .route(p::UNITS, web::post().to(users::add_unit))
         .route(p::DISCLOSURES, get().to(publishing::list))
+        .route(p::CALENDAR, get().to(calendar::page))
+        .service(
+            web::resource(p::SUPERVISORS)
+                .route(get().to(supervisors::list))
+                .route(web::post().to(supervisors::add)),
+        )
+        .service(
+            web::resource(p::POWER)
+                .route(get().to(power::list))
+                .route(web::post().to(power::adopt)),
+        )
+        .route(
+            p::SUPERVISOR_REMOVE_PATTERN,
+            web::post().to(supervisors::remove),
+        )
         .route(p::CORRECT_PATTERN, web::post().to(publishing::correct))
         .route(p::WITHDRAW_PATTERN, web::post().to(publishing::withdraw))
         // Before the steps' pattern, which would take `import` for a step.

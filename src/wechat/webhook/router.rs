@@ -90,6 +90,16 @@ pub const RULES: &[Rule] = &[
         ])),
         Handler::Help,
     ),
+    // The evening pushes of what the follower's village published: off and on. Before
+    // the place names: 订阅 is short enough to be one.
+    rule(
+        When::Words(Words::Is(&["退订", "取消订阅", "取消推送", "TD"])),
+        Handler::StopVillagePushes,
+    ),
+    rule(
+        When::Words(Words::Is(&["订阅", "开启推送", "恢复推送"])),
+        Handler::StartVillagePushes,
+    ),
     // The day's checkpoint of the transparency log, so anyone can note it down.
     rule(
         When::Words(Words::Is(&["存证", "存证日志", "透明日志"])),

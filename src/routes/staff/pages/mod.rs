@@ -6,11 +6,14 @@
 pub mod account;
 pub mod audit;
 pub mod chart;
+pub mod calendar;
 pub mod complaints;
 pub mod insight;
 pub mod login;
+pub mod power;
 pub mod publishing;
 pub mod recommendations;
+pub mod supervisors;
 pub mod users;
 
 use std::collections::BTreeMap;
@@ -86,9 +89,24 @@ const NAV: &[(&str, &str, Option<StaffAction>)] = &[
         Some(StaffAction::ReadInsight),
     ),
     (
+        paths::staff::SUPERVISORS,
+        "监督员名录",
+        Some(StaffAction::ManageSupervisors),
+    ),
+    (
+        paths::staff::CALENDAR,
+        "公开时限",
+        Some(StaffAction::ReadCalendar),
+    ),
+    (
         paths::staff::AUDIT,
         "审计日志",
         Some(StaffAction::ReadAudit),
+    ),
+    (
+        paths::staff::POWER,
+        "权力清单",
+        Some(StaffAction::ManagePowerList),
     ),
     (
         paths::staff::USERS,

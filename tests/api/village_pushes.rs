@@ -1,0 +1,223 @@
+//! Followers hear when their village publishes: one template message in the evening
+//! listing what it published, through the outbox and the fake WeChat API; once a day
+//! however often the run repeats (a restart); 退订 in the chat, or the switch on the
+//! follower's page, stops it, 订阅 brings it back; without the template configured the
+//! run does nothing.
+
+use chrono::Utc;
+use sunvillage::domain::Module;
+use sunvillage::wechat::api::template::Templates;
+use sunvillage::workers::village_pushes::{VILLAGE_PUBLISHED, next_sending, send_due};
+
+use crate::calendar::published;
+use crate::support::fake_wechat::FakeWechat;
+use crate::support::follower::{Browser, hidden};
+use crate::support::wechat::{event, text, text_of};
+use crate::support::{TestApp, spawn_app_with_wechat, template};
+
+const VILLAGE: &str = "411503209202";
+const FAN: &str = "oVillageFan00000000000000001";
+/// Bound to another village, which publishes nothing.
+const OTHER_FAN: &str = "oOtherVillageFan000000000001";
+
+async fn app_with_template(fake: &FakeWechat) -> TestApp {
+    spawn_app_with_wechat(fake, |s| {
+        template(
+            s,
+            VILLAGE_PUBLISHED,
+            "TPL-village-published",
+            &[
+                ("village", "thing1"),
+                ("published", "thing2"),
+                ("day", "time3"),
+            ],
+        );
+        s.outbox.worker_in_serve = false;
+    })
+    .await
+}
+
+async fn run(app: &TestApp, at: chrono::DateTime<Utc>) -> usize {
+    let templates = Templates::from_settings(&app.settings);
+    send_due(&app.pool, &app.vault, &templates, at)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bound_follower_gets_one_push_a_day_listing_what_the_village_published() {
+    let fake = FakeWechat::start().await;
+    let app = app_with_template(&fake).await;
+    app.wechat(&event(
+        FAN,
+        "subscribe",
+        Some(&format!("qrscene_{VILLAGE}")),
+    ))
+    .await;
+    app.wechat(&event(OTHER_FAN, "subscribe", Some("qrscene_411503209201")))
+        .await;
+
+    published(
+        &app,
+        VILLAGE,
+        Module::Assets,
+        "王岗村2026年11月财务收支公开",
+    )
+    .await;
+    published(
+        &app,
+        VILLAGE,
+        Module::Organization,
+        "村务监督委员会成员名单",
+    )
+    .await;
+
+    // Before the evening nothing leaves; at 19:00 one push per follower of a village
+    // that published.
+    let evening = next_sending(Utc::now());
+    assert_eq!(run(&app, evening - chrono::Duration::minutes(1)).await, 0);
+    assert_eq!(run(&app, evening).await, 1);
+    // Run again (another instance, or a restart): nothing more.
+    assert_eq!(run(&app, evening + chrono::Duration::minutes(5)).await, 0);
+    app.run_pending_outbox().await;
+    let sent = fake.delivered();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let push = &sent[0];
+    assert_eq!(push.touser, FAN);
+    assert_eq!(push.template_id, "TPL-village-published");
+    assert_eq!(push.data["thing1"]["value"], "王岗村");
+    assert_eq!(push.data["thing2"]["value"], "共2条：三资管理、组织建设");
+    assert_eq!(
+        push.data["time3"]["value"],
+        sunvillage::domain::china_time::day(evening)
+            .format("%Y-%m-%d")
+            .to_string()
+    );
+    assert_eq!(
+        push.url.as_deref(),
+        Some("http://cunwu.test/v/411503209202")
+    );
+    // The once-a-day row names the follower by hash only.
+    let plain: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM village_pushes WHERE encode(openid_hash, 'escape') LIKE '%' || $1 || '%'",
+    )
+    .bind(FAN)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(plain, 0);
+
+    // 退订: the next day's publication reaches nobody.
+    let reply = text_of(app.wechat(&text(FAN, "退订")).await);
+    assert!(reply.contains("已退订"), "{reply}");
+    assert!(reply.contains("/me/pushes"), "{reply}");
+    let id = published(&app, VILLAGE, Module::Livelihood, "2026年12月低保名单").await;
+    sqlx::query("UPDATE disclosures SET published_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(evening + chrono::Duration::hours(1))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let next_evening = evening + chrono::Duration::days(1);
+    assert_eq!(run(&app, next_evening).await, 0);
+
+    // 订阅 brings it back (for the day after).
+    let reply = text_of(app.wechat(&text(FAN, "订阅")).await);
+    assert!(reply.contains("已订阅王岗村"), "{reply}");
+    let id = published(&app, VILLAGE, Module::Decisions, "关于修建村道的决议").await;
+    sqlx::query("UPDATE disclosures SET published_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(next_evening + chrono::Duration::hours(1))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(run(&app, next_evening + chrono::Duration::days(1)).await, 1);
+    app.run_pending_outbox().await;
+    let sent = fake.delivered();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1].data["thing2"]["value"], "共1条：决策公示");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_follower_turns_the_push_off_and_on_from_their_page() {
+    let fake = FakeWechat::start().await;
+    let app = app_with_template(&fake).await;
+    app.wechat(&event(
+        FAN,
+        "subscribe",
+        Some(&format!("qrscene_{VILLAGE}")),
+    ))
+    .await;
+    let browser = Browser::signed_in(&app, &fake, FAN).await;
+    let (status, page) = browser.get("/me/pushes").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("平桥区王岗乡王岗村"), "{page}");
+    assert!(page.contains("已开启"), "{page}");
+
+    // A forged token changes nothing.
+    let (status, _) = browser
+        .post("/me/pushes", &[("on", "0"), ("csrf", "1-00")])
+        .await;
+    assert_eq!(status, 403);
+    // Neither does a value that is neither on nor off.
+    let csrf = hidden(&page, "csrf");
+    let (status, page) = browser
+        .post("/me/pushes", &[("on", "maybe"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("请选择开启或关闭"), "{page}");
+    assert!(page.contains("已开启"), "{page}");
+
+    let (status, _) = browser
+        .post("/me/pushes", &[("on", "0"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = browser.get("/me/pushes?done=off").await;
+    assert!(page.contains("已关闭本村公开推送"), "{page}");
+    assert!(page.contains("开启推送"), "{page}");
+
+    published(
+        &app,
+        VILLAGE,
+        Module::Assets,
+        "王岗村2026年11月财务收支公开",
+    )
+    .await;
+    assert_eq!(run(&app, next_sending(Utc::now())).await, 0);
+
+    let csrf = hidden(&page, "csrf");
+    let (status, _) = browser
+        .post("/me/pushes", &[("on", "1"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(run(&app, next_sending(Utc::now())).await, 1);
+
+    // Without a session the page asks WeChat who this is first.
+    let r = app.client.get(app.url("/me/pushes")).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_template_the_run_sends_nothing() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, |s| s.outbox.worker_in_serve = false).await;
+    app.wechat(&event(
+        FAN,
+        "subscribe",
+        Some(&format!("qrscene_{VILLAGE}")),
+    ))
+    .await;
+    published(
+        &app,
+        VILLAGE,
+        Module::Assets,
+        "王岗村2026年11月财务收支公开",
+    )
+    .await;
+    assert_eq!(run(&app, next_sending(Utc::now())).await, 0);
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+}
