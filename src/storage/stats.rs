@@ -27,19 +27,27 @@ pub async fn headline(pool: &PgPool) -> Result<Headline, sqlx::Error> {
         sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM regions WHERE level = 'village'"#)
             .fetch_one(pool)
             .await?;
+    // Two statements rather than one count(DISTINCT …) over the join, which sorted
+    // every disclosure (9.5 s over a province's 5 million; these take 2).
     let published = sqlx::query!(
-        r#"SELECT count(*) FILTER (WHERE NOT d.is_sample) AS "disclosures!",
-                  count(*) FILTER (WHERE d.is_sample) AS "samples!",
-                  count(DISTINCT d.region_code)
-                      FILTER (WHERE NOT d.is_sample AND r.level = 'village') AS "villages!"
-           FROM disclosures d JOIN regions r ON r.code = d.region_code
-           WHERE d.status = 'published'"#
+        r#"SELECT count(*) FILTER (WHERE NOT is_sample) AS "disclosures!",
+                  count(*) FILTER (WHERE is_sample) AS "samples!"
+           FROM disclosures WHERE status = 'published'"#
+    )
+    .fetch_one(pool)
+    .await?;
+    let publishing_villages = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM regions r
+           WHERE r.level = 'village'
+             AND EXISTS (SELECT 1 FROM disclosures d
+                         WHERE d.region_code = r.code AND d.status = 'published'
+                           AND NOT d.is_sample)"#
     )
     .fetch_one(pool)
     .await?;
     Ok(Headline {
         villages,
-        publishing_villages: published.villages,
+        publishing_villages,
         disclosures: published.disclosures,
         samples: published.samples,
         complaints_handled: super::complaints::count_answered(pool).await?,

@@ -80,21 +80,13 @@ struct HomePage {
     counties: Vec<CountyLink>,
 }
 
-/// The figures, shared by all instances for a minute through the key-value store; when
-/// it fails they are counted directly.
+/// The figures, counted again at most once a minute across all instances
+/// (`counted::figures`: readers never wait for a recount).
 async fn headline(pool: &PgPool, kv: &Kv) -> Result<Headline, sqlx::Error> {
-    if let Ok(Some(cached)) = kv.get(HEADLINE_KEY).await
-        && let Ok(h) = serde_json::from_str(&cached)
-    {
-        return Ok(h);
-    }
-    let h = storage::stats::headline(pool).await?;
-    if let Ok(json) = serde_json::to_string(&h)
-        && let Err(e) = kv.set(HEADLINE_KEY, &json, HEADLINE_TTL).await
-    {
-        tracing::warn!(error = %e, "could not cache the headline figures");
-    }
-    Ok(h)
+    super::counted::figures(pool, kv, HEADLINE_KEY, HEADLINE_TTL, |pool| async move {
+        storage::stats::headline(&pool).await
+    })
+    .await
 }
 
 async fn home(

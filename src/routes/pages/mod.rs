@@ -6,6 +6,7 @@
 //! formats. Errors render through `routes::page_error::PageError`.
 
 pub mod complaints;
+pub mod counted;
 pub mod disclosures;
 pub mod home;
 pub mod power;

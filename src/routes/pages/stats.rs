@@ -47,18 +47,10 @@ pub fn figures(s: &PublicStats) -> Vec<Figure> {
 }
 
 async fn figures_now(pool: &PgPool, kv: &Kv) -> Result<PublicStats, sqlx::Error> {
-    if let Ok(Some(cached)) = kv.get(KEY).await
-        && let Ok(s) = serde_json::from_str(&cached)
-    {
-        return Ok(s);
-    }
-    let s = stats::public_stats(pool).await?;
-    if let Ok(json) = serde_json::to_string(&s)
-        && let Err(e) = kv.set(KEY, &json, TTL).await
-    {
-        tracing::warn!(error = %e, "could not cache the public statistics");
-    }
-    Ok(s)
+    super::counted::figures(pool, kv, KEY, TTL, |pool| async move {
+        stats::public_stats(&pool).await
+    })
+    .await
 }
 
 async fn show(
