@@ -419,18 +419,35 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     let api = wechat_client(&settings)?;
     let stop = tokio_util::sync::CancellationToken::new();
     let vault = crate::crypto::Vault::from_settings(&settings.crypto).context("crypto")?;
+    let templates = crate::wechat::api::template::Templates::from_settings(&settings);
     let mut running = tokio::spawn(outbox::run_until_stopped(
         pool.clone(),
-        vault,
+        vault.clone(),
         api,
         settings.outbox.clone(),
         stop.clone(),
     ));
-    let classifier = tokio::spawn(crate::workers::classifier::run_until_stopped(
-        pool.clone(),
-        std::time::Duration::from_secs(settings.analysis.classify_every_seconds),
-        stop.clone(),
-    ));
+    // What `serve` runs beside the outbox when it delivers it (outbox.worker_in_serve):
+    // a deployment whose instances only serve has them here.
+    let beside = [
+        tokio::spawn(crate::workers::classifier::run_until_stopped(
+            pool.clone(),
+            std::time::Duration::from_secs(settings.analysis.classify_every_seconds),
+            stop.clone(),
+        )),
+        tokio::spawn(crate::workers::staff_digest::run_until_stopped(
+            pool.clone(),
+            vault.clone(),
+            templates.clone(),
+            stop.clone(),
+        )),
+        tokio::spawn(crate::workers::village_pushes::run_until_stopped(
+            pool.clone(),
+            vault,
+            templates,
+            stop.clone(),
+        )),
+    ];
     tokio::select! {
         result = &mut running => result.context("the outbox worker panicked")?,
         () = shutdown::signal() => {
@@ -439,7 +456,9 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
         }
     }
     stop.cancel();
-    classifier.await.context("the classifier panicked")?;
+    for task in beside {
+        task.await.context("a background task panicked")?;
+    }
     pool.close().await;
     Ok(())
 }
