@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The service on a province-sized database (docs/benchmarks.md, "A province on one
-# machine"): the village page, a disclosure page, search, the webhook and the staff
-# queue, each under wrk, with p50, p99 and the server's peak resident memory. Build the
+# machine"): the home page, the village page, a disclosure page, search, the webhook and
+# the staff queue, each under wrk, with p50, p99 and the server's peak resident memory. Build the
 # database first with scripts/synth-province (it is not dropped here); a scratch Redis
 # prefix. Prints one Markdown table row per target.
 #
@@ -62,6 +62,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $connections connections, 
 echo "| target | requests/s | p50 | p99 | peak RSS | errors |"
 echo "| --- | ---: | ---: | ---: | ---: | --- |"
 gz=(-H 'Accept-Encoding: gzip')
+run "home page / (figures over the whole province)" "http://127.0.0.1:$port/" "${gz[@]}"
 run "village page /v/$village" "http://127.0.0.1:$port/v/$village" "${gz[@]}"
 run "disclosure page /d/$disclosure (2 versions)" "http://127.0.0.1:$port/d/$disclosure" "${gz[@]}"
 run "search /search?q=$name" "http://127.0.0.1:$port/search?q=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))" "$name")" "${gz[@]}"

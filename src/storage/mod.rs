@@ -3,8 +3,8 @@
 
 pub mod accounts;
 pub mod audit;
-pub mod classifications;
 pub mod calendar;
+pub mod classifications;
 pub mod complaints;
 pub mod data_keys;
 pub mod database;
@@ -17,8 +17,8 @@ pub mod insight;
 pub mod outbox;
 pub mod people;
 pub mod power;
-pub mod recommendations;
 pub mod power_adoptions;
+pub mod recommendations;
 pub mod regions;
 pub mod retention;
 pub mod sealing;

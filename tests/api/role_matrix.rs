@@ -132,7 +132,6 @@ async fn fixture(app: &TestApp) -> Fixture {
         out_recommendation,
         in_supervisor,
         out_supervisor,
->>>>>>> calendar
         in_id,
         out_id,
         in_tracking,

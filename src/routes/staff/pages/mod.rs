@@ -5,8 +5,8 @@
 
 pub mod account;
 pub mod audit;
-pub mod chart;
 pub mod calendar;
+pub mod chart;
 pub mod complaints;
 pub mod insight;
 pub mod login;
