@@ -115,6 +115,8 @@ pub mod staff {
     pub const COMPLAINT_PHOTO_PATTERN: &str = "/staff/complaints/{tracking}/photos/{n}";
     pub const AUDIT: &str = "/staff/audit";
     pub const AUDIT_CSV: &str = "/staff/audit.csv";
+    /// An inspector's search for complaints by the complainant's phone number.
+    pub const PHONE_SEARCH: &str = "/staff/phone-search";
     pub const USERS: &str = "/staff/users";
     pub const USER_PATTERN: &str = "/staff/users/{id}";
     pub const USER_PASSWORD_PATTERN: &str = "/staff/users/{id}/password";

@@ -11,5 +11,6 @@ pub mod disclosures;
 pub mod handling;
 pub mod identity;
 pub mod keys;
+pub mod phone_search;
 pub mod retention;
 pub mod transparency;

@@ -715,6 +715,70 @@ pub async fn list_for_openid(
     .and_then(read_back)
 }
 
+/// Complaints after `after` (by id) that still hold a lookup hash: what `keys
+/// rotate-lookup` recomputes, a page at a time.
+pub async fn with_hashes_after(
+    pool: &PgPool,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ComplaintRow>, sqlx::Error> {
+    select_complaints!(
+        r#"WHERE c.complaint_id > $1 AND c.identity_shredded_at IS NULL
+             AND (c.openid_hash IS NOT NULL OR c.phone_hash IS NOT NULL)
+           ORDER BY c.complaint_id
+           LIMIT $2"#,
+        after,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+    .and_then(read_back)
+}
+
+/// Replaces a complaint's lookup hashes (recomputed under the current lookup key).
+pub async fn set_hashes(
+    executor: impl sqlx::PgExecutor<'_>,
+    complaint_id: i64,
+    openid_hash: &[u8],
+    phone_hash: Option<&[u8]>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE complaints SET openid_hash = $2, phone_hash = $3
+         WHERE complaint_id = $1 AND identity_shredded_at IS NULL",
+        complaint_id,
+        openid_hash,
+        phone_hash,
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Complaints whose complainant's phone hash is one of `hashes`, inside `scope` (and of
+/// `unit`, when given), newest first: an inspector's search, never by the number itself.
+pub async fn list_by_phone_hash(
+    pool: &PgPool,
+    hashes: &[Vec<u8>],
+    scope: &str,
+    unit: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ComplaintRow>, sqlx::Error> {
+    select_complaints!(
+        r#"WHERE c.phone_hash = ANY($1)
+             AND c.village_code LIKE $2
+             AND ($3::text IS NULL OR c.assigned_unit = $3)
+           ORDER BY c.complaint_id DESC
+           LIMIT $4"#,
+        hashes,
+        format!("{scope}%"),
+        unit,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+    .and_then(read_back)
+}
+
 /// One line of a complaint's timeline.
 #[derive(Debug, Clone)]
 pub struct EventRow {

@@ -21,6 +21,7 @@ mod operations;
 mod outages;
 mod outbox;
 mod pages;
+mod phone_search;
 mod privacy;
 mod publishing;
 mod qrcode;

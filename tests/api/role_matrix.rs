@@ -419,6 +419,22 @@ const PROBES: &[Probe] = &[
         json: None,
     },
     Probe {
+        name: "GET /staff/phone-search",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/phone-search".into(),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/phone-search",
+        method: "POST",
+        page: true,
+        path: |_, _| "/staff/phone-search".into(),
+        form: &[("phone", "13812345678")],
+        json: None,
+    },
+    Probe {
         name: "GET /staff/audit",
         method: "GET",
         page: true,
@@ -667,6 +683,14 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (
             "POST /staff/complaints/{tracking}/reveal",
             ["login", "404", "404", "403/404", "403/404", "ok/404", "404"],
+        ),
+        (
+            "GET /staff/phone-search",
+            ["login", "403", "403", "403", "ok", "ok", "403"],
+        ),
+        (
+            "POST /staff/phone-search",
+            ["login", "403", "403", "403", "ok", "ok", "403"],
         ),
         (
             "GET /staff/audit",

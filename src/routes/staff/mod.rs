@@ -34,7 +34,7 @@ async fn openapi() -> actix_web::HttpResponse {
 
 /// The pages, under `/staff`.
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
-    use pages::{account, audit, complaints as handling, login, publishing, users};
+    use pages::{account, audit, complaints as handling, login, phone_search, publishing, users};
     use paths::staff as p;
     cfg.route(p::HOME, get().to(login::home))
         .route(p::LOGIN, get().to(login::show))
@@ -56,6 +56,8 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
             web::post().to(handling::reveal),
         )
         .route(p::COMPLAINT_PHOTO_PATTERN, get().to(handling::photo))
+        .route(p::PHONE_SEARCH, get().to(phone_search::show))
+        .route(p::PHONE_SEARCH, web::post().to(phone_search::search))
         .route(p::AUDIT, get().to(audit::show))
         .route(p::AUDIT_CSV, get().to(audit::export))
         .route(p::USERS, get().to(users::list))

@@ -7,6 +7,7 @@ pub mod account;
 pub mod audit;
 pub mod complaints;
 pub mod login;
+pub mod phone_search;
 pub mod publishing;
 pub mod users;
 
@@ -71,6 +72,11 @@ const NAV: &[(&str, &str, Option<StaffAction>)] = &[
         paths::staff::DISCLOSURES,
         "公开审核",
         Some(StaffAction::ReviewDisclosure),
+    ),
+    (
+        paths::staff::PHONE_SEARCH,
+        "按手机号查找",
+        Some(StaffAction::SearchByPhone),
     ),
     (
         paths::staff::AUDIT,
