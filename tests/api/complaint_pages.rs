@@ -680,3 +680,51 @@ async fn a_draft_is_not_kept_for_a_forged_token_nor_shown_to_another_follower() 
     assert!(!theirs.contains("只有我能看到的草稿内容"));
     assert!(theirs.contains("没有找到您之前填写的内容"));
 }
+
+/// The confirmation says by which day the complaint is accepted or refused (the
+/// acceptance deadline, in Shanghai time), and promises a WeChat notice only when the
+/// templates of that notice are configured.
+#[tokio::test]
+async fn the_confirmation_names_the_acceptance_day_and_promises_a_notice_only_when_configured() {
+    for configured in [true, false] {
+        let fake = FakeWechat::start().await;
+        let app = if configured {
+            spawn_app_with_wechat(&fake, complaint_templates).await
+        } else {
+            spawn_app_with_wechat(&fake, |_| {}).await
+        };
+        let follower = Browser::signed_in(&app, &fake, "oFollowerConfirm000000000001").await;
+        let (status, to, body) = follower.submit(WANGGANG, GOOD, false).await;
+        assert_eq!(status, 303, "{body}");
+        let (status, page) = follower.get(&to).await;
+        assert_eq!(status, 200, "{page}");
+        let due: chrono::DateTime<chrono::Utc> =
+            sqlx::query_scalar("SELECT accept_due FROM complaints WHERE tracking_number = $1")
+                .bind(tracking_of(&to))
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        let day = sunvillage::domain::china_time::local(due)
+            .format("%-m月%-d日")
+            .to_string();
+        assert!(
+            page.contains(&format!("<strong>{day}前</strong>告知是否受理")),
+            "{page}"
+        );
+        assert_eq!(page.contains("通过微信通知您"), configured, "{page}");
+    }
+}
+
+/// Writing hints are visible text next to the field, not a placeholder.
+#[tokio::test]
+async fn the_form_shows_its_writing_hint_as_text_not_as_a_placeholder() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oFollowerHints00000000000001").await;
+    let (status, page) = follower
+        .get(&format!("/complaints/new?village={WANGGANG}"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("请写清时间、地点、涉及的人和事"), "{page}");
+    assert!(!page.contains("placeholder="), "{page}");
+}
