@@ -310,6 +310,18 @@ pub fn new_complaint(village: Option<&VillageCode>) -> String {
     }
 }
 
+/// The form for a question about a disclosure (its 对这条公开有疑问): the village and the
+/// disclosure's version (`about=123v2`).
+pub fn complaint_about(
+    village: &VillageCode,
+    about: &crate::domain::complaint::DisclosureRef,
+) -> String {
+    format!(
+        "{NEW_COMPLAINT}?village={village}&about={}",
+        about.as_param()
+    )
+}
+
 pub fn choose_complaint_village() -> &'static str {
     CHOOSE_COMPLAINT_VILLAGE
 }

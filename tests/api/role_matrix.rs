@@ -59,6 +59,7 @@ async fn complaint(app: &TestApp, village: &str, unit: &str, inspector: i64) -> 
             phone: MobileNumber::parse("13812345678"),
         },
         photos: vec![photo],
+        about: None,
     };
     let templates = sunvillage::wechat::api::template::Templates::from_settings(&app.settings);
     let done = complaints::submit(

@@ -67,6 +67,8 @@ struct DetailPage {
     /// (`12月17日`), and whether a WeChat notice will say so.
     accept_by: Option<String>,
     notified: bool,
+    /// The disclosure the complaint asks about.
+    about: Option<crate::routes::staff::pages::complaints::AboutLink>,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +121,7 @@ async fn render(
         crate::services::identity::open(&s.vault, &row.identity).map_err(sqlx::Error::from)?;
     let tracking = row.tracking_number.clone();
     let due = state.current_deadline();
+    let about = crate::routes::staff::pages::complaints::about_link(pool, row.about).await?;
     let page = DetailPage {
         page: site
             .layout(
@@ -174,6 +177,7 @@ async fn render(
         notified: [Event::Accepted, Event::Rejected]
             .iter()
             .all(|e| s.templates.configured(e.as_str())),
+        about,
         tracking_number: tracking.to_string(),
     };
     site.render_private(status, &page)
