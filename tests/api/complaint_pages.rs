@@ -712,6 +712,14 @@ async fn the_confirmation_names_the_acceptance_day_and_promises_a_notice_only_wh
             "{page}"
         );
         assert_eq!(page.contains("通过微信通知您"), configured, "{page}");
+        let (_, form) = follower
+            .get(&format!("/complaints/new?village={WANGGANG}"))
+            .await;
+        assert_eq!(
+            form.contains("通过微信通知您"),
+            configured,
+            "the form: {form}"
+        );
     }
 }
 

@@ -24,8 +24,8 @@ use uuid::Uuid;
 use super::{Services, upload};
 use crate::auth::csrf::TokenError;
 use crate::auth::follower::FollowerSession;
-use crate::domain::complaint::DisclosureRef;
 use crate::domain::complaint::submission::{self, FieldErrors, RawSubmission};
+use crate::domain::complaint::{DisclosureRef, Event};
 use crate::domain::{OpenId, RegionCode, RegionLevel, VillageCode};
 use crate::region_index::{Query, SearchIndex};
 use crate::routes::page_error::PageError;
@@ -75,6 +75,8 @@ struct FormPage {
     /// link when it is a published disclosure of the chosen village.
     about: String,
     about_shown: Option<(String, String)>,
+    /// WeChat notices are promised only when their templates are configured.
+    notified: bool,
 }
 
 fn csrf_purpose(form_key: &Uuid) -> String {
@@ -153,6 +155,9 @@ async fn render_form(
         draft_action: paths::complaint_draft(),
         about: typed.about,
         about_shown,
+        notified: [Event::Accepted, Event::Rejected]
+            .iter()
+            .all(|e| s.templates.configured(e.as_str())),
     };
     s.site.render_private(status, &page)
 }
