@@ -20,6 +20,7 @@ fn vault(suite: Suite) -> Vault {
         .into_iter()
         .collect(),
         lookup_key: SecretString::from("HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4="),
+        previous_lookup_key: None,
     })
     .unwrap()
 }

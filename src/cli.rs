@@ -67,7 +67,8 @@ pub enum Command {
     /// Units complaints are assigned to: add, list.
     #[command(subcommand)]
     Unit(UnitCommand),
-    /// The keys of identities at rest (docs/privacy.md): new, status, rotate.
+    /// The keys of identities at rest (docs/privacy.md): new, status, rotate,
+    /// rotate-lookup.
     #[command(subcommand)]
     Keys(KeysCommand),
     /// Destroy the data keys of records past their retention period (retention.*):
@@ -151,6 +152,14 @@ pub enum KeysCommand {
     /// wrapped under a master key that is not configured.
     Rotate {
         /// Data keys per transaction.
+        #[arg(long, default_value_t = crate::services::keys::BATCH)]
+        batch: i64,
+    },
+    /// After a new crypto.lookup_key (the old one kept as crypto.previous_lookup_key):
+    /// recompute every lookup hash beside a sealed identity under the new key.
+    /// Resumable. Followers and their messages hold a hash only: see docs/privacy.md.
+    RotateLookup {
+        /// Rows per transaction.
         #[arg(long, default_value_t = crate::services::keys::BATCH)]
         batch: i64,
     },
@@ -330,6 +339,32 @@ async fn keys(settings: Settings, command: KeysCommand) -> anyhow::Result<()> {
             }
             anyhow::bail!(
                 "{} data keys were not re-wrapped; keep their master keys configured until they are",
+                report.failed.len()
+            )
+        }
+        KeysCommand::RotateLookup { batch } => {
+            if !vault.has_previous_lookup_key() {
+                eprintln!(
+                    "note: crypto.previous_lookup_key is not set; followers and messages stored under an older key will no longer be found"
+                );
+            }
+            let bar = indicatif::ProgressBar::new_spinner();
+            let report =
+                crate::services::keys::rehash(&pool, &vault, batch, |done| bar.set_position(done))
+                    .await?;
+            bar.finish_and_clear();
+            println!(
+                "lookup hashes recomputed: {} pushes, {} complaints",
+                report.outbox, report.complaints
+            );
+            if report.failed.is_empty() {
+                return Ok(());
+            }
+            for (row, why) in &report.failed {
+                eprintln!("{row}: {why}");
+            }
+            anyhow::bail!(
+                "{} rows were not rehashed; keep crypto.previous_lookup_key configured",
                 report.failed.len()
             )
         }

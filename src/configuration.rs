@@ -372,6 +372,10 @@ pub struct CryptoSettings {
     pub current_key: String,
     pub master_keys: BTreeMap<String, SecretString>,
     pub lookup_key: SecretString,
+    /// The lookup key before the last `keys rotate-lookup`: hashes a row still holds
+    /// under it (a follower not seen since, a message) are still found. Empty: none.
+    #[serde(default)]
+    pub previous_lookup_key: Option<SecretString>,
 }
 
 /// How long what identifies a person is kept (docs/privacy.md gives the defaults and

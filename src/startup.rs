@@ -139,6 +139,8 @@ impl Application {
                 complaints = sealed.complaints,
                 photos = sealed.photos,
                 outbox = sealed.outbox,
+                followers = sealed.followers,
+                messages = sealed.messages,
                 "sealed identities stored in plaintext"
             );
         }
@@ -254,7 +256,7 @@ impl Application {
             &background.tracker,
         );
         let settings = Arc::new(settings);
-        let (log, batcher) = message_log::channel(pool.clone(), &settings.webhook);
+        let (log, batcher) = message_log::channel(pool.clone(), vault.clone(), &settings.webhook);
         background
             .tracker
             .spawn(batcher.run(background.stop.clone()));

@@ -18,6 +18,8 @@ pub enum Purpose {
     ComplainantPhone,
     /// The addressee of an outbox row (a follower's messages in order).
     OutboxOpenid,
+    /// A follower of the account (`followers`, and whose an `inbound_messages` row is).
+    FollowerOpenid,
 }
 
 impl Purpose {
@@ -26,6 +28,7 @@ impl Purpose {
             Purpose::ComplaintOpenid => b"complaints.openid",
             Purpose::ComplainantPhone => b"complaints.complainant_phone",
             Purpose::OutboxOpenid => b"outbox.openid",
+            Purpose::FollowerOpenid => b"followers.openid",
         }
     }
 }

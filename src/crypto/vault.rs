@@ -48,6 +48,8 @@ struct Inner {
     current: KeyId,
     masters: BTreeMap<KeyId, SecretKey>,
     lookup: SecretKey,
+    /// The lookup key before the current one, still matched by searches.
+    previous_lookup: Option<SecretKey>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -82,11 +84,18 @@ impl Vault {
             ));
         }
         let lookup = decode_key("crypto.lookup_key", &s.lookup_key)?;
+        let previous_lookup = s
+            .previous_lookup_key
+            .as_ref()
+            .filter(|k| !k.expose_secret().trim().is_empty())
+            .map(|k| decode_key("crypto.previous_lookup_key", k))
+            .transpose()?;
         Ok(Vault(Arc::new(Inner {
             suite: s.suite,
             current,
             masters,
             lookup,
+            previous_lookup,
         })))
     }
 
@@ -139,9 +148,19 @@ impl Vault {
         lookup::hash(&self.0.lookup, self.0.suite, purpose, value)
     }
 
-    /// The hashes a search for `value` matches (every suite).
+    /// The hashes a search for `value` matches: every suite, under the current lookup
+    /// key and then the previous one (until rows written under it are rehashed).
     pub fn lookup_candidates(&self, purpose: Purpose, value: &str) -> Vec<Vec<u8>> {
-        lookup::candidates(&self.0.lookup, purpose, value)
+        let mut all = lookup::candidates(&self.0.lookup, purpose, value);
+        if let Some(previous) = &self.0.previous_lookup {
+            all.extend(lookup::candidates(previous, purpose, value));
+        }
+        all
+    }
+
+    /// Whether a previous lookup key is configured (searches then match both).
+    pub fn has_previous_lookup_key(&self) -> bool {
+        self.0.previous_lookup.is_some()
     }
 
     /// Whether a stored hash is `value`'s under some suite.
@@ -169,6 +188,7 @@ mod tests {
             .into_iter()
             .collect(),
             lookup_key: SecretString::from("RBWMd79r5uvlqBc3+s5loScdijjLtZaOdns3SBL+jMw="),
+            previous_lookup_key: None,
         }
     }
 
@@ -185,6 +205,26 @@ mod tests {
         let h = sm.lookup(Purpose::ComplaintOpenid, "o1");
         assert!(aes.matches(Purpose::ComplaintOpenid, "o1", h.as_bytes()));
         assert!(!aes.matches(Purpose::ComplaintOpenid, "o2", h.as_bytes()));
+    }
+
+    #[test]
+    fn a_hash_under_the_previous_lookup_key_is_still_matched_and_new_ones_use_the_current() {
+        let old = Vault::from_settings(&settings(Suite::Aes)).unwrap();
+        let before = old.lookup(Purpose::ComplainantPhone, "13812345678");
+        let mut s = settings(Suite::Aes);
+        s.previous_lookup_key = Some(s.lookup_key.clone());
+        s.lookup_key = SecretString::from("HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=");
+        let new = Vault::from_settings(&s).unwrap();
+        assert!(new.has_previous_lookup_key());
+        let after = new.lookup(Purpose::ComplainantPhone, "13812345678");
+        assert_ne!(before, after, "new hashes use the new key");
+        assert!(new.matches(Purpose::ComplainantPhone, "13812345678", before.as_bytes()));
+        assert!(new.matches(Purpose::ComplainantPhone, "13812345678", after.as_bytes()));
+        // Once the previous key is removed, the old hash is found no more.
+        s.previous_lookup_key = Some(SecretString::from(""));
+        let alone = Vault::from_settings(&s).unwrap();
+        assert!(!alone.has_previous_lookup_key());
+        assert!(!alone.matches(Purpose::ComplainantPhone, "13812345678", before.as_bytes()));
     }
 
     #[test]

@@ -97,4 +97,92 @@ mod tests {
         assert_eq!(css.len(), "/assets/site.0123456789.css".len());
         assert_eq!(url("nothing.css"), "/assets/missing");
     }
+
+    /// `#rgb` or `#rrggbb` as 0–255 channels.
+    fn hex_colour(value: &str) -> Option<[f64; 3]> {
+        let h = value.trim().strip_prefix('#')?;
+        let h = match h.len() {
+            3 => h.chars().flat_map(|c| [c, c]).collect::<String>(),
+            6 => h.to_owned(),
+            _ => return None,
+        };
+        let channel = |i: usize| {
+            h.get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                .map(f64::from)
+        };
+        Some([channel(0)?, channel(2)?, channel(4)?])
+    }
+
+    /// WCAG 2.x relative luminance and contrast ratio.
+    fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
+        let lum = |c: [f64; 3]| {
+            let lin = |v: f64| {
+                let v = v / 255.0;
+                if v <= 0.040_45 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+        };
+        let (hi, lo) = {
+            let (x, y) = (lum(a), lum(b));
+            if x > y { (x, y) } else { (y, x) }
+        };
+        (hi + 0.05) / (lo + 0.05)
+    }
+
+    #[test]
+    fn the_contrast_ratio_matches_known_values() {
+        let white = hex_colour("#fff").unwrap();
+        assert!((contrast(white, hex_colour("#000").unwrap()) - 21.0).abs() < 0.01);
+        // #767676 is the lightest grey at 4.5:1 on white.
+        assert!((contrast(white, hex_colour("#767676").unwrap()) - 4.54).abs() < 0.01);
+    }
+
+    /// Every placeholder colour of our stylesheets, and the one that wins over WeUI's
+    /// (the last bare `::placeholder` rule of the served stylesheet), reads at ≥ 4.5:1
+    /// on the inputs' white.
+    #[test]
+    fn placeholders_are_at_least_four_and_a_half_to_one_on_white() {
+        let white = hex_colour("#fff").unwrap();
+        let rules = |css: &'static str| {
+            css.split('}')
+                .filter_map(|rule| rule.split_once('{'))
+                .filter(|(selector, _)| selector.contains("placeholder"))
+                .map(|(selector, body)| (selector.trim().to_owned(), body.to_owned()))
+                .collect::<Vec<_>>()
+        };
+        let colour = |body: &str| {
+            body.split(';')
+                .filter_map(|d| d.split_once(':'))
+                .filter(|(p, _)| p.trim() == "color")
+                .map(|(_, v)| v.trim().to_owned())
+                .next_back()
+        };
+        let ours: Vec<_> = rules(include_str!("../../assets/site.css"))
+            .into_iter()
+            .chain(rules(STAFF_CSS))
+            .collect();
+        assert!(!ours.is_empty(), "site.css sets the placeholder colour");
+        for (selector, body) in &ours {
+            let value = colour(body).unwrap_or_default();
+            let c = hex_colour(&value)
+                .unwrap_or_else(|| panic!("{selector}: write the colour as #rrggbb, not {value}"));
+            let ratio = contrast(white, c);
+            assert!(ratio >= 4.5, "{selector} {value}: {ratio:.2}:1");
+        }
+        let served = rules(SITE_CSS);
+        let (_, winner) = served
+            .iter()
+            .rfind(|(selector, _)| selector.rsplit(['}', '\n']).next() == Some("::placeholder"))
+            .expect("a bare ::placeholder rule");
+        let value = colour(winner).unwrap_or_default();
+        assert!(
+            contrast(white, hex_colour(&value).unwrap()) >= 4.5,
+            "{value}"
+        );
+    }
 }

@@ -131,6 +131,8 @@ pub mod staff {
     pub const RECOMMENDATION_PATTERN: &str = "/staff/recommendations/{id}";
     pub const RECOMMENDATION_MILESTONES_PATTERN: &str = "/staff/recommendations/{id}/milestones";
     pub const RECOMMENDATION_RESULT_PATTERN: &str = "/staff/recommendations/{id}/result";
+    /// An inspector's search for complaints by the complainant's phone number.
+    pub const PHONE_SEARCH: &str = "/staff/phone-search";
     pub const USERS: &str = "/staff/users";
     pub const USER_PATTERN: &str = "/staff/users/{id}";
     pub const USER_PASSWORD_PATTERN: &str = "/staff/users/{id}/password";
@@ -393,6 +395,18 @@ pub fn new_complaint(village: Option<&VillageCode>) -> String {
         Some(code) => format!("{NEW_COMPLAINT}?village={code}"),
         None => NEW_COMPLAINT.to_owned(),
     }
+}
+
+/// The form for a question about a disclosure (its 对这条公开有疑问): the village and the
+/// disclosure's version (`about=123v2`).
+pub fn complaint_about(
+    village: &VillageCode,
+    about: &crate::domain::complaint::DisclosureRef,
+) -> String {
+    format!(
+        "{NEW_COMPLAINT}?village={village}&about={}",
+        about.as_param()
+    )
 }
 
 pub fn choose_complaint_village() -> &'static str {

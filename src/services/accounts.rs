@@ -379,7 +379,7 @@ impl Accounts {
         let typed: String = credentials.username.trim().chars().take(64).collect();
         let actor = Actor {
             member: None,
-            name: &typed,
+            name: Some(&typed),
             ip,
         };
         audit::record(

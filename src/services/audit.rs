@@ -14,8 +14,9 @@ use crate::storage::audit::{self, NewEntry};
 #[derive(Debug, Clone, Copy)]
 pub struct Actor<'a> {
     pub member: Option<&'a StaffMember>,
-    /// The username (or what was typed), or `cli` for the command line.
-    pub name: &'a str,
+    /// The username (or what was typed), or `cli` for the command line; `None` for the
+    /// system itself.
+    pub name: Option<&'a str>,
     pub ip: Option<IpAddr>,
 }
 
@@ -23,7 +24,7 @@ impl<'a> Actor<'a> {
     pub fn member(member: &'a StaffMember, ip: Option<IpAddr>) -> Actor<'a> {
         Actor {
             member: Some(member),
-            name: &member.username,
+            name: Some(&member.username),
             ip,
         }
     }
@@ -32,7 +33,16 @@ impl<'a> Actor<'a> {
     pub fn command_line() -> Actor<'static> {
         Actor {
             member: None,
-            name: "cli",
+            name: Some("cli"),
+            ip: None,
+        }
+    }
+
+    /// The service acting on its own, by schedule (the retention pass): nobody to name.
+    pub fn system() -> Actor<'static> {
+        Actor {
+            member: None,
+            name: None,
             ip: None,
         }
     }

@@ -32,6 +32,9 @@ pub struct Draft {
     pub anonymous: bool,
     /// Photos had been chosen: they do not travel with a draft and must be chosen again.
     pub had_photos: bool,
+    /// The disclosure asked about (`123v2`, from 对这条公开有疑问), carried as typed.
+    #[serde(default)]
+    pub about: String,
 }
 
 impl Draft {
@@ -48,6 +51,7 @@ impl Draft {
             &mut self.category,
             &mut self.name,
             &mut self.phone,
+            &mut self.about,
         ] {
             cut(s, MAX_SHORT);
         }

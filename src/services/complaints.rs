@@ -77,6 +77,10 @@ pub enum SubmitError {
     DailyLimit,
     #[error("no village has code {0}")]
     UnknownVillage(String),
+    /// The disclosure asked about is not a published one of the complaint's village
+    /// (or has no such version).
+    #[error("disclosure {0} is not a published disclosure of the village")]
+    UnknownDisclosure(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -143,6 +147,13 @@ pub async fn submit(
     let village = new.village.region_code();
     if storage::regions::find(&mut *tx, village).await?.is_none() {
         return Err(SubmitError::UnknownVillage(village.to_string()));
+    }
+    if let Some(about) = &new.about
+        && storage::disclosures::published_version(&mut *tx, about, village.as_str())
+            .await?
+            .is_none()
+    {
+        return Err(SubmitError::UnknownDisclosure(about.as_param()));
     }
     let since = china_time::start_of_day(now);
     let filed = storage::complaints::count_filed_since(&mut *tx, vault, openid, since).await?;

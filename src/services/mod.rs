@@ -15,6 +15,7 @@ pub mod insight;
 pub mod keys;
 pub mod power_list;
 pub mod recommendations;
+pub mod phone_search;
 pub mod retention;
 pub mod supervisors;
 pub mod transparency;

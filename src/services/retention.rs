@@ -5,7 +5,10 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgPool;
 
+use serde_json::json;
+
 use crate::configuration::RetentionSettings;
+use crate::services::audit::{self, Actor, Change, Subject};
 use crate::storage::retention;
 
 const BATCH: i64 = 500;
@@ -26,13 +29,32 @@ pub async fn run(
     let complaints_cutoff = now - TimeDelta::days(i64::from(periods.complaint_identity_days));
     loop {
         let mut tx = pool.begin().await?;
-        let ids =
+        let shredded =
             retention::shred_complaints_closed_before(&mut tx, complaints_cutoff, BATCH).await?;
+        // Each destruction leaves its line, in the same transaction: a key is never gone
+        // without a trace of when and under which period.
+        for c in &shredded {
+            audit::record(
+                &mut *tx,
+                Actor::system(),
+                "complaint.identity_shredded",
+                Subject::new("complaint", c.complaint_id, &c.village_code),
+                Change {
+                    after: Some(json!({
+                        "tracking_number": c.tracking_number,
+                        "retention_days": periods.complaint_identity_days,
+                    })),
+                    ..Change::default()
+                },
+            )
+            .await?;
+        }
         tx.commit().await?;
-        if ids.is_empty() {
+        if shredded.is_empty() {
             break;
         }
-        done.complaints.extend(ids);
+        done.complaints
+            .extend(shredded.iter().map(|c| c.complaint_id));
     }
     let outbox_cutoff = now - TimeDelta::days(i64::from(periods.outbox_days));
     loop {

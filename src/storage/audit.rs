@@ -14,8 +14,9 @@ use crate::domain::RegionCode;
 #[derive(Debug, Clone, Default)]
 pub struct NewEntry<'a> {
     pub account_id: Option<i64>,
-    /// The username as it was (or as typed, for a failed sign-in).
-    pub actor: &'a str,
+    /// The username as it was (or as typed, for a failed sign-in); `None` for the
+    /// system acting on its own (a timer's retention pass), which has no name.
+    pub actor: Option<&'a str>,
     pub source_ip: Option<IpAddr>,
     pub action: &'a str,
     pub region_code: Option<&'a str>,
@@ -30,11 +31,12 @@ pub async fn insert(
     executor: impl sqlx::PgExecutor<'_>,
     e: &NewEntry<'_>,
 ) -> Result<i64, sqlx::Error> {
-    let actor: String = e.actor.chars().take(64).collect();
+    let actor: Option<String> = e.actor.map(|a| a.chars().take(64).collect());
+    let kind = if actor.is_some() { "person" } else { "system" };
     sqlx::query_scalar!(
         "INSERT INTO audit_log
-             (account_id, actor, source_ip, action, region_code, object_type, object_id, before, after, reason)
-         VALUES ($1, $2, $3::text::inet, $4, $5, $6, $7, $8, $9, $10)
+             (account_id, actor, source_ip, action, region_code, object_type, object_id, before, after, reason, actor_kind)
+         VALUES ($1, $2, $3::text::inet, $4, $5, $6, $7, $8, $9, $10, $11)
          RETURNING audit_id",
         e.account_id,
         actor,
@@ -46,6 +48,7 @@ pub async fn insert(
         e.before,
         e.after,
         e.reason,
+        kind,
     )
     .fetch_one(executor)
     .await
@@ -57,7 +60,10 @@ pub struct Entry {
     pub audit_id: i64,
     pub at: DateTime<Utc>,
     pub account_id: Option<i64>,
+    /// The person's name; empty when `by_system`.
     pub actor: String,
+    /// A line the service wrote on its own (no person acted).
+    pub by_system: bool,
     pub source_ip: Option<String>,
     pub action: String,
     pub region_code: Option<String>,
@@ -95,7 +101,8 @@ pub async fn list(pool: &PgPool, f: &Filter) -> Result<Vec<Entry>, sqlx::Error> 
     let action_family = f.action.as_ref().map(|a| format!("{a}.%"));
     sqlx::query_as!(
         Entry,
-        r#"SELECT audit_id, at, account_id, actor, host(source_ip) AS source_ip, action,
+        r#"SELECT audit_id, at, account_id, COALESCE(actor, '') AS "actor!",
+                  actor_kind = 'system' AS "by_system!", host(source_ip) AS source_ip, action,
                   region_code, object_type, object_id, before, after, reason
            FROM audit_log
            WHERE (region_code LIKE $1 OR (region_code IS NULL AND $2))
@@ -123,5 +130,24 @@ pub async fn list(pool: &PgPool, f: &Filter) -> Result<Vec<Entry>, sqlx::Error> 
         f.limit,
     )
     .fetch_all(pool)
+    .await
+}
+
+/// How many lines of `action` the account wrote since `since`: a limit counted from the
+/// log survives the loss of Redis.
+pub async fn count_since(
+    executor: impl sqlx::PgExecutor<'_>,
+    account_id: i64,
+    action: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM audit_log
+           WHERE account_id = $1 AND action = $2 AND at >= $3"#,
+        account_id,
+        action,
+        since,
+    )
+    .fetch_one(executor)
     .await
 }

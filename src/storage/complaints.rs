@@ -8,8 +8,8 @@ use uuid::Uuid;
 use super::{PgTransaction, corrupt, data_keys};
 use crate::crypto::{Field, Purpose, Vault, Wrapped};
 use crate::domain::complaint::{
-    Actor, Complainant, ComplaintState, ComplaintStatus, Deadlines, Event, NewComplaint,
-    Satisfaction, TrackingNumber,
+    Actor, Complainant, ComplaintState, ComplaintStatus, Deadlines, DisclosureRef, Event,
+    NewComplaint, Satisfaction, TrackingNumber,
 };
 use crate::domain::{OpenId, VillageCode};
 
@@ -160,9 +160,10 @@ pub async fn insert(
         "INSERT INTO complaints (complaint_id, tracking_number, village_code, category_code,
              content, data_key_id, openid_sealed, openid_hash, anonymous, name_sealed,
              phone_sealed, phone_hash, status, received_at, accept_due, current_due,
-             idempotency_key)
+             idempotency_key, about_disclosure_id, about_version)
          OVERRIDING SYSTEM VALUE
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18, $19)",
         id,
         tracking_number.as_str(),
         complaint.village.as_str(),
@@ -180,6 +181,8 @@ pub async fn insert(
         state.deadlines.accept_due,
         state.current_deadline(),
         idempotency_key,
+        complaint.about.map(|a| a.disclosure_id),
+        complaint.about.map(|a| a.version),
     )
     .execute(&mut **tx)
     .await?;
@@ -494,6 +497,8 @@ pub struct ComplaintRow {
     pub concluded_at: Option<DateTime<Utc>>,
     /// The inspector in charge.
     pub owner_account_id: Option<i64>,
+    /// The disclosure the complaint asks about, when it was opened from one.
+    pub about: Option<DisclosureRef>,
 }
 
 /// A complaint's columns as Postgres returns them, before they are read back.
@@ -522,6 +527,8 @@ struct StoredComplaint {
     assigned_unit: Option<String>,
     concluded_at: Option<DateTime<Utc>>,
     owner_account_id: Option<i64>,
+    about_disclosure_id: Option<i64>,
+    about_version: Option<i32>,
 }
 
 impl TryFrom<StoredComplaint> for ComplaintRow {
@@ -554,6 +561,13 @@ impl TryFrom<StoredComplaint> for ComplaintRow {
             assigned_unit: r.assigned_unit,
             concluded_at: r.concluded_at,
             owner_account_id: r.owner_account_id,
+            about: r
+                .about_disclosure_id
+                .zip(r.about_version)
+                .map(|(disclosure_id, version)| DisclosureRef {
+                    disclosure_id,
+                    version,
+                }),
         })
     }
 }
@@ -575,7 +589,8 @@ macro_rules! select_complaints {
                       c.openid_sealed, c.openid_hash, c.name_sealed, c.phone_sealed,
                       c.identity_shredded_at, c.status, c.received_at,
                       c.current_due, c.conclude_due, c.extended, c.satisfaction,
-                      c.assigned_unit, c.concluded_at, c.owner_account_id
+                      c.assigned_unit, c.concluded_at, c.owner_account_id,
+                      c.about_disclosure_id, c.about_version
                FROM complaints c JOIN complaint_categories k ON k.code = c.category_code
                     LEFT JOIN data_keys d ON d.data_key_id = c.data_key_id
                "# + $tail
@@ -708,6 +723,70 @@ pub async fn list_for_openid(
            ORDER BY c.complaint_id DESC
            LIMIT $2"#,
         &vault.lookup_candidates(Purpose::ComplaintOpenid, openid.as_str()),
+        limit
+    )
+    .fetch_all(pool)
+    .await
+    .and_then(read_back)
+}
+
+/// Complaints after `after` (by id) that still hold a lookup hash: what `keys
+/// rotate-lookup` recomputes, a page at a time.
+pub async fn with_hashes_after(
+    pool: &PgPool,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ComplaintRow>, sqlx::Error> {
+    select_complaints!(
+        r#"WHERE c.complaint_id > $1 AND c.identity_shredded_at IS NULL
+             AND (c.openid_hash IS NOT NULL OR c.phone_hash IS NOT NULL)
+           ORDER BY c.complaint_id
+           LIMIT $2"#,
+        after,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+    .and_then(read_back)
+}
+
+/// Replaces a complaint's lookup hashes (recomputed under the current lookup key).
+pub async fn set_hashes(
+    executor: impl sqlx::PgExecutor<'_>,
+    complaint_id: i64,
+    openid_hash: &[u8],
+    phone_hash: Option<&[u8]>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE complaints SET openid_hash = $2, phone_hash = $3
+         WHERE complaint_id = $1 AND identity_shredded_at IS NULL",
+        complaint_id,
+        openid_hash,
+        phone_hash,
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Complaints whose complainant's phone hash is one of `hashes`, inside `scope` (and of
+/// `unit`, when given), newest first: an inspector's search, never by the number itself.
+pub async fn list_by_phone_hash(
+    pool: &PgPool,
+    hashes: &[Vec<u8>],
+    scope: &str,
+    unit: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ComplaintRow>, sqlx::Error> {
+    select_complaints!(
+        r#"WHERE c.phone_hash = ANY($1)
+             AND c.village_code LIKE $2
+             AND ($3::text IS NULL OR c.assigned_unit = $3)
+           ORDER BY c.complaint_id DESC
+           LIMIT $4"#,
+        hashes,
+        format!("{scope}%"),
+        unit,
         limit
     )
     .fetch_all(pool)

@@ -722,3 +722,38 @@ pub async fn publisher_name(
         .fetch_one(&mut **tx)
         .await
 }
+
+/// The title of `about`'s version when it is a published (not withdrawn) disclosure of
+/// `region_code`: what a complaint may ask about.
+pub async fn published_version(
+    executor: impl sqlx::PgExecutor<'_>,
+    about: &crate::domain::complaint::DisclosureRef,
+    region_code: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT v.title FROM disclosures d
+         JOIN disclosure_versions v ON v.disclosure_id = d.id
+         WHERE d.id = $1 AND v.version = $2 AND d.region_code = $3 AND d.status = 'published'",
+        about.disclosure_id,
+        about.version,
+        region_code,
+    )
+    .fetch_optional(executor)
+    .await
+}
+
+/// The title of a disclosure's version, whatever became of it since (a complaint's
+/// reference is shown even after the disclosure was corrected or withdrawn).
+pub async fn version_title(
+    pool: &PgPool,
+    disclosure_id: i64,
+    version: i32,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT title FROM disclosure_versions WHERE disclosure_id = $1 AND version = $2",
+        disclosure_id,
+        version,
+    )
+    .fetch_optional(pool)
+    .await
+}

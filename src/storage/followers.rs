@@ -1,13 +1,61 @@
 //! The `followers` table: who follows the account, since when, and which village they
-//! chose. Unsubscribing keeps the row.
+//! chose. Unsubscribing keeps the row. A follower is stored by the keyed lookup hash of
+//! their openid, never the openid (docs/privacy.md): found by every hash the vault
+//! accepts (either suite, the previous lookup key), and moved to the current hash
+//! whenever they are seen, which is the one moment the openid is at hand.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use super::corrupt;
+use crate::crypto::{Purpose, Vault};
 use crate::domain::{OpenId, VillageCode};
 
-/// A follower as stored.
+/// A follower's hash now, and the older ones that still find them.
+struct Hashes {
+    current: Vec<u8>,
+    older: Vec<Vec<u8>>,
+}
+
+fn hashes(vault: &Vault, openid: &str) -> Hashes {
+    let current = vault.lookup(Purpose::FollowerOpenid, openid).0;
+    let older = vault
+        .lookup_candidates(Purpose::FollowerOpenid, openid)
+        .into_iter()
+        .filter(|h| *h != current)
+        .collect();
+    Hashes { current, older }
+}
+
+/// Moves the rows of these followers stored under an older hash to the current one
+/// (`current[i]` replaces `older[i]`; a follower appears once per older hash).
+async fn rekey(
+    conn: &mut PgConnection,
+    current: &[Vec<u8>],
+    older: &[Vec<u8>],
+) -> Result<(), sqlx::Error> {
+    if older.is_empty() {
+        return Ok(());
+    }
+    sqlx::query!(
+        "UPDATE followers f SET openid_hash = t.current
+         FROM UNNEST($1::bytea[], $2::bytea[]) AS t (current, older)
+         WHERE f.openid_hash = t.older
+           AND NOT EXISTS (SELECT 1 FROM followers g WHERE g.openid_hash = t.current)",
+        current,
+        older,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn rekey_one(conn: &mut PgConnection, h: &Hashes) -> Result<(), sqlx::Error> {
+    let current = vec![h.current.clone(); h.older.len()];
+    rekey(conn, &current, &h.older).await
+}
+
+/// A follower as stored (the openid is the one they were looked up by).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Follower {
     pub openid: OpenId,
@@ -24,74 +72,86 @@ pub struct Follower {
 #[tracing::instrument(name = "Recording a subscription", skip_all)]
 pub async fn subscribe(
     pool: &PgPool,
+    vault: &Vault,
     openid: &OpenId,
     at: DateTime<Utc>,
     village: Option<&VillageCode>,
 ) -> Result<(), sqlx::Error> {
+    let h = hashes(vault, openid.as_str());
+    let mut tx = pool.begin().await?;
+    rekey_one(&mut tx, &h).await?;
     sqlx::query!(
-        "INSERT INTO followers (openid, subscribed, village_code, subscribed_at, first_seen_at, last_seen_at)
+        "INSERT INTO followers (openid_hash, subscribed, village_code, subscribed_at, first_seen_at, last_seen_at)
          VALUES ($1, true, $2, $3, $3, $3)
-         ON CONFLICT (openid) DO UPDATE
+         ON CONFLICT (openid_hash) DO UPDATE
              SET subscribed = true,
                  subscribed_at = EXCLUDED.subscribed_at,
                  village_code = coalesce(EXCLUDED.village_code, followers.village_code),
                  first_seen_at = least(followers.first_seen_at, EXCLUDED.first_seen_at),
                  last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)",
-        openid.as_str(),
+        h.current,
         village.map(VillageCode::as_str),
         at,
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// Binds a follower (who is following: they just scanned) to a village.
 #[tracing::instrument(name = "Binding a follower to a village", skip_all)]
 pub async fn bind_village(
     pool: &PgPool,
+    vault: &Vault,
     openid: &OpenId,
     village: &VillageCode,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    let h = hashes(vault, openid.as_str());
+    let mut tx = pool.begin().await?;
+    rekey_one(&mut tx, &h).await?;
     sqlx::query!(
-        "INSERT INTO followers (openid, subscribed, village_code, first_seen_at, last_seen_at)
+        "INSERT INTO followers (openid_hash, subscribed, village_code, first_seen_at, last_seen_at)
          VALUES ($1, true, $2, $3, $3)
-         ON CONFLICT (openid) DO UPDATE
+         ON CONFLICT (openid_hash) DO UPDATE
              SET subscribed = true,
                  village_code = EXCLUDED.village_code,
                  first_seen_at = least(followers.first_seen_at, EXCLUDED.first_seen_at),
                  last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)",
-        openid.as_str(),
+        h.current,
         village.as_str(),
         at,
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// Marks a follower unsubscribed at `at`; the row and its binding stay.
 #[tracing::instrument(name = "Recording an unsubscription", skip_all)]
 pub async fn unsubscribe(
     pool: &PgPool,
+    vault: &Vault,
     openid: &OpenId,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    let h = hashes(vault, openid.as_str());
+    let mut tx = pool.begin().await?;
+    rekey_one(&mut tx, &h).await?;
     sqlx::query!(
-        "INSERT INTO followers (openid, subscribed, unsubscribed_at, first_seen_at, last_seen_at)
+        "INSERT INTO followers (openid_hash, subscribed, unsubscribed_at, first_seen_at, last_seen_at)
          VALUES ($1, false, $2, $2, $2)
-         ON CONFLICT (openid) DO UPDATE
+         ON CONFLICT (openid_hash) DO UPDATE
              SET subscribed = false,
                  unsubscribed_at = EXCLUDED.unsubscribed_at,
                  first_seen_at = least(followers.first_seen_at, EXCLUDED.first_seen_at),
                  last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)",
-        openid.as_str(),
+        h.current,
         at,
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// Notes that these followers wrote or tapped something (`openids[i]` at `seen[i]`). A
@@ -99,18 +159,30 @@ pub async fn unsubscribe(
 /// is created as subscribed; an existing row only moves its times.
 pub async fn touch_many(
     conn: &mut PgConnection,
+    vault: &Vault,
     openids: &[String],
     seen: &[DateTime<Utc>],
 ) -> Result<(), sqlx::Error> {
+    let mut current = Vec::with_capacity(openids.len());
+    let (mut rekey_to, mut rekey_from) = (Vec::new(), Vec::new());
+    for openid in openids {
+        let h = hashes(vault, openid);
+        for older in h.older {
+            rekey_to.push(h.current.clone());
+            rekey_from.push(older);
+        }
+        current.push(h.current);
+    }
+    rekey(conn, &rekey_to, &rekey_from).await?;
     sqlx::query!(
-        "INSERT INTO followers (openid, subscribed, first_seen_at, last_seen_at)
-         SELECT openid, true, min(seen), max(seen)
-         FROM UNNEST($1::text[], $2::timestamptz[]) AS t (openid, seen)
-         GROUP BY openid
-         ON CONFLICT (openid) DO UPDATE
+        "INSERT INTO followers (openid_hash, subscribed, first_seen_at, last_seen_at)
+         SELECT openid_hash, true, min(seen), max(seen)
+         FROM UNNEST($1::bytea[], $2::timestamptz[]) AS t (openid_hash, seen)
+         GROUP BY openid_hash
+         ON CONFLICT (openid_hash) DO UPDATE
              SET first_seen_at = least(followers.first_seen_at, EXCLUDED.first_seen_at),
                  last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)",
-        openids,
+        &current,
         seen,
     )
     .execute(&mut *conn)
@@ -121,11 +193,13 @@ pub async fn touch_many(
 /// The village a follower is bound to, if any.
 pub async fn bound_village(
     pool: &PgPool,
+    vault: &Vault,
     openid: &OpenId,
 ) -> Result<Option<VillageCode>, sqlx::Error> {
     let code = sqlx::query_scalar!(
-        "SELECT village_code FROM followers WHERE openid = $1",
-        openid.as_str()
+        "SELECT village_code FROM followers WHERE openid_hash = ANY($1)
+         ORDER BY last_seen_at DESC LIMIT 1",
+        &vault.lookup_candidates(Purpose::FollowerOpenid, openid.as_str())
     )
     .fetch_optional(pool)
     .await?
@@ -134,12 +208,17 @@ pub async fn bound_village(
         .transpose()
 }
 
-pub async fn find(pool: &PgPool, openid: &OpenId) -> Result<Option<Follower>, sqlx::Error> {
+pub async fn find(
+    pool: &PgPool,
+    vault: &Vault,
+    openid: &OpenId,
+) -> Result<Option<Follower>, sqlx::Error> {
     let Some(row) = sqlx::query!(
-        "SELECT openid, subscribed, village_code, subscribed_at, unsubscribed_at,
+        "SELECT subscribed, village_code, subscribed_at, unsubscribed_at,
                 first_seen_at, last_seen_at
-         FROM followers WHERE openid = $1",
-        openid.as_str()
+         FROM followers WHERE openid_hash = ANY($1)
+         ORDER BY last_seen_at DESC LIMIT 1",
+        &vault.lookup_candidates(Purpose::FollowerOpenid, openid.as_str())
     )
     .fetch_optional(pool)
     .await?
@@ -147,7 +226,7 @@ pub async fn find(pool: &PgPool, openid: &OpenId) -> Result<Option<Follower>, sq
         return Ok(None);
     };
     Ok(Some(Follower {
-        openid: OpenId::parse(&row.openid).map_err(|e| corrupt("openid", e))?,
+        openid: openid.clone(),
         subscribed: row.subscribed,
         village: row
             .village_code

@@ -1,11 +1,13 @@
 //! The `inbound_messages` table: what followers wrote, for later analysis. Written in
 //! batches (see `wechat::webhook::message_log`), each batch in one transaction with the
-//! followers' last-seen times.
+//! followers' last-seen times. Whose a message is is kept as the follower's lookup
+//! hash (the one `followers` holds), not the openid.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::{corrupt, followers};
+use crate::crypto::{Purpose, Vault};
 use crate::domain::OpenId;
 
 /// Where the words came from.
@@ -46,19 +48,23 @@ pub struct Sighting {
 /// Stores a batch: its texts (a text already stored is skipped) and its followers'
 /// last-seen times, in one transaction. Returns the texts inserted.
 #[tracing::instrument(name = "Writing a batch of inbound messages", skip_all, fields(batch = batch.len()))]
-pub async fn store_batch(pool: &PgPool, batch: &[Sighting]) -> Result<u64, sqlx::Error> {
+pub async fn store_batch(
+    pool: &PgPool,
+    vault: &Vault,
+    batch: &[Sighting],
+) -> Result<u64, sqlx::Error> {
     let mut openids = Vec::with_capacity(batch.len());
     let mut msg_ids = Vec::new();
     let mut kinds = Vec::new();
     let mut contents = Vec::new();
-    let mut text_openids = Vec::new();
+    let mut text_hashes = Vec::new();
     let mut sent = Vec::new();
     let mut seen = Vec::with_capacity(batch.len());
     for s in batch {
         openids.push(s.openid.as_str().to_owned());
         seen.push(s.at);
         if let Some((msg_id, kind, content)) = &s.text {
-            text_openids.push(s.openid.as_str().to_owned());
+            text_hashes.push(vault.lookup(Purpose::FollowerOpenid, s.openid.as_str()).0);
             msg_ids.push(msg_id.to_string());
             kinds.push(kind.as_str().to_owned());
             // Postgres text cannot hold NUL.
@@ -67,15 +73,15 @@ pub async fn store_batch(pool: &PgPool, batch: &[Sighting]) -> Result<u64, sqlx:
         }
     }
     let mut tx = pool.begin().await?;
-    followers::touch_many(&mut tx, &openids, &seen).await?;
-    let inserted = if text_openids.is_empty() {
+    followers::touch_many(&mut tx, vault, &openids, &seen).await?;
+    let inserted = if text_hashes.is_empty() {
         0
     } else {
         sqlx::query!(
-            "INSERT INTO inbound_messages (openid, msg_id, kind, content, sent_at)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-             ON CONFLICT (openid, msg_id, sent_at) DO NOTHING",
-            &text_openids,
+            "INSERT INTO inbound_messages (openid_hash, msg_id, kind, content, sent_at)
+             SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+             ON CONFLICT (openid_hash, msg_id, sent_at) DO NOTHING",
+            &text_hashes,
             &msg_ids,
             &kinds,
             &contents,
@@ -89,19 +95,24 @@ pub async fn store_batch(pool: &PgPool, batch: &[Sighting]) -> Result<u64, sqlx:
     Ok(inserted)
 }
 
-/// A follower's stored texts, oldest first.
-pub async fn for_follower(pool: &PgPool, openid: &OpenId) -> Result<Vec<InboundText>, sqlx::Error> {
+/// A follower's stored texts, oldest first (under every hash that finds them: older
+/// messages keep the hash they were written with).
+pub async fn for_follower(
+    pool: &PgPool,
+    vault: &Vault,
+    openid: &OpenId,
+) -> Result<Vec<InboundText>, sqlx::Error> {
     sqlx::query!(
-        "SELECT openid, msg_id, kind, content, sent_at FROM inbound_messages
-         WHERE openid = $1 ORDER BY sent_at, inbound_message_id",
-        openid.as_str()
+        "SELECT msg_id, kind, content, sent_at FROM inbound_messages
+         WHERE openid_hash = ANY($1) ORDER BY sent_at, inbound_message_id",
+        &vault.lookup_candidates(Purpose::FollowerOpenid, openid.as_str())
     )
     .fetch_all(pool)
     .await?
     .into_iter()
     .map(|r| {
         Ok(InboundText {
-            openid: OpenId::parse(&r.openid).map_err(|e| corrupt("openid", e))?,
+            openid: openid.clone(),
             msg_id: r.msg_id.parse().map_err(|e| corrupt("msg_id", e))?,
             kind: match r.kind.as_str() {
                 "voice" => TextKind::Voice,

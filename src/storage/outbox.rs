@@ -166,6 +166,65 @@ pub async fn next_due(
     }
 }
 
+/// The addressees of outbox rows after `after` (by id) that still hold a hash, opened:
+/// what `keys rotate-lookup` recomputes. A row that does not open is returned with why.
+pub async fn addressees_after(
+    pool: &PgPool,
+    vault: &Vault,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, Result<OpenId, String>)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT o.outbox_id, o.openid_sealed, d.data_key_id AS "data_key_id?",
+                  d.master_key AS "master_key?", d.wrapped
+           FROM outbox o LEFT JOIN data_keys d ON d.data_key_id = o.data_key_id
+           WHERE o.outbox_id > $1 AND o.openid_hash IS NOT NULL
+           ORDER BY o.outbox_id
+           LIMIT $2"#,
+        after,
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let field = openid_field(row.outbox_id);
+            let opened = match (row.data_key_id, row.master_key, row.openid_sealed) {
+                (Some(data_key_id), Some(master_key), Some(sealed)) => vault
+                    .unwrap(&Wrapped {
+                        data_key_id,
+                        master_key,
+                        sealed: row.wrapped,
+                    })
+                    .and_then(|key| key.open_text(&field, &sealed))
+                    .map_err(|e| e.to_string()),
+                _ => Err(format!("{field}: no sealed openid is stored")),
+            };
+            (
+                row.outbox_id,
+                opened.and_then(|raw| OpenId::parse(&raw).map_err(|e| e.to_string())),
+            )
+        })
+        .collect())
+}
+
+/// Replaces an outbox row's lookup hash.
+pub async fn set_openid_hash(
+    executor: impl sqlx::PgExecutor<'_>,
+    outbox_id: i64,
+    hash: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE outbox SET openid_hash = $2 WHERE outbox_id = $1 AND openid_hash IS NOT NULL",
+        outbox_id,
+        hash
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
 /// WeChat accepted the message.
 pub async fn record_sent(
     tx: &mut PgTransaction<'_>,

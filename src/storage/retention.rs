@@ -7,14 +7,23 @@ use chrono::{DateTime, Utc};
 
 use super::PgTransaction;
 
+/// A complaint whose identity was just destroyed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShreddedComplaint {
+    pub complaint_id: i64,
+    pub tracking_number: String,
+    pub village_code: String,
+}
+
 /// Shreds up to `limit` complaints closed (concluded, rated or rejected) before
-/// `cutoff`; returns their ids.
+/// `cutoff`; returns which.
 pub async fn shred_complaints_closed_before(
     tx: &mut PgTransaction<'_>,
     cutoff: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar!(
+) -> Result<Vec<ShreddedComplaint>, sqlx::Error> {
+    sqlx::query_as!(
+        ShreddedComplaint,
         r#"WITH due AS (
                SELECT complaint_id, data_key_id FROM complaints
                WHERE identity_shredded_at IS NULL
@@ -28,7 +37,7 @@ pub async fn shred_complaints_closed_before(
            UPDATE complaints c
            SET identity_shredded_at = now(), openid_hash = NULL, phone_hash = NULL
            FROM due WHERE c.complaint_id = due.complaint_id
-           RETURNING c.complaint_id"#,
+           RETURNING c.complaint_id, c.tracking_number, c.village_code"#,
         cutoff,
         limit
     )

@@ -16,6 +16,9 @@ pub struct Sealed {
     pub complaints: u64,
     pub photos: u64,
     pub outbox: u64,
+    /// Followers and messages whose openid was replaced by its lookup hash.
+    pub followers: u64,
+    pub messages: u64,
 }
 
 const BATCH: i64 = 200;
@@ -40,7 +43,86 @@ pub async fn seal_plaintext(pool: &PgPool, vault: &Vault) -> Result<Sealed, sqlx
             break;
         }
     }
+    loop {
+        let mut tx = pool.begin().await?;
+        let (followers, messages) = hash_followers(&mut tx, vault).await?;
+        tx.commit().await?;
+        done.followers += followers;
+        done.messages += messages;
+        if followers == 0 && messages == 0 {
+            break;
+        }
+    }
     Ok(done)
+}
+
+/// Replaces the openids of up to a batch of followers, and of their messages, by the
+/// lookup hash. A follower already stored under the hash (written by a newer instance
+/// meanwhile) absorbs the old row's binding and times.
+async fn hash_followers(
+    tx: &mut PgTransaction<'_>,
+    vault: &Vault,
+) -> Result<(u64, u64), sqlx::Error> {
+    let openids = sqlx::query_scalar!(
+        r#"SELECT openid AS "openid!" FROM followers WHERE openid IS NOT NULL
+           UNION SELECT openid AS "openid!" FROM inbound_messages WHERE openid IS NOT NULL
+           LIMIT $1"#,
+        BATCH
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let (mut followers, mut messages) = (0, 0);
+    for openid in &openids {
+        let hash = vault.lookup(Purpose::FollowerOpenid, openid).0;
+        sqlx::query!(
+            "UPDATE followers h SET
+                 village_code = coalesce(h.village_code, o.village_code),
+                 subscribed_at = greatest(h.subscribed_at, o.subscribed_at),
+                 unsubscribed_at = greatest(h.unsubscribed_at, o.unsubscribed_at),
+                 first_seen_at = least(h.first_seen_at, o.first_seen_at),
+                 last_seen_at = greatest(h.last_seen_at, o.last_seen_at)
+             FROM followers o WHERE h.openid_hash = $2 AND o.openid = $1",
+            openid,
+            hash
+        )
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query!(
+            "DELETE FROM followers WHERE openid = $1
+                 AND EXISTS (SELECT 1 FROM followers WHERE openid_hash = $2)",
+            openid,
+            hash
+        )
+        .execute(&mut **tx)
+        .await?;
+        followers += sqlx::query!(
+            "UPDATE followers SET openid_hash = $2, openid = NULL WHERE openid = $1",
+            openid,
+            hash
+        )
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        // A message stored twice (once per form) is kept once.
+        sqlx::query!(
+            "DELETE FROM inbound_messages m WHERE m.openid = $1 AND EXISTS (
+                 SELECT 1 FROM inbound_messages h
+                 WHERE h.openid_hash = $2 AND h.msg_id = m.msg_id AND h.sent_at = m.sent_at)",
+            openid,
+            hash
+        )
+        .execute(&mut **tx)
+        .await?;
+        messages += sqlx::query!(
+            "UPDATE inbound_messages SET openid_hash = $2, openid = NULL WHERE openid = $1",
+            openid,
+            hash
+        )
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    }
+    Ok((followers, messages))
 }
 
 async fn seal_complaints(

@@ -680,3 +680,196 @@ async fn a_draft_is_not_kept_for_a_forged_token_nor_shown_to_another_follower() 
     assert!(!theirs.contains("只有我能看到的草稿内容"));
     assert!(theirs.contains("没有找到您之前填写的内容"));
 }
+
+/// The confirmation says by which day the complaint is accepted or refused (the
+/// acceptance deadline, in Shanghai time), and promises a WeChat notice only when the
+/// templates of that notice are configured.
+#[tokio::test]
+async fn the_confirmation_names_the_acceptance_day_and_promises_a_notice_only_when_configured() {
+    for configured in [true, false] {
+        let fake = FakeWechat::start().await;
+        let app = if configured {
+            spawn_app_with_wechat(&fake, complaint_templates).await
+        } else {
+            spawn_app_with_wechat(&fake, |_| {}).await
+        };
+        let follower = Browser::signed_in(&app, &fake, "oFollowerConfirm000000000001").await;
+        let (status, to, body) = follower.submit(WANGGANG, GOOD, false).await;
+        assert_eq!(status, 303, "{body}");
+        let (status, page) = follower.get(&to).await;
+        assert_eq!(status, 200, "{page}");
+        let due: chrono::DateTime<chrono::Utc> =
+            sqlx::query_scalar("SELECT accept_due FROM complaints WHERE tracking_number = $1")
+                .bind(tracking_of(&to))
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        let day = sunvillage::domain::china_time::local(due)
+            .format("%-m月%-d日")
+            .to_string();
+        assert!(
+            page.contains(&format!("<strong>{day}前</strong>告知是否受理")),
+            "{page}"
+        );
+        assert_eq!(page.contains("通过微信通知您"), configured, "{page}");
+        let (_, form) = follower
+            .get(&format!("/complaints/new?village={WANGGANG}"))
+            .await;
+        assert_eq!(
+            form.contains("通过微信通知您"),
+            configured,
+            "the form: {form}"
+        );
+    }
+}
+
+/// Writing hints are visible text next to the field, not a placeholder.
+#[tokio::test]
+async fn the_form_shows_its_writing_hint_as_text_not_as_a_placeholder() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let follower = Browser::signed_in(&app, &fake, "oFollowerHints00000000000001").await;
+    let (status, page) = follower
+        .get(&format!("/complaints/new?village={WANGGANG}"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("请写清时间、地点、涉及的人和事"), "{page}");
+    assert!(!page.contains("placeholder="), "{page}");
+}
+
+async fn published_in(app: &TestApp, region: &str, title: &str) -> i64 {
+    use sunvillage::domain::{DisclosureContent, Module, NewDisclosure, RegionCode};
+    let content = DisclosureContent::parse(
+        title,
+        "鱼塘承包收入12,000元，已入村集体账户。",
+        Some("2026年第三季度"),
+        Some(1_200_000),
+        "王岗村民委员会",
+    )
+    .unwrap();
+    let new = NewDisclosure::new(
+        RegionCode::parse(region).unwrap(),
+        Module::Assets,
+        content,
+        Vec::new(),
+    )
+    .unwrap();
+    sunvillage::storage::disclosures::publish(&app.pool, &new, chrono::Utc::now(), false)
+        .await
+        .unwrap()
+}
+
+/// 对这条公开有疑问 opens the form with the village and the disclosure; the reference is
+/// kept through the village chooser, checked (a published disclosure of that village),
+/// stored, and shown to the complainant and to staff on the page and in the API.
+#[tokio::test]
+async fn a_question_about_a_disclosure_carries_it_to_staff_and_back_to_the_complainant() {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, complaint_templates).await;
+    let id = published_in(&app, WANGGANG, "第三季度鱼塘承包收入公开").await;
+    let elsewhere = published_in(&app, "411503209201", "王楼村第三季度收入公开").await;
+    let disclosure = app.get(&format!("/d/{id}")).await.text().await.unwrap();
+    let about = format!("{id}v1");
+    let link = format!("/complaints/new?village={WANGGANG}&about={about}");
+    assert!(
+        disclosure.contains(&link.replace('&', "&#38;")),
+        "{disclosure}"
+    );
+    let follower = Browser::signed_in(&app, &fake, "oFollowerAbout00000000000001").await;
+    let (status, form) = follower.get(&link).await;
+    assert_eq!(status, 200, "{form}");
+    assert!(form.contains("对这条公开有疑问") && form.contains("第三季度鱼塘承包收入公开"));
+    assert_eq!(hidden(&form, "about"), about);
+
+    // Through the chooser (更换村) and back: still there.
+    let r = follower
+        .client
+        .post(app.url("/complaints/new/draft"))
+        .form(&[
+            ("form_key", hidden(&form, "form_key").as_str()),
+            ("csrf", hidden(&form, "csrf").as_str()),
+            ("village", WANGGANG),
+            ("about", about.as_str()),
+            ("content", "承包费去向不明"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let chooser = r.headers()["location"].to_str().unwrap().to_owned();
+    let draft = chooser
+        .split("draft=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, back) = follower
+        .get(&format!("/complaints/new?draft={draft}&village={WANGGANG}"))
+        .await;
+    assert_eq!(status, 200, "{back}");
+    assert_eq!(hidden(&back, "about"), about);
+    assert!(back.contains("承包费去向不明"));
+
+    // Another village's disclosure, or nonsense: refused next to the field, nothing stored.
+    for bad in [format!("{elsewhere}v1"), format!("{id}v9"), "x1".to_owned()] {
+        let mut fields: Vec<(&str, &str)> = GOOD.to_vec();
+        fields.push(("about", &bad));
+        let (status, _, page) = follower.submit(WANGGANG, &fields, false).await;
+        assert_eq!(status, 422, "{bad}: {page}");
+        assert!(page.contains("所疑问的公开事项"), "{bad}: {page}");
+    }
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM complaints")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+
+    let mut fields: Vec<(&str, &str)> = GOOD.to_vec();
+    fields.push(("about", &about));
+    let (status, to, body) = follower.submit(WANGGANG, &fields, false).await;
+    assert_eq!(status, 303, "{body}");
+    let tracking = tracking_of(&to);
+    let (_, mine) = follower.get(&format!("/complaints/{tracking}")).await;
+    assert!(
+        mine.contains(&format!(
+            r#"<a href="/d/{id}">第三季度鱼塘承包收入公开（第1版）</a>"#
+        )),
+        "{mine}"
+    );
+
+    let complaint = complaint_id(&app, &tracking).await;
+    let token = staff_token(&app, "李四", StaffRole::Handler).await;
+    let detail: Value = app
+        .client
+        .get(app.url(&format!("/api/staff/complaints/{complaint}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["about"]["disclosure_id"], id);
+    assert_eq!(detail["about"]["version"], 1);
+    assert_eq!(detail["about"]["title"], "第三季度鱼塘承包收入公开");
+    assert_eq!(detail["about"]["url"], format!("/d/{id}"));
+    let mut staff = crate::support::staff::StaffBrowser::new(&app);
+    staff
+        .signed_in_as(
+            "赵六",
+            sunvillage::domain::staff::Role::Inspector,
+            crate::support::staff::CITY,
+            None,
+        )
+        .await;
+    let (status, _, page) = staff.get(&format!("/staff/complaints/{tracking}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(&format!(
+            r#"针对：<a href="/d/{id}">第三季度鱼塘承包收入公开（第1版）</a>"#
+        )),
+        "{page}"
+    );
+}

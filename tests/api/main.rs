@@ -25,6 +25,7 @@ mod outages;
 mod outbox;
 mod pages;
 mod power_admin;
+mod phone_search;
 mod privacy;
 mod publishing;
 mod qrcode;

@@ -504,7 +504,10 @@ async fn a_disclosure_with_three_versions_shows_the_current_one_and_its_history(
         "text/csv; charset=utf-8"
     );
     assert_eq!(file.text().await.unwrap(), "日期,金额\n2026-07-01,100");
-    assert!(html.contains(&format!(r#"href="/complaints/new?village={WANGGANG}""#)));
+    // 对这条公开有疑问 carries the village and the version read.
+    assert!(html.contains(&format!(
+        r#"href="/complaints/new?village={WANGGANG}&#38;about={id}v3""#
+    )));
     assert!(html.contains(&format!(
         r#"<a href="/v/{WANGGANG}/m/projects">项目公示</a>"#
     )));

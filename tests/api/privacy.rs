@@ -6,6 +6,7 @@
 use std::process::Command;
 
 use serde_json::{Value, json};
+use sunvillage::configuration::WechatMode;
 use sunvillage::crypto::Vault;
 use sunvillage::services::identity;
 use sunvillage::storage;
@@ -15,6 +16,8 @@ use crate::support::database::url_of;
 use crate::support::fake_wechat::FakeWechat;
 use crate::support::follower::{Browser, GOOD};
 use crate::support::staff::{StaffRole, staff_token};
+use crate::support::wait::TableWatch;
+use crate::support::wechat::{event, text};
 use crate::support::{TestApp, spawn_app_with_wechat};
 
 const NAMED: &str = "oPrivacyNamedFollower000000001";
@@ -103,6 +106,34 @@ fn tracking_of(location: &str) -> String {
 /// an inspector who reads the contact; pushes delivered. Returns what must stay secret
 /// and the two complaints' ids.
 pub async fn fill_through_the_pages(app: &TestApp, fake: &FakeWechat) -> (Secrets, i64, i64) {
+    // The complainant follows the account through the village's QR code and writes to
+    // it: the follower list and the message log hold them too (by hash only).
+    let mut logged = TableWatch::start(&app.pool, "inbound_messages").await;
+    for message in [
+        event(NAMED, "subscribe", Some("qrscene_411503209202")),
+        text(NAMED, "王岗村的账什么时候公开"),
+    ] {
+        let (status, _) = app.send_wechat(WechatMode::Plain, &message).await;
+        assert_eq!(status, 200);
+    }
+    logged
+        .until("the follower's text is stored", async || {
+            storage::inbound_messages::count(&app.pool).await.unwrap() >= 1
+        })
+        .await;
+    let follower = storage::followers::find(
+        &app.pool,
+        &app.vault,
+        &sunvillage::domain::OpenId::parse(NAMED).unwrap(),
+    )
+    .await
+    .unwrap()
+    .expect("the follower is stored");
+    assert!(follower.subscribed);
+    assert_eq!(
+        follower.village.as_ref().map(|v| v.as_str()),
+        Some(WANGGANG)
+    );
     let named = Browser::signed_in(app, fake, NAMED).await;
     let (status, to, body) = named.submit(WANGGANG, GOOD, true).await;
     assert_eq!(status, 303, "{body}");
@@ -400,10 +431,42 @@ async fn identities_stored_before_encryption_are_sealed_at_start_up() {
     .await
     .unwrap();
 
+    // The follower and two of their texts as the webhook stored them before.
+    sqlx::query(
+        "INSERT INTO followers (openid, subscribed, village_code, first_seen_at, last_seen_at)
+         VALUES ('oOldPlaintextFollower000000001', true, $1, now(), now())",
+    )
+    .bind(WANGGANG)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO inbound_messages (openid, msg_id, kind, content, sent_at)
+         VALUES ('oOldPlaintextFollower000000001', '1', 'text', '王岗', now()),
+                ('oOldPlaintextFollower000000001', '2', 'text', '进度', now())",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
     let sealed = storage::sealing::seal_plaintext(&app.pool, &app.vault)
         .await
         .unwrap();
     assert_eq!((sealed.complaints, sealed.photos, sealed.outbox), (1, 1, 1));
+    assert_eq!((sealed.followers, sealed.messages), (1, 2));
+    let old = sunvillage::domain::OpenId::parse("oOldPlaintextFollower000000001").unwrap();
+    let follower = storage::followers::find(&app.pool, &app.vault, &old)
+        .await
+        .unwrap()
+        .expect("found by hash");
+    assert_eq!(
+        follower.village.as_ref().map(|v| v.as_str()),
+        Some(WANGGANG)
+    );
+    let texts = storage::inbound_messages::for_follower(&app.pool, &app.vault, &old)
+        .await
+        .unwrap();
+    assert_eq!(texts.len(), 2);
     let again = storage::sealing::seal_plaintext(&app.pool, &app.vault)
         .await
         .unwrap();
@@ -437,6 +500,15 @@ async fn identities_stored_before_encryption_are_sealed_at_start_up() {
         },
     );
 }
+
+/// An audit line as the shredding test reads it: actor, actor_kind, object, region, after.
+type AuditLine = (
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    serde_json::Value,
+);
 
 fn vault_with(app: &TestApp, keys: &[(&str, &str)], current: &str) -> Vault {
     let mut settings = app.settings.crypto.clone();
@@ -570,6 +642,24 @@ async fn a_complaint_past_its_retention_is_shredded_for_good_while_its_record_st
     .unwrap();
     assert!(again.complaints.is_empty(), "a second pass finds nothing");
 
+    // The destruction is in the audit log, once, by the system (no person, no name).
+    let lines: Vec<AuditLine> = sqlx::query_as(
+        "SELECT actor, actor_kind, object_id, region_code, after FROM audit_log
+             WHERE action = 'complaint.identity_shredded'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let (actor, kind, object, region, after) = &lines[0];
+    assert_eq!((actor.as_deref(), kind.as_str()), (None, "system"));
+    assert_eq!(object.as_deref(), Some(id.to_string().as_str()));
+    assert_eq!(region.as_deref(), Some(WANGGANG));
+    assert_eq!(
+        after["retention_days"],
+        app.settings.retention.complaint_identity_days
+    );
+
     // Unrecoverable with any key: the data key itself is gone, and no lookup hash is left.
     let row = storage::complaints::find(&app.pool, id)
         .await
@@ -629,6 +719,11 @@ async fn a_complaint_past_its_retention_is_shredded_for_good_while_its_record_st
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("已按规定销毁"), "{page}");
     assert!(!page.contains("张三"));
+    let (status, _, log) = staff
+        .get("/staff/audit?action=complaint.identity_shredded")
+        .await;
+    assert_eq!(status, 200, "{log}");
+    assert!(log.contains("系统（定时任务）"), "{log}");
 
     // The complainant no longer finds it; the other complaint is untouched.
     let mine = storage::complaints::list_for_openid(
@@ -645,4 +740,142 @@ async fn a_complaint_past_its_retention_is_shredded_for_good_while_its_record_st
         .unwrap()
         .unwrap();
     assert!(identity::open(&app.vault, &other.identity).is_ok());
+}
+
+/// The vault of `app` with a new lookup key, and the app's own as the previous key
+/// when `keep_previous`.
+fn vault_with_lookup(app: &TestApp, lookup: &str, keep_previous: bool) -> Vault {
+    let mut settings = app.settings.crypto.clone();
+    settings.previous_lookup_key = keep_previous.then(|| settings.lookup_key.clone());
+    settings.lookup_key = lookup.to_owned().into();
+    Vault::from_settings(&settings).unwrap()
+}
+
+const NEW_LOOKUP_KEY: &str = "HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
+
+#[tokio::test]
+async fn keys_rotate_lookup_recomputes_every_hash_beside_a_sealed_identity_and_followers_move_when_seen()
+ {
+    let fake = FakeWechat::start().await;
+    let app = spawn_app_with_wechat(&fake, |s| {
+        complaint_templates(s);
+        s.outbox.worker_in_serve = false;
+    })
+    .await;
+    let (secrets, id, _) = fill_through_the_pages(&app, &fake).await;
+    let named = sunvillage::domain::OpenId::parse(NAMED).unwrap();
+    let both = vault_with_lookup(&app, NEW_LOOKUP_KEY, true);
+    let alone = vault_with_lookup(&app, NEW_LOOKUP_KEY, false);
+    // Before the command, only the previous key finds anything.
+    let mine = |v: &Vault| {
+        let v = v.clone();
+        let pool = app.pool.clone();
+        let named = named.clone();
+        async move {
+            storage::complaints::list_for_openid(&pool, &v, &named, 10)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(mine(&alone).await, 0);
+    assert_eq!(mine(&both).await, 1);
+
+    let mut seen = Vec::new();
+    let report = sunvillage::services::keys::rehash(&app.pool, &both, 1, |n| seen.push(n))
+        .await
+        .unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(report.complaints, 2);
+    assert!(report.outbox >= 3, "{report:?}");
+    assert!(
+        seen.len() >= 5 && seen.windows(2).all(|w| w[0] <= w[1]),
+        "{seen:?}"
+    );
+    let again = sunvillage::services::keys::rehash(&app.pool, &alone, 100, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.complaints, again.outbox),
+        (report.complaints, report.outbox)
+    );
+
+    // Complaints and pushes are found under the new key alone: their own list, the
+    // phone number, the push order.
+    assert_eq!(mine(&alone).await, 1);
+    let by_phone = storage::complaints::list_by_phone_hash(
+        &app.pool,
+        &alone.lookup_candidates(sunvillage::crypto::Purpose::ComplainantPhone, "13812345678"),
+        "4115",
+        None,
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        by_phone.iter().map(|c| c.complaint_id).collect::<Vec<_>>(),
+        vec![id]
+    );
+    let stale: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE openid_hash IS NOT NULL AND NOT (openid_hash = ANY($1))",
+    )
+    .bind(
+        alone
+            .lookup_candidates(sunvillage::crypto::Purpose::OutboxOpenid, NAMED)
+            .into_iter()
+            .chain(alone.lookup_candidates(sunvillage::crypto::Purpose::OutboxOpenid, ANONYMOUS))
+            .collect::<Vec<_>>(),
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stale, 0, "every push is under the new key");
+
+    // The follower holds a hash only: found while the previous key is configured, and
+    // moved to the new hash the next time they write.
+    assert!(
+        storage::followers::find(&app.pool, &alone, &named)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        storage::followers::find(&app.pool, &both, &named)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    storage::inbound_messages::store_batch(
+        &app.pool,
+        &both,
+        &[storage::inbound_messages::Sighting {
+            openid: named.clone(),
+            at: chrono::Utc::now(),
+            text: Some((99, storage::inbound_messages::TextKind::Text, "进度".into())),
+        }],
+    )
+    .await
+    .unwrap();
+    let follower = storage::followers::find(&app.pool, &alone, &named)
+        .await
+        .unwrap()
+        .expect("moved to the new hash when seen");
+    assert_eq!(
+        follower.village.as_ref().map(|v| v.as_str()),
+        Some(WANGGANG)
+    );
+    let followers: i64 = sqlx::query_scalar("SELECT count(*) FROM followers")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(followers, 1, "moved, not duplicated");
+    // Older messages keep their hash: the previous key still finds them with the new one.
+    assert_eq!(
+        storage::inbound_messages::for_follower(&app.pool, &both, &named)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_dump_reveals_nothing(&dump(&app), &secrets);
 }

@@ -66,6 +66,7 @@ async fn complaint(app: &TestApp, village: &str, unit: &str, inspector: i64) -> 
             phone: MobileNumber::parse("13812345678"),
         },
         photos: vec![photo],
+        about: None,
     };
     let templates = sunvillage::wechat::api::template::Templates::from_settings(&app.settings);
     let done = complaints::submit(
@@ -484,6 +485,22 @@ const PROBES: &[Probe] = &[
             )
         },
         form: &[("reason", "")],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/phone-search",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/phone-search".into(),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/phone-search",
+        method: "POST",
+        page: true,
+        path: |_, _| "/staff/phone-search".into(),
+        form: &[("phone", "13812345678")],
         json: None,
     },
     Probe {
@@ -980,6 +997,14 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (
             "POST /staff/complaints/{tracking}/reveal",
             ["login", "404", "404", "403/404", "403/404", "ok/404", "404"],
+        ),
+        (
+            "GET /staff/phone-search",
+            ["login", "403", "403", "403", "ok", "ok", "403"],
+        ),
+        (
+            "POST /staff/phone-search",
+            ["login", "403", "403", "403", "ok", "ok", "403"],
         ),
         (
             "GET /staff/audit",

@@ -18,6 +18,7 @@ const PAGES: &[&str] = &[
     "/staff/complaints/XY-20261128-0001",
     "/staff/audit",
     "/staff/audit.csv",
+    "/staff/phone-search",
     "/staff/users",
     "/staff/users/1",
     "/staff/account",

@@ -132,6 +132,23 @@ async fn an_inspector_and_a_units_handler_handle_a_complaint_in_the_browser() {
         .unwrap();
     assert!(page_text(&desk).await.contains(&tracking));
     screenshot(&desk, "staff-03-queue").await;
+
+    // The same complaint found by the complainant's phone number, as it is written.
+    desk.goto(&format!("{base}/staff/phone-search"))
+        .await
+        .unwrap();
+    type_into(&desk, "#phone", "138 1234 5678").await;
+    submit_and_see(&desk, "form.act-form button[type=submit]", "按手机号查找").await;
+    let started = Instant::now();
+    while !page_text(&desk).await.contains(&tracking) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no match listed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!page_text(&desk).await.contains("张三"));
+    screenshot(&desk, "staff-03b-phone-search").await;
     click(&desk, &format!("a[href='/staff/complaints/{tracking}']")).await;
     let started = Instant::now();
     while !page_text(&desk).await.contains("反映的问题") {
@@ -248,6 +265,7 @@ async fn an_inspector_and_a_units_handler_handle_a_complaint_in_the_browser() {
         "complaint.assign",
         "complaint.report_result",
         "complaint.conclude",
+        "complaint.phone_searched",
     ] {
         assert!(
             actions.iter().any(|a| a == action),

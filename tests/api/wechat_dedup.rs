@@ -86,7 +86,7 @@ async fn a_retried_text_is_handled_and_logged_once() {
     let pool = app.fresh_pool().await;
     let once = OpenId::parse("oOnce").unwrap();
     assert_eq!(
-        inbound_messages::for_follower(&pool, &once)
+        inbound_messages::for_follower(&pool, &app.vault, &once)
             .await
             .unwrap()
             .len(),
@@ -94,7 +94,7 @@ async fn a_retried_text_is_handled_and_logged_once() {
     );
     let other = OpenId::parse("oOther").unwrap();
     assert_eq!(
-        inbound_messages::for_follower(&pool, &other)
+        inbound_messages::for_follower(&pool, &app.vault, &other)
             .await
             .unwrap()
             .len(),
@@ -187,6 +187,9 @@ async fn a_failed_first_delivery_lets_the_retry_do_the_work() {
         "{content}"
     );
     let openid = OpenId::parse("oFailing").unwrap();
-    let follower = followers::find(&app.pool, &openid).await.unwrap().unwrap();
+    let follower = followers::find(&app.pool, &app.vault, &openid)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(follower.village.unwrap().as_str(), "411503209202");
 }

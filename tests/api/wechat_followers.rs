@@ -26,7 +26,10 @@ async fn subscribing_through_a_village_qr_code_welcomes_and_binds_the_follower()
         "{content}"
     );
     let openid = OpenId::parse("oQrFan").unwrap();
-    let f = followers::find(&app.pool, &openid).await.unwrap().unwrap();
+    let f = followers::find(&app.pool, &app.vault, &openid)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(f.subscribed);
     assert_eq!(f.village.unwrap().as_str(), "411503209202");
     assert!(f.subscribed_at.is_some());
@@ -67,7 +70,7 @@ async fn a_plain_subscription_welcomes_without_binding() {
     );
     assert!(!content.contains("已为您关联"), "{content}");
     for who in ["oPlainFan", "oOddFan"] {
-        let f = followers::find(&app.pool, &OpenId::parse(who).unwrap())
+        let f = followers::find(&app.pool, &app.vault, &OpenId::parse(who).unwrap())
             .await
             .unwrap()
             .unwrap();
@@ -88,7 +91,10 @@ async fn scanning_another_village_code_rebinds_and_unsubscribing_keeps_the_histo
     );
     assert_eq!(title, "罗山县青山镇王岗村");
     assert_eq!(url, "http://cunwu.test/v/411521106200");
-    let f = followers::find(&app.pool, &openid).await.unwrap().unwrap();
+    let f = followers::find(&app.pool, &app.vault, &openid)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(f.village.as_ref().unwrap().as_str(), "411521106200");
 
     let (status, body) = app
@@ -98,7 +104,10 @@ async fn scanning_another_village_code_rebinds_and_unsubscribing_keeps_the_histo
         )
         .await;
     assert_eq!((status, body.as_str()), (200, "success"));
-    let f = followers::find(&app.pool, &openid).await.unwrap().unwrap();
+    let f = followers::find(&app.pool, &app.vault, &openid)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!f.subscribed);
     assert!(f.unsubscribed_at.is_some());
     assert_eq!(f.village.as_ref().unwrap().as_str(), "411521106200");
@@ -108,7 +117,10 @@ async fn scanning_another_village_code_rebinds_and_unsubscribing_keeps_the_histo
     // Coming back without a code keeps the village.
     app.wechat(&event("oMover", "subscribe", None)).await;
     assert_eq!(followers::count_subscribed(&app.pool).await.unwrap(), 1);
-    let f = followers::find(&app.pool, &openid).await.unwrap().unwrap();
+    let f = followers::find(&app.pool, &app.vault, &openid)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(f.subscribed);
     assert_eq!(f.village.unwrap().as_str(), "411521106200");
     assert!(f.first_seen_at <= f.last_seen_at);
@@ -122,7 +134,7 @@ async fn scanning_a_code_that_is_no_village_changes_nothing() {
             .await,
     );
     assert!(content.contains("使用说明"), "{content}");
-    let f = followers::find(&app.pool, &OpenId::parse("oScanner").unwrap())
+    let f = followers::find(&app.pool, &app.vault, &OpenId::parse("oScanner").unwrap())
         .await
         .unwrap();
     assert!(f.is_none_or(|f| f.village.is_none()));

@@ -42,7 +42,7 @@ async fn texts_wait_for_their_batch_and_are_written_on_a_clean_shutdown() {
     app.stop_server().await;
     let pool = app.fresh_pool().await;
     let openid = OpenId::parse("oLogged").unwrap();
-    let texts = inbound_messages::for_follower(&pool, &openid)
+    let texts = inbound_messages::for_follower(&pool, &app.vault, &openid)
         .await
         .unwrap();
     let contents: Vec<&str> = texts.iter().map(|t| t.content.as_str()).collect();
@@ -53,7 +53,10 @@ async fn texts_wait_for_their_batch_and_are_written_on_a_clean_shutdown() {
     let voice = texts.iter().find(|t| t.kind == TextKind::Voice).unwrap();
     assert_eq!(voice.content, "村里的账什么时候公开");
     // Writing to the account makes one a known follower.
-    let f = followers::find(&pool, &openid).await.unwrap().unwrap();
+    let f = followers::find(&pool, &app.vault, &openid)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(f.subscribed);
 }
 
@@ -89,7 +92,7 @@ async fn a_message_delivered_again_after_its_key_expired_is_stored_once() {
     let pool = app.fresh_pool().await;
     let openid = OpenId::parse("oTwice").unwrap();
     assert_eq!(
-        inbound_messages::for_follower(&pool, &openid)
+        inbound_messages::for_follower(&pool, &app.vault, &openid)
             .await
             .unwrap()
             .len(),

@@ -279,7 +279,10 @@ async fn every_bad_request_is_refused_with_a_short_reason_and_stores_nothing() {
     let pool = app.fresh_pool().await;
     assert_eq!(inbound_messages::count(&pool).await.unwrap(), 0);
     let openid = sunvillage::domain::OpenId::parse("oBad1").unwrap();
-    assert_eq!(followers::find(&pool, &openid).await.unwrap(), None);
+    assert_eq!(
+        followers::find(&pool, &app.vault, &openid).await.unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
@@ -320,6 +323,7 @@ async fn a_plain_mode_signature_cannot_carry_a_second_body() {
     assert!(
         followers::find(
             &app.pool,
+            &app.vault,
             &sunvillage::domain::OpenId::parse(attacker).unwrap()
         )
         .await

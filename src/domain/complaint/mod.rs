@@ -13,6 +13,8 @@ pub use status::{
     Action, ActorKind, ComplaintState, ComplaintStatus, Effect, Event, Satisfaction,
     TransitionError, apply,
 };
-pub use submission::{Complainant, FieldErrors, MobileNumber, NewComplaint, RawSubmission};
+pub use submission::{
+    Complainant, DisclosureRef, FieldErrors, MobileNumber, NewComplaint, RawSubmission,
+};
 pub use timeline::Actor;
 pub use tracking_number::{TrackingNumber, TrackingNumberError};

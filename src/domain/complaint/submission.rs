@@ -22,6 +22,39 @@ pub struct RawSubmission {
     pub phone: String,
     pub anonymous: bool,
     pub photos: Vec<Vec<u8>>,
+    /// The disclosure asked about (`123v2`), or empty.
+    pub about: String,
+}
+
+/// A disclosure and the version of it a complaint asks about, written `123v2` in a
+/// link (`?about=123v2`). Whether it is a published disclosure of the complaint's
+/// village is checked against the database when the complaint is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DisclosureRef {
+    pub disclosure_id: i64,
+    pub version: i32,
+}
+
+impl DisclosureRef {
+    pub fn parse(s: &str) -> Option<DisclosureRef> {
+        let (id, version) = s.trim().split_once('v')?;
+        let all_digits =
+            |t: &str| !t.is_empty() && t.len() <= 18 && t.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(id) || !all_digits(version) {
+            return None;
+        }
+        let disclosure_id = id.parse().ok().filter(|n: &i64| *n > 0)?;
+        let version = version.parse().ok().filter(|n: &i32| *n > 0)?;
+        Some(DisclosureRef {
+            disclosure_id,
+            version,
+        })
+    }
+
+    /// As a link writes it: `123v2`.
+    pub fn as_param(&self) -> String {
+        format!("{}v{}", self.disclosure_id, self.version)
+    }
 }
 
 /// A mainland mobile number (11 digits starting 13–19).
@@ -79,6 +112,8 @@ pub struct NewComplaint {
     pub content: String,
     pub complainant: Complainant,
     pub photos: Vec<Photo>,
+    /// The disclosure the complaint asks about, when opened from one.
+    pub about: Option<DisclosureRef>,
 }
 
 /// Messages per field name, in the order of the form.
@@ -153,6 +188,19 @@ pub fn parse(raw: RawSubmission, categories: &[String]) -> Result<NewComplaint, 
         };
         Complainant::Named { name, phone }
     };
+    let about = match raw.about.trim() {
+        "" => None,
+        given => {
+            let parsed = DisclosureRef::parse(given);
+            if parsed.is_none() {
+                errors.add(
+                    "about",
+                    "所疑问的公开事项无法识别，请回到那条公开，点“对这条公开有疑问”重新进入",
+                );
+            }
+            parsed
+        }
+    };
     let mut photos = Vec::new();
     let uploaded: Vec<Vec<u8>> = raw.photos.into_iter().filter(|p| !p.is_empty()).collect();
     if uploaded.len() > MAX_PHOTOS {
@@ -179,6 +227,7 @@ pub fn parse(raw: RawSubmission, categories: &[String]) -> Result<NewComplaint, 
             content,
             complainant,
             photos,
+            about,
         }),
         _ => Err(errors),
     }
@@ -201,6 +250,7 @@ mod tests {
             phone: "138 1234 5678".into(),
             anonymous: false,
             photos: vec![],
+            about: String::new(),
         }
     }
 
@@ -225,11 +275,46 @@ mod tests {
             phone: "12345".into(),
             anonymous: false,
             photos: vec![b"GIF89a".to_vec()],
+            about: "12x".into(),
         };
         let errors = parse(raw, &categories()).unwrap_err();
-        for field in ["village", "category", "content", "name", "phone", "photos"] {
+        for field in [
+            "village", "category", "content", "name", "phone", "photos", "about",
+        ] {
             assert!(errors.get(field).is_some(), "{field}: {errors:?}");
         }
+    }
+
+    #[test]
+    fn a_disclosure_reference_reads_id_v_version_and_nothing_else() {
+        assert_eq!(
+            DisclosureRef::parse("12v3"),
+            Some(DisclosureRef {
+                disclosure_id: 12,
+                version: 3
+            })
+        );
+        assert_eq!(DisclosureRef::parse("12v3").unwrap().as_param(), "12v3");
+        for bad in [
+            "",
+            "12",
+            "v3",
+            "12v",
+            "0v1",
+            "12v0",
+            "-1v2",
+            "12v3v4",
+            "1 2v3",
+            "12v99999999999",
+        ] {
+            assert_eq!(DisclosureRef::parse(bad), None, "{bad}");
+        }
+        let mut raw = good();
+        raw.about = "7v2".into();
+        assert_eq!(
+            parse(raw, &categories()).unwrap().about,
+            DisclosureRef::parse("7v2")
+        );
     }
 
     #[test]

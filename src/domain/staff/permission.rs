@@ -39,6 +39,7 @@ actions! {
     ReadComplaint = "complaint.read", "查看投诉内容";
     SeeContact = "complaint.see_contact", "查看实名投诉人联系方式";
     RevealAnonymous = "complaint.reveal_anonymous", "说明理由后查看匿名投诉人";
+    SearchByPhone = "complaint.search_phone", "按手机号查找投诉";
     AcceptComplaint = "complaint.accept", "受理";
     RejectComplaint = "complaint.reject", "不予受理";
     AssignComplaint = "complaint.assign", "转办";
@@ -99,6 +100,7 @@ const TABLE: &[(Role, Action, Scope)] = &[
     (Inspector, ListComplaints, Region),
     (Inspector, ReadComplaint, Region),
     (Inspector, SeeContact, Region),
+    (Inspector, SearchByPhone, Region),
     (Inspector, AcceptComplaint, Region),
     (Inspector, RejectComplaint, Region),
     (Inspector, AssignComplaint, Region),
@@ -116,6 +118,7 @@ const TABLE: &[(Role, Action, Scope)] = &[
     (Auditor, ReadComplaint, Region),
     (Auditor, SeeContact, Region),
     (Auditor, RevealAnonymous, Region),
+    (Auditor, SearchByPhone, Region),
     (Auditor, ReadAudit, Region),
     (Auditor, ReadInsight, Region),
     // An administrator sees no complaint content.
@@ -176,6 +179,8 @@ mod tests {
         for role in Role::ALL {
             let sees = allows(*role, SeeContact).is_some();
             assert_eq!(sees, matches!(role, Inspector | Auditor), "{role:?}");
+            let searches = allows(*role, SearchByPhone).is_some();
+            assert_eq!(searches, matches!(role, Inspector | Auditor), "{role:?}");
             let reveals = allows(*role, RevealAnonymous).is_some();
             assert_eq!(reveals, *role == Auditor, "{role:?}");
         }

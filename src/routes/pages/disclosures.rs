@@ -543,7 +543,13 @@ async fn detail(
         logged: logged_of(&pool, &log, current.version).await?,
         module_href,
         module_name,
-        complaint_href: village.as_ref().map(|v| paths::new_complaint(Some(v))),
+        complaint_href: village.as_ref().map(|v| {
+            let about = crate::domain::complaint::DisclosureRef {
+                disclosure_id: id,
+                version: current.version,
+            };
+            paths::complaint_about(v, &about)
+        }),
         is_sample: d.is_sample,
         correction: correction_note(current),
         tables,

@@ -110,6 +110,18 @@ struct ComplaintDetail {
     complaint: ComplaintJson,
     photos: Vec<String>,
     timeline: Vec<EventJson>,
+    /// The disclosure the complaint asks about, when it was opened from one.
+    about: Option<AboutJson>,
+}
+
+/// A disclosure (and the version read) a complaint asks about.
+#[derive(Serialize, utoipa::ToSchema)]
+struct AboutJson {
+    disclosure_id: i64,
+    version: i32,
+    title: Option<String>,
+    /// Its public page.
+    url: String,
 }
 
 /// The state after a transition.
@@ -310,12 +322,22 @@ async fn detail(
     let photo_urls: Vec<String> = (1..=photos)
         .map(|n| paths::staff_complaint_photo(id, n))
         .collect();
+    let about = match view.row.about {
+        Some(a) => Some(AboutJson {
+            disclosure_id: a.disclosure_id,
+            version: a.version,
+            title: storage::disclosures::version_title(&pool, a.disclosure_id, a.version).await?,
+            url: paths::disclosure(a.disclosure_id),
+        }),
+        None => None,
+    };
     Ok(private_json(
         StatusCode::OK,
         &ComplaintDetail {
             complaint: to_json(view.row, Some(view.identity), &index, Utc::now()),
             photos: photo_urls,
             timeline: events.into_iter().map(EventJson::from).collect(),
+            about,
         },
     ))
 }

@@ -35,8 +35,8 @@ async fn openapi() -> actix_web::HttpResponse {
 /// The pages, under `/staff`.
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
     use pages::{
-        account, audit, calendar, complaints as handling, insight, login, power, publishing,
-        recommendations, supervisors, users,
+        account, audit, calendar, complaints as handling, insight, login, phone_search, power,
+        publishing, recommendations, supervisors, users,
     };
     use paths::staff as p;
     cfg.route(p::HOME, get().to(login::home))
@@ -59,6 +59,8 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
             web::post().to(handling::reveal),
         )
         .route(p::COMPLAINT_PHOTO_PATTERN, get().to(handling::photo))
+        .route(p::PHONE_SEARCH, get().to(phone_search::show))
+        .route(p::PHONE_SEARCH, web::post().to(phone_search::search))
         .route(p::AUDIT, get().to(audit::show))
         .route(p::AUDIT_CSV, get().to(audit::export))
         .route(p::INSIGHT, get().to(insight::show))

@@ -58,6 +58,12 @@ impl Templates {
         spec.notification(&kind, openid, values, absolute.as_deref())
     }
 
+    /// Whether a template is configured for `kind` (a page promises a WeChat notice
+    /// only then).
+    pub fn configured(&self, kind: &str) -> bool {
+        self.specs.contains_key(kind)
+    }
+
     /// The configured kinds.
     pub fn kinds(&self) -> impl Iterator<Item = &NotificationKind> {
         self.specs.keys()

@@ -227,8 +227,9 @@ fn webhook(mode: WechatMode) -> Webhook {
     let pool = sqlx::postgres::PgPoolOptions::new()
         .connect_lazy("postgres://fuzz@127.0.0.1:1/none")
         .unwrap();
-    let (log, _batcher) = super::message_log::channel(pool.clone(), &settings.webhook);
     let vault = crate::crypto::Vault::from_settings(&settings.crypto).unwrap();
+    let (log, _batcher) =
+        super::message_log::channel(pool.clone(), vault.clone(), &settings.webhook);
     Webhook::new(
         Arc::new(settings),
         pool,

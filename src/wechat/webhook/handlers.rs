@@ -100,6 +100,7 @@ impl Handler {
                 }
                 storage::followers::subscribe(
                     ctx.pool,
+                    ctx.vault,
                     who,
                     at,
                     village.as_ref().map(|(code, _)| code),
@@ -114,7 +115,8 @@ impl Handler {
                 };
                 match scanned_village(ctx.regions, scene) {
                     Some((code, hit)) => {
-                        storage::followers::bind_village(ctx.pool, who, &code, at).await?;
+                        storage::followers::bind_village(ctx.pool, ctx.vault, who, &code, at)
+                            .await?;
                         Reply::News(village_article(
                             &links,
                             &hit,
@@ -128,7 +130,7 @@ impl Handler {
                 }
             }
             Handler::Farewell => {
-                storage::followers::unsubscribe(ctx.pool, who, at).await?;
+                storage::followers::unsubscribe(ctx.pool, ctx.vault, who, at).await?;
                 Reply::Success
             }
             Handler::TemplateDelivered => {
@@ -209,7 +211,7 @@ impl Handler {
                 complaint_progress(ctx, who, words, &links).await?
             }
             Handler::Complain => {
-                let village = storage::followers::bound_village(ctx.pool, who).await?;
+                let village = storage::followers::bound_village(ctx.pool, ctx.vault, who).await?;
                 Reply::Text(format!(
                     "反映问题请点这里：<a href=\"{}\">在线投诉</a>\n\n可以实名，也可以匿名；受理、转办、办结都会推送给您，回复“进度”可随时查看。",
                     links.complain(village.as_ref())
@@ -454,7 +456,7 @@ fn scanned_village(regions: &SearchIndex, scene: &str) -> Option<(VillageCode, H
 }
 
 async fn bound_village(ctx: &Context<'_>, who: &OpenId) -> Result<Option<Hit>, HandlerError> {
-    let Some(code) = storage::followers::bound_village(ctx.pool, who).await? else {
+    let Some(code) = storage::followers::bound_village(ctx.pool, ctx.vault, who).await? else {
         return Ok(None);
     };
     Ok(ctx.regions.current().get(code.region_code()))

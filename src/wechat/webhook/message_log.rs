@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::configuration::WebhookSettings;
+use crate::crypto::Vault;
 use crate::storage::inbound_messages::{self, Sighting};
 
 /// Sightings waiting in memory at most; beyond it (Postgres has been down for a
@@ -31,13 +32,15 @@ pub struct MessageLog {
 pub struct Batcher {
     rx: mpsc::Receiver<Sighting>,
     pool: PgPool,
+    /// Hashes the followers' openids (the log stores no openid).
+    vault: Vault,
     batch_size: usize,
     flush_every: Duration,
     dropped: Arc<AtomicU64>,
 }
 
 /// A log and the task that writes it; spawn [`Batcher::run`] on the background tracker.
-pub fn channel(pool: PgPool, settings: &WebhookSettings) -> (MessageLog, Batcher) {
+pub fn channel(pool: PgPool, vault: Vault, settings: &WebhookSettings) -> (MessageLog, Batcher) {
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let dropped = Arc::new(AtomicU64::new(0));
     (
@@ -48,6 +51,7 @@ pub fn channel(pool: PgPool, settings: &WebhookSettings) -> (MessageLog, Batcher
         Batcher {
             rx,
             pool,
+            vault,
             batch_size: settings.log_batch_size,
             flush_every: Duration::from_millis(settings.log_flush_ms),
             dropped,
@@ -127,7 +131,7 @@ impl Batcher {
     async fn flush(&self, buffer: &mut Vec<Sighting>) {
         while !buffer.is_empty() {
             let n = buffer.len().min(self.batch_size);
-            match inbound_messages::store_batch(&self.pool, &buffer[..n]).await {
+            match inbound_messages::store_batch(&self.pool, &self.vault, &buffer[..n]).await {
                 Ok(inserted) => {
                     tracing::debug!(sightings = n, texts = inserted, "wrote inbound message log");
                     buffer.drain(..n);

@@ -21,6 +21,7 @@ pub fn new_complaint(village: &str, complainant: Complainant) -> NewComplaint {
         content: "村集体鱼塘承包费去向不明，请纪委核查。".into(),
         complainant,
         photos: vec![],
+        about: None,
     }
 }
 

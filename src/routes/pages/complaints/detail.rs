@@ -14,7 +14,7 @@ use super::{Services, owned, status_class, when};
 use crate::auth::csrf::TokenError;
 use crate::auth::follower::FollowerSession;
 use crate::domain::complaint::{
-    Action, ComplaintStatus, DeadlineState, Satisfaction, TrackingNumber, TransitionError,
+    Action, ComplaintStatus, DeadlineState, Event, Satisfaction, TrackingNumber, TransitionError,
 };
 use crate::routes::page_error::PageError;
 use crate::routes::pages::{Crumb, Layout, date, paragraphs};
@@ -63,6 +63,12 @@ struct DetailPage {
     review_csrf: String,
     banner: Option<String>,
     just_submitted: bool,
+    /// What happens next, said on the confirmation: by when it is accepted or not
+    /// (`12月17日`), and whether a WeChat notice will say so.
+    accept_by: Option<String>,
+    notified: bool,
+    /// The disclosure the complaint asks about.
+    about: Option<crate::routes::staff::pages::complaints::AboutLink>,
 }
 
 #[derive(Deserialize)]
@@ -115,6 +121,7 @@ async fn render(
         crate::services::identity::open(&s.vault, &row.identity).map_err(sqlx::Error::from)?;
     let tracking = row.tracking_number.clone();
     let due = state.current_deadline();
+    let about = crate::routes::staff::pages::complaints::about_link(pool, row.about).await?;
     let page = DetailPage {
         page: site
             .layout(
@@ -160,6 +167,17 @@ async fn render(
         review_csrf: forms.issue(session.openid(), &purpose("review", &tracking)),
         banner,
         just_submitted,
+        accept_by: state.deadlines.accept_due.map(|d| {
+            crate::domain::china_time::local(d)
+                .format("%-m月%-d日")
+                .to_string()
+        }),
+        // The next notice is the decision: promised only when both of its templates are
+        // configured (a deployment without templates sends nothing).
+        notified: [Event::Accepted, Event::Rejected]
+            .iter()
+            .all(|e| s.templates.configured(e.as_str())),
+        about,
         tracking_number: tracking.to_string(),
     };
     site.render_private(status, &page)

@@ -25,6 +25,7 @@ use super::{Services, upload};
 use crate::auth::csrf::TokenError;
 use crate::auth::follower::FollowerSession;
 use crate::domain::complaint::submission::{self, FieldErrors, RawSubmission};
+use crate::domain::complaint::{DisclosureRef, Event};
 use crate::domain::{OpenId, RegionCode, RegionLevel, VillageCode};
 use crate::region_index::{Query, SearchIndex};
 use crate::routes::page_error::PageError;
@@ -39,6 +40,8 @@ pub struct NewQuery {
     village: Option<String>,
     /// The key of a form whose draft was kept while the village was chosen.
     draft: Option<String>,
+    /// The disclosure asked about (`123v2`), from a disclosure's 对这条公开有疑问.
+    about: Option<String>,
 }
 
 pub struct VillageChoice {
@@ -68,6 +71,12 @@ struct FormPage {
     form_key: String,
     csrf: String,
     draft_action: &'static str,
+    /// The disclosure asked about, as the form carries it (`123v2`), with its title and
+    /// link when it is a published disclosure of the chosen village.
+    about: String,
+    about_shown: Option<(String, String)>,
+    /// WeChat notices are promised only when their templates are configured.
+    notified: bool,
 }
 
 fn csrf_purpose(form_key: &Uuid) -> String {
@@ -114,6 +123,14 @@ async fn render_form(
         })
         .collect();
     let village = village_choice(&s.index, &typed.village);
+    let about_shown = match (DisclosureRef::parse(&typed.about), &village) {
+        (Some(about), Some(v)) => {
+            storage::disclosures::published_version(&**s.pool, &about, &v.code)
+                .await?
+                .map(|title| (title, paths::disclosure(about.disclosure_id)))
+        }
+        _ => None,
+    };
     let page = FormPage {
         page: s
             .site
@@ -136,6 +153,11 @@ async fn render_form(
         csrf: s.forms.issue(openid, &csrf_purpose(&form_key)),
         form_key: form_key.to_string(),
         draft_action: paths::complaint_draft(),
+        about: typed.about,
+        about_shown,
+        notified: [Event::Accepted, Event::Rejected]
+            .iter()
+            .all(|e| s.templates.configured(e.as_str())),
     };
     s.site.render_private(status, &page)
 }
@@ -174,6 +196,10 @@ pub async fn new_form(
     }
     if let Some(village) = &query.village {
         shown.typed.village.clone_from(village);
+    }
+    if let Some(about) = &query.about {
+        // Carried as given (bounded); checked against the village when submitted.
+        shown.typed.about = about.chars().take(40).collect();
     }
     render_form(&s, openid, shown).await
 }
@@ -219,6 +245,7 @@ pub async fn keep_draft(
         anonymous: form.field("identity") == "anonymous",
         // A plain form post names the chosen files without sending them.
         had_photos: form.0.0.iter().any(|(k, v)| k == "photos" && !v.is_empty()),
+        about: form.field("about"),
     };
     to_chooser(&s, openid, form_key, draft, &form.field("village_q")).await
 }
@@ -360,6 +387,7 @@ pub async fn submit(
         phone: head.field("phone"),
         anonymous: head.field("identity") == "anonymous",
         had_photos: false,
+        about: head.field("about"),
     };
     let token = head.field("csrf");
     let search = head.field("village_q");
@@ -414,6 +442,7 @@ pub async fn submit(
         phone: typed.phone.clone(),
         anonymous: typed.anonymous,
         photos: form.photos,
+        about: typed.about.clone(),
     };
     let parsed = {
         let _cleaning = PHOTO_CLEANERS
@@ -459,6 +488,14 @@ pub async fn submit(
                 typed,
             )
             .await
+        }
+        Err(SubmitError::UnknownDisclosure(_)) => {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "about",
+                "所疑问的公开事项不是这个村已公开的内容，请回到那条公开重新进入，或换回原来的村",
+            );
+            again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, typed).await
         }
         Err(SubmitError::UnknownVillage(_)) => {
             let mut errors = FieldErrors::default();

@@ -129,7 +129,11 @@ fn change_text(e: &Entry) -> String {
 fn line(e: &Entry) -> Line {
     Line {
         at: date_time(e.at),
-        actor: e.actor.clone(),
+        actor: if e.by_system {
+            "系统（定时任务）".to_owned()
+        } else {
+            e.actor.clone()
+        },
         ip: e.source_ip.clone().unwrap_or_default(),
         action: e.action.clone(),
         object: match (&e.object_type, &e.object_id) {
@@ -228,6 +232,7 @@ pub async fn export(
         "before",
         "after",
         "reason",
+        "actor_kind",
     ];
     out.write_record(header).map_err(PageError::internal)?;
     for e in &rows {
@@ -249,6 +254,7 @@ pub async fn export(
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             e.reason.clone().unwrap_or_default(),
+            if e.by_system { "system" } else { "person" }.to_owned(),
         ])
         .map_err(PageError::internal)?;
     }

@@ -279,6 +279,23 @@ pub struct AboutLink {
     pub title: String,
 }
 
+/// The disclosure a complaint asks about, as a link: its title at the version read.
+pub async fn about_link(
+    pool: &PgPool,
+    about: Option<crate::domain::complaint::DisclosureRef>,
+) -> Result<Option<AboutLink>, sqlx::Error> {
+    let Some(a) = about else {
+        return Ok(None);
+    };
+    let title = storage::disclosures::version_title(pool, a.disclosure_id, a.version)
+        .await?
+        .unwrap_or_else(|| format!("公开事项 {}", a.disclosure_id));
+    Ok(Some(AboutLink {
+        href: paths::disclosure(a.disclosure_id),
+        title: format!("{title}（第{}版）", a.version),
+    }))
+}
+
 pub struct PhotoLink {
     pub n: i64,
     pub href: String,
@@ -530,6 +547,7 @@ async fn detail_page(
         region: row.village_code.region_code(),
         unit: row.assigned_unit.as_deref(),
     };
+    let about = about_link(pool, row.about).await?;
     let view_page = DetailPage {
         page: StaffLayout::signed_in(
             page,
@@ -548,7 +566,7 @@ async fn detail_page(
             due_state: due_class.trim_start_matches("due--"),
             due_label,
             content: paragraphs(&row.content),
-            about: None,
+            about,
         },
         photos: (1..=photo_count)
             .map(|n| PhotoLink {

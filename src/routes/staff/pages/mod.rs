@@ -11,6 +11,7 @@ pub mod complaints;
 pub mod insight;
 pub mod login;
 pub mod power;
+pub mod phone_search;
 pub mod publishing;
 pub mod recommendations;
 pub mod supervisors;
@@ -97,6 +98,11 @@ const NAV: &[(&str, &str, Option<StaffAction>)] = &[
         paths::staff::CALENDAR,
         "公开时限",
         Some(StaffAction::ReadCalendar),
+    ),
+    (
+        paths::staff::PHONE_SEARCH,
+        "按手机号查找",
+        Some(StaffAction::SearchByPhone),
     ),
     (
         paths::staff::AUDIT,
