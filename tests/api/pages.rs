@@ -141,6 +141,7 @@ async fn the_home_figures_count_no_sample_content_and_explain_a_zero() {
     // the cache is shared, so it is cleared as a new minute would).
     publish(&app, WANGLOU, Module::Assets, "第三季度财务公开", 1).await;
     app.kv.delete("pages:headline").await.unwrap();
+    app.kv.delete("pages:headline:counting").await.unwrap();
     let html = ok_page(&app, "/").await;
     assert!(html.contains(r#"<span class="figure__value">1 / 3,474</span>"#));
     assert!(html.contains(

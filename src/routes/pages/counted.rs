@@ -4,7 +4,7 @@
 //! it once they exist: a reader who finds them older than `fresh_for` is answered with
 //! them as they are while one instance — whichever claims the refresh first — counts
 //! again in the background. Only when there are none at all (a cold start, the store
-//! lost) does a reader wait for the count.
+//! lost) does a reader wait for the count, and then only one counts.
 
 use std::future::Future;
 use std::time::Duration;
@@ -40,7 +40,12 @@ where
     // The refresh claim doubles as the freshness mark: it lives `fresh_for`.
     let claim = format!("{key}:counting");
     let Some(kept) = kept else {
-        let _ = kv.set(&claim, "1", fresh_for).await;
+        // Cold: one reader counts, the others wait for its figures rather than all
+        // counting at once (32 simultaneous counts of a province exhaust the pool).
+        let claimed = matches!(kv.set_if_absent(&claim, "1", fresh_for).await, Ok(true));
+        if !claimed && let Some(counted) = counted_by_another(kv, key).await {
+            return Ok(counted);
+        }
         let counted = count(pool.clone()).await?;
         store(kv, key, &counted).await;
         return Ok(counted);
@@ -55,6 +60,23 @@ where
         });
     }
     Ok(kept)
+}
+
+/// How long a cold reader waits for the instance counting before counting itself.
+const COLD_WAIT: Duration = Duration::from_secs(15);
+
+/// The figures another reader is counting, once they are stored (within [`COLD_WAIT`]).
+async fn counted_by_another<T: DeserializeOwned>(kv: &Kv, key: &str) -> Option<T> {
+    let deadline = tokio::time::Instant::now() + COLD_WAIT;
+    while tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Ok(Some(json)) = kv.get(key).await
+            && let Ok(counted) = serde_json::from_str(&json)
+        {
+            return Some(counted);
+        }
+    }
+    None
 }
 
 async fn store<T: Serialize>(kv: &Kv, key: &str, figures: &T) {
