@@ -221,3 +221,88 @@ async fn without_the_template_the_run_sends_nothing() {
         .unwrap();
     assert_eq!(rows, 0);
 }
+
+/// The follower list was kept as lookup hashes alone for a while, then followers' openids
+/// were sealed (the push must address them): a follower still stored in plaintext is
+/// sealed at start-up and pushed; one stored by hash alone cannot be addressed until
+/// they are next seen, which seals them; neither row ever holds the openid readable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followers_stored_before_sealing_are_pushed_once_sealed() {
+    const HASHED_FAN: &str = "oHashedOnlyFan00000000000001";
+    let fake = FakeWechat::start().await;
+    let app = app_with_template(&fake).await;
+    sqlx::query(
+        "INSERT INTO followers (openid, subscribed, village_code, first_seen_at, last_seen_at)
+         VALUES ($1, true, $2, now(), now())",
+    )
+    .bind(FAN)
+    .bind(VILLAGE)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO followers (openid_hash, subscribed, village_code, first_seen_at, last_seen_at)
+         VALUES ($1, true, $2, now(), now())",
+    )
+    .bind(
+        app.vault
+            .lookup(sunvillage::crypto::Purpose::FollowerOpenid, HASHED_FAN)
+            .0,
+    )
+    .bind(VILLAGE)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let sealed = sunvillage::storage::sealing::seal_plaintext(&app.pool, &app.vault)
+        .await
+        .unwrap();
+    assert_eq!(sealed.followers, 1);
+
+    published(
+        &app,
+        VILLAGE,
+        Module::Assets,
+        "王岗村2026年11月财务收支公开",
+    )
+    .await;
+    let evening = next_sending(Utc::now());
+    assert_eq!(run(&app, evening).await, 1, "only the sealed follower");
+
+    // The hashed-only follower writes (the message log's batch, written here at once):
+    // now they are sealed, and that evening's run (again, as after a restart) reaches
+    // them and not the first one twice.
+    let sighting = sunvillage::storage::inbound_messages::Sighting {
+        openid: sunvillage::domain::OpenId::parse(HASHED_FAN).unwrap(),
+        at: Utc::now(),
+        text: None,
+    };
+    sunvillage::storage::inbound_messages::store_batch(&app.pool, &app.vault, &[sighting])
+        .await
+        .unwrap();
+    assert_eq!(run(&app, evening + chrono::Duration::minutes(1)).await, 1);
+    app.run_pending_outbox().await;
+    let mut to: Vec<String> = fake.delivered().into_iter().map(|m| m.touser).collect();
+    to.sort();
+    assert_eq!(to, [HASHED_FAN, FAN]);
+
+    // Every follower row holds its openid sealed under a key of its own, never readable.
+    let rows: Vec<(Option<String>, Option<Vec<u8>>, Option<i64>)> =
+        sqlx::query_as("SELECT openid, openid_sealed, data_key_id FROM followers")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 2);
+    let mut keys = Vec::new();
+    for (openid, sealed, key) in rows {
+        assert_eq!(openid, None);
+        let sealed = sealed.expect("sealed");
+        for fan in [FAN, HASHED_FAN] {
+            assert!(
+                !sealed.windows(fan.len()).any(|w| w == fan.as_bytes()),
+                "the sealed openid is not the openid"
+            );
+        }
+        keys.push(key.expect("a data key"));
+    }
+    assert_ne!(keys[0], keys[1], "one data key per follower");
+}
