@@ -286,11 +286,11 @@ async fn followers_stored_before_sealing_are_pushed_once_sealed() {
     assert_eq!(to, [HASHED_FAN, FAN]);
 
     // Every follower row holds its openid sealed under a key of its own, never readable.
-    let rows: Vec<(Option<String>, Option<Vec<u8>>, Option<i64>)> =
-        sqlx::query_as("SELECT openid, openid_sealed, data_key_id FROM followers")
-            .fetch_all(&app.pool)
-            .await
-            .unwrap();
+    type Row = (Option<String>, Option<Vec<u8>>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as("SELECT openid, openid_sealed, data_key_id FROM followers")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 2);
     let mut keys = Vec::new();
     for (openid, sealed, key) in rows {
@@ -305,4 +305,60 @@ async fn followers_stored_before_sealing_are_pushed_once_sealed() {
         keys.push(key.expect("a data key"));
     }
     assert_ne!(keys[0], keys[1], "one data key per follower");
+}
+
+/// An unsubscribed follower's sealed openid is kept as long as a push's addressee
+/// (`retention.outbox_days`), then its key is destroyed; the row stays, and a follower
+/// who comes back is sealed again under a new key and pushed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsubscribed_followers_openid_is_shredded_after_its_period_and_sealed_again_on_return()
+{
+    let fake = FakeWechat::start().await;
+    let app = app_with_template(&fake).await;
+    let subscribe = event(FAN, "subscribe", Some(&format!("qrscene_{VILLAGE}")));
+    app.wechat(&subscribe).await;
+    app.wechat(&event(FAN, "unsubscribe", None)).await;
+    let key_of = || async {
+        sqlx::query_as::<_, (i64, bool, bool)>(
+            "SELECT f.data_key_id, f.openid_sealed IS NOT NULL, d.wrapped IS NOT NULL
+             FROM followers f JOIN data_keys d USING (data_key_id)",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let (first_key, sealed, live) = key_of().await;
+    assert!(sealed && live);
+
+    let retention = &app.settings.retention;
+    let within = Utc::now() + chrono::Duration::days(i64::from(retention.outbox_days) - 1);
+    let done = sunvillage::services::retention::run(&app.pool, retention, within)
+        .await
+        .unwrap();
+    assert_eq!(done.followers, 0, "still within the period");
+    let past = Utc::now() + chrono::Duration::days(i64::from(retention.outbox_days) + 1);
+    let done = sunvillage::services::retention::run(&app.pool, retention, past)
+        .await
+        .unwrap();
+    assert_eq!(done.followers, 1);
+    assert_eq!(key_of().await, (first_key, false, false));
+    let again = sunvillage::services::retention::run(&app.pool, retention, past)
+        .await
+        .unwrap();
+    assert_eq!(again.followers, 0, "a second pass finds nothing");
+
+    // They come back: found by the hash (the binding kept), sealed anew, pushed.
+    app.wechat(&event(FAN, "subscribe", None)).await;
+    let (key, sealed, live) = key_of().await;
+    assert!(key != first_key && sealed && live);
+    published(
+        &app,
+        VILLAGE,
+        Module::Assets,
+        "王岗村2026年11月财务收支公开",
+    )
+    .await;
+    assert_eq!(run(&app, next_sending(Utc::now())).await, 1);
+    app.run_pending_outbox().await;
+    assert_eq!(fake.delivered()[0].touser, FAN);
 }
