@@ -264,9 +264,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 crate::services::retention::run(&pool, &settings.retention, chrono::Utc::now())
                     .await?;
             println!(
-                "shredded the identity of {} complaints and the addressee of {} pushes",
+                "shredded the identity of {} complaints, the addressee of {} pushes and the openid of {} unsubscribed followers",
                 done.complaints.len(),
-                done.outbox
+                done.outbox,
+                done.followers
             );
             Ok(())
         }

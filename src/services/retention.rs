@@ -18,6 +18,8 @@ const BATCH: i64 = 500;
 pub struct Shredded {
     pub complaints: Vec<i64>,
     pub outbox: u64,
+    /// Followers unsubscribed for `outbox_days` whose sealed openid was destroyed.
+    pub followers: u64,
 }
 
 pub async fn run(
@@ -65,6 +67,18 @@ pub async fn run(
             break;
         }
         done.outbox += n;
+    }
+    // A follower's sealed openid serves only to address the village's push: once they
+    // have unsubscribed it is kept as long as a push's addressee.
+    loop {
+        let mut tx = pool.begin().await?;
+        let n =
+            retention::shred_followers_unsubscribed_before(&mut tx, outbox_cutoff, BATCH).await?;
+        tx.commit().await?;
+        if n == 0 {
+            break;
+        }
+        done.followers += n;
     }
     Ok(done)
 }

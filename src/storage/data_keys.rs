@@ -2,15 +2,18 @@
 
 use crate::crypto::{DataKey, Vault, Wrapped};
 
+use sqlx::PgConnection;
+
 use super::PgTransaction;
 
-/// A new data key for a record, stored wrapped under the current master key.
-pub async fn create(tx: &mut PgTransaction<'_>, vault: &Vault) -> Result<DataKey, sqlx::Error> {
+/// A new data key for a record, stored wrapped under the current master key (in the
+/// caller's transaction: a connection, so batch writers holding one can call it).
+pub async fn create(conn: &mut PgConnection, vault: &Vault) -> Result<DataKey, sqlx::Error> {
     // The id is taken first: the wrapping is bound to the row it is stored in.
     let id = sqlx::query_scalar!(
         r#"SELECT nextval(pg_get_serial_sequence('data_keys', 'data_key_id')) AS "id!""#
     )
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     let key = DataKey::random(id);
     let wrapped = vault.wrap(&key);
@@ -21,7 +24,7 @@ pub async fn create(tx: &mut PgTransaction<'_>, vault: &Vault) -> Result<DataKey
         wrapped.master_key,
         wrapped.sealed,
     )
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(key)
 }

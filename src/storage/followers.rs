@@ -1,23 +1,31 @@
 //! The `followers` table: who follows the account, since when, and which village they
-//! chose. Unsubscribing keeps the row. A follower is stored by the keyed lookup hash of
-//! their openid, never the openid (docs/privacy.md): found by every hash the vault
-//! accepts (either suite, the previous lookup key), and moved to the current hash
-//! whenever they are seen, which is the one moment the openid is at hand.
+//! chose. Unsubscribing keeps the row. A follower is found by the keyed lookup hash of
+//! their openid (docs/privacy.md): by every hash the vault accepts (either suite, the
+//! previous lookup key), and moved to the current hash whenever they are seen, which is
+//! the one moment the openid is at hand. The openid itself is kept only sealed, under a
+//! data key of the row's own, for the village's evening push to address them; a row
+//! without it (hashed before followers were sealed, or shredded by the retention pass)
+//! is sealed again by the next write that has the openid.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use super::corrupt;
-use crate::crypto::{Purpose, Vault};
+use super::{corrupt, data_keys};
+use crate::crypto::{Field, Purpose, Vault};
 use crate::domain::{OpenId, VillageCode};
 
+/// Where a follower's sealed openid lives.
+pub fn openid_field(follower_id: i64) -> Field {
+    Field::new("followers", "openid", follower_id)
+}
+
 /// A follower's hash now, and the older ones that still find them.
-struct Hashes {
-    current: Vec<u8>,
+pub(super) struct Hashes {
+    pub(super) current: Vec<u8>,
     older: Vec<Vec<u8>>,
 }
 
-fn hashes(vault: &Vault, openid: &str) -> Hashes {
+pub(super) fn hashes(vault: &Vault, openid: &str) -> Hashes {
     let current = vault.lookup(Purpose::FollowerOpenid, openid).0;
     let older = vault
         .lookup_candidates(Purpose::FollowerOpenid, openid)
@@ -50,9 +58,33 @@ async fn rekey(
     Ok(())
 }
 
-async fn rekey_one(conn: &mut PgConnection, h: &Hashes) -> Result<(), sqlx::Error> {
+pub(super) async fn rekey_one(conn: &mut PgConnection, h: &Hashes) -> Result<(), sqlx::Error> {
     let current = vec![h.current.clone(); h.older.len()];
     rekey(conn, &current, &h.older).await
+}
+
+/// Seals `openid` into the row `follower_id` under a new data key of its own, when the
+/// writer that just upserted it found it holding none.
+pub(super) async fn seal_if_unsealed(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    follower_id: i64,
+    unsealed: bool,
+    openid: &str,
+) -> Result<(), sqlx::Error> {
+    if !unsealed {
+        return Ok(());
+    }
+    let key = data_keys::create(conn, vault).await?;
+    sqlx::query!(
+        "UPDATE followers SET data_key_id = $2, openid_sealed = $3 WHERE follower_id = $1",
+        follower_id,
+        key.id,
+        vault.seal(&key, &openid_field(follower_id), openid.as_bytes()),
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// A follower as stored (the openid is the one they were looked up by).
@@ -80,7 +112,7 @@ pub async fn subscribe(
     let h = hashes(vault, openid.as_str());
     let mut tx = pool.begin().await?;
     rekey_one(&mut tx, &h).await?;
-    sqlx::query!(
+    let row = sqlx::query!(
         "INSERT INTO followers (openid_hash, subscribed, village_code, subscribed_at, first_seen_at, last_seen_at)
          VALUES ($1, true, $2, $3, $3, $3)
          ON CONFLICT (openid_hash) DO UPDATE
@@ -88,12 +120,21 @@ pub async fn subscribe(
                  subscribed_at = EXCLUDED.subscribed_at,
                  village_code = coalesce(EXCLUDED.village_code, followers.village_code),
                  first_seen_at = least(followers.first_seen_at, EXCLUDED.first_seen_at),
-                 last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)",
+                 last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)
+         RETURNING follower_id, openid_sealed IS NULL AS \"unsealed!\"",
         h.current,
         village.map(VillageCode::as_str),
         at,
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
+    .await?;
+    seal_if_unsealed(
+        &mut tx,
+        vault,
+        row.follower_id,
+        row.unsealed,
+        openid.as_str(),
+    )
     .await?;
     tx.commit().await
 }
@@ -110,19 +151,28 @@ pub async fn bind_village(
     let h = hashes(vault, openid.as_str());
     let mut tx = pool.begin().await?;
     rekey_one(&mut tx, &h).await?;
-    sqlx::query!(
+    let row = sqlx::query!(
         "INSERT INTO followers (openid_hash, subscribed, village_code, first_seen_at, last_seen_at)
          VALUES ($1, true, $2, $3, $3)
          ON CONFLICT (openid_hash) DO UPDATE
              SET subscribed = true,
                  village_code = EXCLUDED.village_code,
                  first_seen_at = least(followers.first_seen_at, EXCLUDED.first_seen_at),
-                 last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)",
+                 last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)
+         RETURNING follower_id, openid_sealed IS NULL AS \"unsealed!\"",
         h.current,
         village.as_str(),
         at,
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
+    .await?;
+    seal_if_unsealed(
+        &mut tx,
+        vault,
+        row.follower_id,
+        row.unsealed,
+        openid.as_str(),
+    )
     .await?;
     tx.commit().await
 }
@@ -138,18 +188,27 @@ pub async fn unsubscribe(
     let h = hashes(vault, openid.as_str());
     let mut tx = pool.begin().await?;
     rekey_one(&mut tx, &h).await?;
-    sqlx::query!(
+    let row = sqlx::query!(
         "INSERT INTO followers (openid_hash, subscribed, unsubscribed_at, first_seen_at, last_seen_at)
          VALUES ($1, false, $2, $2, $2)
          ON CONFLICT (openid_hash) DO UPDATE
              SET subscribed = false,
                  unsubscribed_at = EXCLUDED.unsubscribed_at,
                  first_seen_at = least(followers.first_seen_at, EXCLUDED.first_seen_at),
-                 last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)",
+                 last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)
+         RETURNING follower_id, openid_sealed IS NULL AS \"unsealed!\"",
         h.current,
         at,
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
+    .await?;
+    seal_if_unsealed(
+        &mut tx,
+        vault,
+        row.follower_id,
+        row.unsealed,
+        openid.as_str(),
+    )
     .await?;
     tx.commit().await
 }
@@ -174,19 +233,25 @@ pub async fn touch_many(
         current.push(h.current);
     }
     rekey(conn, &rekey_to, &rekey_from).await?;
-    sqlx::query!(
-        "INSERT INTO followers (openid_hash, subscribed, first_seen_at, last_seen_at)
-         SELECT openid_hash, true, min(seen), max(seen)
-         FROM UNNEST($1::bytea[], $2::timestamptz[]) AS t (openid_hash, seen)
-         GROUP BY openid_hash
-         ON CONFLICT (openid_hash) DO UPDATE
-             SET first_seen_at = least(followers.first_seen_at, EXCLUDED.first_seen_at),
-                 last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)",
+    let rows = sqlx::query!(
+        r#"INSERT INTO followers (openid_hash, subscribed, first_seen_at, last_seen_at)
+           SELECT openid_hash, true, min(seen), max(seen)
+           FROM UNNEST($1::bytea[], $2::timestamptz[]) AS t (openid_hash, seen)
+           GROUP BY openid_hash
+           ON CONFLICT (openid_hash) DO UPDATE
+               SET first_seen_at = least(followers.first_seen_at, EXCLUDED.first_seen_at),
+                   last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)
+           RETURNING follower_id, openid_hash AS "openid_hash!", openid_sealed IS NULL AS "unsealed!""#,
         &current,
         seen,
     )
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
+    for row in rows.iter().filter(|r| r.unsealed) {
+        if let Some(i) = current.iter().position(|h| *h == row.openid_hash) {
+            seal_if_unsealed(conn, vault, row.follower_id, true, &openids[i]).await?;
+        }
+    }
     Ok(())
 }
 

@@ -72,3 +72,31 @@ pub async fn shred_outbox_settled_before(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Shreds the sealed openid of up to `limit` followers unsubscribed before `cutoff`;
+/// returns how many. It only ever addressed the village's push, which an unsubscribed
+/// follower no longer gets. The row stays (hash, binding, times): a follower who comes
+/// back is found by the hash and sealed again under a new key.
+pub async fn shred_followers_unsubscribed_before(
+    tx: &mut PgTransaction<'_>,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"WITH due AS (
+               SELECT follower_id, data_key_id FROM followers
+               WHERE NOT subscribed AND unsubscribed_at < $1 AND openid_sealed IS NOT NULL
+               ORDER BY follower_id LIMIT $2 FOR UPDATE),
+           destroyed AS (
+               UPDATE data_keys d SET wrapped = NULL, shredded_at = now()
+               FROM due WHERE d.data_key_id = due.data_key_id AND d.wrapped IS NOT NULL
+               RETURNING d.data_key_id)
+           UPDATE followers f SET openid_sealed = NULL
+           FROM due WHERE f.follower_id = due.follower_id"#,
+        cutoff,
+        limit
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}

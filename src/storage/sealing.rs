@@ -7,7 +7,7 @@ use sqlx::PgPool;
 
 use super::complaints::{field, photo_field};
 use super::outbox::openid_field;
-use super::{PgTransaction, data_keys};
+use super::{PgTransaction, data_keys, followers};
 use crate::crypto::{Purpose, Vault};
 
 /// How many rows a run sealed.
@@ -16,7 +16,8 @@ pub struct Sealed {
     pub complaints: u64,
     pub photos: u64,
     pub outbox: u64,
-    /// Followers and messages whose openid was replaced by its lookup hash.
+    /// Followers (their openid sealed beside it) and messages whose openid was replaced
+    /// by its lookup hash.
     pub followers: u64,
     pub messages: u64,
 }
@@ -57,7 +58,7 @@ pub async fn seal_plaintext(pool: &PgPool, vault: &Vault) -> Result<Sealed, sqlx
 }
 
 /// Replaces the openids of up to a batch of followers, and of their messages, by the
-/// lookup hash. A follower already stored under the hash (written by a newer instance
+/// lookup hash; a follower's is also sealed under a data key of the row. A follower already stored under the hash (written by a newer instance
 /// meanwhile) absorbs the old row's binding and times.
 async fn hash_followers(
     tx: &mut PgTransaction<'_>,
@@ -103,6 +104,16 @@ async fn hash_followers(
         .execute(&mut **tx)
         .await?
         .rows_affected();
+        // The row now under the hash keeps the openid sealed (the evening push reads it).
+        let unsealed = sqlx::query_scalar!(
+            "SELECT follower_id FROM followers WHERE openid_hash = $1 AND openid_sealed IS NULL",
+            hash
+        )
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(follower_id) = unsealed {
+            followers::seal_if_unsealed(tx, vault, follower_id, true, openid).await?;
+        }
         // A message stored twice (once per form) is kept once.
         sqlx::query!(
             "DELETE FROM inbound_messages m WHERE m.openid = $1 AND EXISTS (

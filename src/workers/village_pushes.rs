@@ -109,7 +109,7 @@ pub async fn send_due(
             ("day", day.as_str()),
         ];
         let link = paths::village(&village.village);
-        for openid in village_pushes::followers_of(pool, &village.village).await? {
+        for openid in village_pushes::followers_of(pool, vault, &village.village).await? {
             let notification = match templates.notification(
                 VILLAGE_PUBLISHED,
                 &openid,

@@ -57,6 +57,7 @@ async fn file(
             content: text.into(),
             complainant: Complainant::Anonymous,
             photos: Vec::new(),
+            about: None,
         },
         Utc::now(),
     )

@@ -600,6 +600,12 @@ async fn keys_rotate_rewraps_every_data_key_reports_unknown_ones_and_the_dump_st
         let old_only = vault_with(&app, &[("dev", DEV_KEY)], "dev");
         assert!(identity::open(&old_only, &row.identity).is_err());
     }
+    // The follower's sealed openid (the village push's addressee) was re-wrapped too.
+    let village = sunvillage::domain::VillageCode::parse(WANGGANG).unwrap();
+    let fans = storage::village_pushes::followers_of(&app.pool, &only_new, &village)
+        .await
+        .unwrap();
+    assert_eq!(fans.iter().map(|f| f.as_str()).collect::<Vec<_>>(), [NAMED]);
     assert_dump_reveals_nothing(&dump(&app), &secrets);
 }
 

@@ -221,3 +221,144 @@ async fn without_the_template_the_run_sends_nothing() {
         .unwrap();
     assert_eq!(rows, 0);
 }
+
+/// The follower list was kept as lookup hashes alone for a while, then followers' openids
+/// were sealed (the push must address them): a follower still stored in plaintext is
+/// sealed at start-up and pushed; one stored by hash alone cannot be addressed until
+/// they are next seen, which seals them; neither row ever holds the openid readable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followers_stored_before_sealing_are_pushed_once_sealed() {
+    const HASHED_FAN: &str = "oHashedOnlyFan00000000000001";
+    let fake = FakeWechat::start().await;
+    let app = app_with_template(&fake).await;
+    sqlx::query(
+        "INSERT INTO followers (openid, subscribed, village_code, first_seen_at, last_seen_at)
+         VALUES ($1, true, $2, now(), now())",
+    )
+    .bind(FAN)
+    .bind(VILLAGE)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO followers (openid_hash, subscribed, village_code, first_seen_at, last_seen_at)
+         VALUES ($1, true, $2, now(), now())",
+    )
+    .bind(
+        app.vault
+            .lookup(sunvillage::crypto::Purpose::FollowerOpenid, HASHED_FAN)
+            .0,
+    )
+    .bind(VILLAGE)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let sealed = sunvillage::storage::sealing::seal_plaintext(&app.pool, &app.vault)
+        .await
+        .unwrap();
+    assert_eq!(sealed.followers, 1);
+
+    published(
+        &app,
+        VILLAGE,
+        Module::Assets,
+        "王岗村2026年11月财务收支公开",
+    )
+    .await;
+    let evening = next_sending(Utc::now());
+    assert_eq!(run(&app, evening).await, 1, "only the sealed follower");
+
+    // The hashed-only follower writes (the message log's batch, written here at once):
+    // now they are sealed, and that evening's run (again, as after a restart) reaches
+    // them and not the first one twice.
+    let sighting = sunvillage::storage::inbound_messages::Sighting {
+        openid: sunvillage::domain::OpenId::parse(HASHED_FAN).unwrap(),
+        at: Utc::now(),
+        text: None,
+    };
+    sunvillage::storage::inbound_messages::store_batch(&app.pool, &app.vault, &[sighting])
+        .await
+        .unwrap();
+    assert_eq!(run(&app, evening + chrono::Duration::minutes(1)).await, 1);
+    app.run_pending_outbox().await;
+    let mut to: Vec<String> = fake.delivered().into_iter().map(|m| m.touser).collect();
+    to.sort();
+    assert_eq!(to, [HASHED_FAN, FAN]);
+
+    // Every follower row holds its openid sealed under a key of its own, never readable.
+    type Row = (Option<String>, Option<Vec<u8>>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as("SELECT openid, openid_sealed, data_key_id FROM followers")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    let mut keys = Vec::new();
+    for (openid, sealed, key) in rows {
+        assert_eq!(openid, None);
+        let sealed = sealed.expect("sealed");
+        for fan in [FAN, HASHED_FAN] {
+            assert!(
+                !sealed.windows(fan.len()).any(|w| w == fan.as_bytes()),
+                "the sealed openid is not the openid"
+            );
+        }
+        keys.push(key.expect("a data key"));
+    }
+    assert_ne!(keys[0], keys[1], "one data key per follower");
+}
+
+/// An unsubscribed follower's sealed openid is kept as long as a push's addressee
+/// (`retention.outbox_days`), then its key is destroyed; the row stays, and a follower
+/// who comes back is sealed again under a new key and pushed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsubscribed_followers_openid_is_shredded_after_its_period_and_sealed_again_on_return()
+{
+    let fake = FakeWechat::start().await;
+    let app = app_with_template(&fake).await;
+    let subscribe = event(FAN, "subscribe", Some(&format!("qrscene_{VILLAGE}")));
+    app.wechat(&subscribe).await;
+    app.wechat(&event(FAN, "unsubscribe", None)).await;
+    let key_of = || async {
+        sqlx::query_as::<_, (i64, bool, bool)>(
+            "SELECT f.data_key_id, f.openid_sealed IS NOT NULL, d.wrapped IS NOT NULL
+             FROM followers f JOIN data_keys d USING (data_key_id)",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let (first_key, sealed, live) = key_of().await;
+    assert!(sealed && live);
+
+    let retention = &app.settings.retention;
+    let within = Utc::now() + chrono::Duration::days(i64::from(retention.outbox_days) - 1);
+    let done = sunvillage::services::retention::run(&app.pool, retention, within)
+        .await
+        .unwrap();
+    assert_eq!(done.followers, 0, "still within the period");
+    let past = Utc::now() + chrono::Duration::days(i64::from(retention.outbox_days) + 1);
+    let done = sunvillage::services::retention::run(&app.pool, retention, past)
+        .await
+        .unwrap();
+    assert_eq!(done.followers, 1);
+    assert_eq!(key_of().await, (first_key, false, false));
+    let again = sunvillage::services::retention::run(&app.pool, retention, past)
+        .await
+        .unwrap();
+    assert_eq!(again.followers, 0, "a second pass finds nothing");
+
+    // They come back: found by the hash (the binding kept), sealed anew, pushed.
+    app.wechat(&event(FAN, "subscribe", None)).await;
+    let (key, sealed, live) = key_of().await;
+    assert!(key != first_key && sealed && live);
+    published(
+        &app,
+        VILLAGE,
+        Module::Assets,
+        "王岗村2026年11月财务收支公开",
+    )
+    .await;
+    assert_eq!(run(&app, next_sending(Utc::now())).await, 1);
+    app.run_pending_outbox().await;
+    assert_eq!(fake.delivered()[0].touser, FAN);
+}

@@ -50,8 +50,8 @@ async fn render(
     banner: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let openid = session.openid();
-    let on = storage::village_pushes::wanted(&s.pool, openid).await?;
-    let village = storage::followers::bound_village(&s.pool, openid)
+    let on = storage::village_pushes::wanted(&s.pool, &s.vault, openid).await?;
+    let village = storage::followers::bound_village(&s.pool, &s.vault, openid)
         .await?
         .and_then(|code| s.index.current().get(code.region_code()))
         .map(|hit| hit.full_name());
@@ -112,7 +112,8 @@ async fn switch(
             return render(&s, &session, StatusCode::UNPROCESSABLE_ENTITY, banner).await;
         }
     };
-    storage::village_pushes::set_wanted(&s.pool, session.openid(), on, Utc::now()).await?;
+    storage::village_pushes::set_wanted(&s.pool, &s.vault, session.openid(), on, Utc::now())
+        .await?;
     let done = if on { "on" } else { "off" };
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, format!("{}?done={done}", paths::MY_PUSHES)))

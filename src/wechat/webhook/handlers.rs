@@ -220,14 +220,14 @@ impl Handler {
             Handler::FindVillage => lookup(ctx, message.kind.words().unwrap_or_default()).await?,
             Handler::LogCheckpoint => Reply::Text(log_checkpoint(ctx, &links).await?),
             Handler::StopVillagePushes => {
-                storage::village_pushes::set_wanted(ctx.pool, who, false, at).await?;
+                storage::village_pushes::set_wanted(ctx.pool, ctx.vault, who, false, at).await?;
                 Reply::Text(format!(
                     "已退订本村公开推送，以后本村发布村务公开时不再给您发消息（投诉办理进度仍会推送）。回复“订阅”可以重新开启，也可以在<a href=\"{}\">推送设置</a>里开关。",
                     links.absolute(paths::MY_PUSHES)
                 ))
             }
             Handler::StartVillagePushes => {
-                storage::village_pushes::set_wanted(ctx.pool, who, true, at).await?;
+                storage::village_pushes::set_wanted(ctx.pool, ctx.vault, who, true, at).await?;
                 match bound_village(ctx, who).await? {
                     Some(hit) => Reply::Text(format!(
                         "已订阅{}的公开推送：本村当天发布了村务公开的，晚上7点左右给您发一条消息，每天最多一条。回复“退订”可以关闭。",
