@@ -4,6 +4,8 @@
 //! villages publish. Every figure is within one region (the reader's scope) and is
 //! computed live. Each table is also a CSV, from the same rows the page shows.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 
@@ -11,7 +13,8 @@ use crate::analysis::Topic;
 use crate::analysis::cluster::{self, Item};
 use crate::domain::complaint::deadline::{ACCEPT_WITHIN_DAYS, CONCLUDE_WITHIN_DAYS};
 use crate::domain::complaint::{ComplaintStatus, TrackingNumber};
-use crate::domain::{RegionCode, RegionLevel, china_time};
+use crate::domain::disclosure::calendar::Calendar;
+use crate::domain::{Module, RegionCode, RegionLevel, china_time};
 use crate::storage::insight as q;
 
 /// How many months the dashboard looks back (this month included).
@@ -108,6 +111,8 @@ pub struct Dashboard {
     pub follower_trend: Series,
     /// Villages in scope that published nothing in the last 90 days.
     pub silent_villages: usize,
+    /// Villages in scope behind the publication calendar on at least one module.
+    pub behind_villages: usize,
     pub overdue: i64,
     /// Complaints about the same thing in the last 90 days.
     pub groups: Vec<ComplaintGroup>,
@@ -162,8 +167,39 @@ fn status_label(s: &str) -> String {
     ComplaintStatus::parse(s).map_or_else(|| s.to_owned(), |s| s.label().to_owned())
 }
 
+/// The villages in `scope` behind the publication calendar (`data/modules/calendar.toml`,
+/// the rule the village page and the staff calendar apply), each with the modules it is
+/// behind on.
+async fn behind_calendar(
+    pool: &PgPool,
+    calendar: &Calendar,
+    scope: &RegionCode,
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, Vec<&'static str>>, sqlx::Error> {
+    let villages = crate::storage::calendar::villages_within(pool, scope, ALL_VILLAGES).await?;
+    Ok(villages
+        .into_iter()
+        .filter_map(|v| {
+            let behind: Vec<&'static str> = Module::ALL
+                .into_iter()
+                .filter(|m| {
+                    calendar
+                        .standing(*m, v.last.get(m).copied(), now)
+                        .is_behind()
+                })
+                .map(Module::name)
+                .collect();
+            (!behind.is_empty()).then(|| (v.code.to_string(), behind))
+        })
+        .collect())
+}
+
+/// More villages than any scope holds (a province has about 50,000).
+const ALL_VILLAGES: i64 = 1_000_000;
+
 pub async fn dashboard(
     pool: &PgPool,
+    calendar: &Calendar,
     scope: &RegionCode,
     now: DateTime<Utc>,
 ) -> Result<Dashboard, sqlx::Error> {
@@ -179,6 +215,7 @@ pub async fn dashboard(
     let base = q::followers_before(pool, s, since).await?;
     let disclosures =
         q::disclosures_by_village(pool, s, now - Duration::days(QUARTER_DAYS)).await?;
+    let behind = behind_calendar(pool, calendar, scope, now).await?;
     let groups = groups(pool, s, now - Duration::days(QUARTER_DAYS), now).await?;
     let recommendations = crate::storage::recommendations::list(pool, s).await?;
     let today = china_time::day(now);
@@ -322,7 +359,7 @@ pub async fn dashboard(
         },
         Grid {
             table: Table::Disclosures,
-            header: ["村代码", "村", "乡镇", "公开条数"]
+            header: ["村代码", "村", "乡镇", "公开条数", "未按时公开的栏目"]
                 .map(String::from)
                 .to_vec(),
             rows: disclosures
@@ -333,6 +370,9 @@ pub async fn dashboard(
                         d.name.clone(),
                         d.township.clone(),
                         d.disclosures.to_string(),
+                        behind
+                            .get(&d.code)
+                            .map_or_else(|| "—".to_owned(), |m| m.join("、")),
                     ]
                 })
                 .collect(),
@@ -388,6 +428,7 @@ pub async fn dashboard(
             values: follower_values,
         },
         silent_villages: disclosures.iter().filter(|d| d.disclosures == 0).count(),
+        behind_villages: behind.len(),
         overdue: status.iter().map(|s| s.overdue).sum(),
         months,
         grids,

@@ -395,6 +395,16 @@ async fn a_townships_inspector_sees_exactly_its_figures_and_each_table_exports()
             .iter()
             .all(|r| r[0].starts_with("411503209") && r[3] == "0")
     );
+    // So each is behind the calendar on every module that has one (finance monthly, the
+    // rest quarterly), and not on those published as matters arise.
+    use sunvillage::domain::Module;
+    assert_eq!(disclosures[0][4], "未按时公开的栏目");
+    for row in &disclosures[1..] {
+        let behind: Vec<&str> = row[4].split('、').collect();
+        assert!(behind.contains(&Module::Assets.name()), "{row:?}");
+        assert!(!behind.contains(&Module::Projects.name()), "{row:?}");
+        assert!(!behind.contains(&Module::Complaints.name()), "{row:?}");
+    }
 
     // The three reports of one road are one group; the other township's are not shown.
     let clusters = csv(&app, &township, "clusters").await;

@@ -12,6 +12,7 @@ use sqlx::PgPool;
 
 use super::chart;
 use super::{StaffLayout, region_name, render};
+use crate::domain::disclosure::calendar::Calendar;
 use crate::domain::staff::StaffAction;
 use crate::domain::{RegionCode, china_time};
 use crate::region_index::SearchIndex;
@@ -69,6 +70,8 @@ struct InsightPage {
     region: String,
     overdue: i64,
     silent: usize,
+    /// Villages behind the publication calendar on some module.
+    behind: usize,
     topic_chart: String,
     topic_legend: Vec<Legend>,
     follower_chart: String,
@@ -121,12 +124,13 @@ fn shown(grid: &Grid, query: &str) -> Shown {
 pub async fn show(
     page: StaffPage,
     pool: web::Data<PgPool>,
+    calendar: web::Data<Calendar>,
     index: web::Data<SearchIndex>,
     query: web::Query<InsightQuery>,
 ) -> Result<HttpResponse, PageError> {
     may_read(&page)?;
     let region = scope(&page, &query)?;
-    let d = insight::dashboard(&pool, &region, Utc::now()).await?;
+    let d = insight::dashboard(&pool, &calendar, &region, Utc::now()).await?;
     let query = if region == page.member.region {
         String::new()
     } else {
@@ -148,6 +152,7 @@ pub async fn show(
         },
         overdue: d.overdue,
         silent: d.silent_villages,
+        behind: d.behind_villages,
         topic_chart,
         topic_legend: legend
             .into_iter()
@@ -164,6 +169,7 @@ pub async fn show(
 pub async fn export(
     page: StaffPage,
     pool: web::Data<PgPool>,
+    calendar: web::Data<Calendar>,
     path: web::Path<String>,
     query: web::Query<InsightQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -174,7 +180,7 @@ pub async fn export(
         .and_then(Table::parse)
         .ok_or_else(|| PageError::not_found("没有这张表。"))?;
     let region = scope(&page, &query)?;
-    let d = insight::dashboard(&pool, &region, Utc::now()).await?;
+    let d = insight::dashboard(&pool, &calendar, &region, Utc::now()).await?;
     let grid = d
         .grid(table)
         .ok_or_else(|| PageError::not_found("没有这张表。"))?;
