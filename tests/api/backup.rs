@@ -8,7 +8,7 @@ use sunvillage::services::transparency::{self, LogSigner};
 use tokio::process::Command;
 
 use crate::support::complaints::{OPENID, named, submit_as};
-use crate::support::staff::{StaffRole, staff_token};
+use crate::support::staff::{StaffRole, act, staff_token};
 use crate::support::{PG_BASE, TestApp, spawn_app, spawn_app_on, unique_name, url_of};
 
 async fn run(command: &mut Command) {
@@ -33,18 +33,13 @@ async fn a_dump_restored_into_a_new_database_serves_the_same_pages_and_log() {
     run(app.command().arg("demo-data")).await;
     let handler = staff_token(&app, "李四", StaffRole::Handler).await;
     let complaint = submit_as(&app, OPENID, named(), 0).await;
-    let r = app
-        .client
-        .post(app.url(&format!(
-            "/api/staff/complaints/{}/actions",
-            complaint.complaint_id
-        )))
-        .bearer_auth(&handler)
-        .json(&json!({"action": "accept"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    act(
+        &app,
+        &handler,
+        complaint.complaint_id,
+        json!({"action": "accept"}),
+    )
+    .await;
     let disclosure: i64 = sqlx::query_scalar("SELECT min(id) FROM disclosures")
         .fetch_one(&app.pool)
         .await

@@ -11,7 +11,7 @@ use sunvillage::transparency::note::generate_key;
 use sunvillage::transparency::tiles::Tile;
 
 use crate::support::complaints::{OPENID, named, submit_as};
-use crate::support::staff::{StaffRole, staff_token};
+use crate::support::staff::{StaffRole, act, staff_token};
 use crate::support::{TestApp, spawn_app};
 
 async fn checkpoint(app: &TestApp) -> u64 {
@@ -24,18 +24,6 @@ async fn checkpoint(app: &TestApp) -> u64 {
         .unwrap()
         .unwrap()
         .size
-}
-
-async fn act(app: &TestApp, token: &str, id: i64, body: Value) {
-    let r = app
-        .client
-        .post(app.url(&format!("/api/staff/complaints/{id}/actions")))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 }
 
 async fn timeline(app: &TestApp, token: &str, id: i64) -> Vec<Value> {

@@ -14,7 +14,7 @@ use crate::support::complaints::{OPENID, named, submit_as};
 use crate::support::fake_wechat::FakeWechat;
 use crate::support::follower::Browser;
 use crate::support::served::{Served, complaint_template_env, free_port};
-use crate::support::staff::{StaffRole, staff_token};
+use crate::support::staff::{StaffRole, act, staff_token};
 use crate::support::wechat::{decode, text, text_of};
 use crate::support::{TestApp, complaints::complaint_templates, spawn_app_with_wechat};
 
@@ -80,18 +80,13 @@ async fn a_status_change_on_one_instance_is_pushed_by_the_others_worker() {
     let complaint = submit_as(&a, OPENID, named(), 0).await;
     fake.until_delivered(1).await;
     let handler = staff_token(&a, "李四", StaffRole::Handler).await;
-    let r = a
-        .client
-        .post(a.url(&format!(
-            "/api/staff/complaints/{}/actions",
-            complaint.complaint_id
-        )))
-        .bearer_auth(&handler)
-        .json(&json!({"action": "accept"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    act(
+        &a,
+        &handler,
+        complaint.complaint_id,
+        json!({"action": "accept"}),
+    )
+    .await;
     // A has no worker: only B can have sent these.
     fake.until_delivered(2).await;
     let sent = fake.delivered();

@@ -111,6 +111,20 @@ pub async fn staff_token(app: &TestApp, name: &str, role: StaffRole) -> String {
     api_token_for(app, id).await
 }
 
+/// A staff action on complaint `id` through the JSON API (`{"action": "accept"}` …),
+/// which must succeed.
+pub async fn act(app: &TestApp, token: &str, id: i64, body: serde_json::Value) {
+    let r = app
+        .client
+        .post(app.url(&sunvillage::routes::paths::staff_complaint_actions(id)))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
 /// An API token of a new account with `role` over `region` (and `unit`).
 pub async fn token(app: &TestApp, role: Role, region: &str, unit: Option<&str>) -> String {
     let (id, _) = account(app, "测试人员", role, region, unit).await;
