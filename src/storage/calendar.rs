@@ -19,26 +19,21 @@ pub struct VillageLast {
     pub last: HashMap<Module, DateTime<Utc>>,
 }
 
-/// When `village` last published under each module.
+/// When `village` last published under each module (read with its module counts, the
+/// one statement a village page runs for both).
 pub async fn last_published(
     pool: &PgPool,
     village: &RegionCode,
 ) -> Result<HashMap<Module, DateTime<Utc>>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT module, max(published_at) AS "last!"
-           FROM disclosures
-           WHERE region_code = $1 AND status = 'published' AND NOT is_sample
-           GROUP BY module"#,
-        village.as_str()
-    )
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Module::parse(&r.module)
-                .map(|m| (m, r.last))
-                .map_err(|e| corrupt("module", e))
-        })
+    let counts = super::disclosures::module_counts(pool, village).await?;
+    Ok(last_of(&counts))
+}
+
+/// The last publication per module, from a region's module counts.
+pub fn last_of(counts: &[super::disclosures::ModuleCount]) -> HashMap<Module, DateTime<Utc>> {
+    counts
+        .iter()
+        .filter_map(|c| c.last_published.map(|at| (c.module, at)))
         .collect()
 }
 

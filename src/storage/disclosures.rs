@@ -97,6 +97,9 @@ pub struct ModuleCount {
     pub module: Module,
     pub total: i64,
     pub samples: i64,
+    /// When a disclosure still published, not sample content, was last first published:
+    /// what the publication calendar judges (`domain::disclosure::calendar`).
+    pub last_published: Option<DateTime<Utc>>,
 }
 
 fn module(s: &str) -> Result<Module, sqlx::Error> {
@@ -248,7 +251,9 @@ pub async fn module_counts(
     region: &RegionCode,
 ) -> Result<Vec<ModuleCount>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT module, count(*) AS "total!", count(*) FILTER (WHERE is_sample) AS "samples!"
+        r#"SELECT module, count(*) AS "total!", count(*) FILTER (WHERE is_sample) AS "samples!",
+                  max(published_at) FILTER (WHERE status = 'published' AND NOT is_sample)
+                      AS "last_published?"
            FROM disclosures
            WHERE region_code = $1 AND status IN ('published', 'withdrawn')
            GROUP BY module"#,
@@ -256,18 +261,19 @@ pub async fn module_counts(
     )
     .fetch_all(pool)
     .await?;
-    let mut found: HashMap<Module, (i64, i64)> = HashMap::new();
+    let mut found: HashMap<Module, (i64, i64, Option<DateTime<Utc>>)> = HashMap::new();
     for r in rows {
-        found.insert(module(&r.module)?, (r.total, r.samples));
+        found.insert(module(&r.module)?, (r.total, r.samples, r.last_published));
     }
     Ok(Module::ALL
         .into_iter()
         .map(|m| {
-            let (total, samples) = found.get(&m).copied().unwrap_or((0, 0));
+            let (total, samples, last_published) = found.get(&m).copied().unwrap_or((0, 0, None));
             ModuleCount {
                 module: m,
                 total,
                 samples,
+                last_published,
             }
         })
         .collect())

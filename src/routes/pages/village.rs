@@ -217,7 +217,7 @@ async fn village(
 ) -> Result<HttpResponse, PageError> {
     let (hit, code) = find_village(&index, &path)?;
     let counts = storage::disclosures::module_counts(&pool, &hit.code).await?;
-    let last = storage::calendar::last_published(&pool, &hit.code).await?;
+    let last = storage::calendar::last_of(&counts);
     let calendar = CalendarNote::new(&calendar, &last, chrono::Utc::now());
     let mut regions = vec![&hit.code];
     if let Some(t) = &hit.township {
