@@ -1,6 +1,8 @@
-//! Clusters: complaints about the same thing — same township, same topic, similar
-//! text, within 30 days of another one of the group — so staff see "7 complaints about
-//! 交通 in 王岗村 since 11月3日" and can handle them together.
+//! Clusters: complaints and followers' messages about the same thing — same township,
+//! same topic, similar text, within 30 days of another one of the group — so staff see
+//! "7 complaints and 3 messages about 交通 in 王岗村 since 11月3日" and can handle them
+//! together. A message counts like a complaint: ten people writing about one water cut
+//! are a matter even when nobody filed it.
 //!
 //! Similarity is the Jaccard index of the texts' character bigrams (after the same
 //! normalisation as the model's features): people describing one broken road share
@@ -21,9 +23,20 @@ pub const SIMILARITY: f64 = 0.12;
 /// Items further apart than this are not linked directly.
 pub const WINDOW_DAYS: i64 = 30;
 
+/// What an item is; its id is unique within its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    Complaint,
+    Message,
+}
+
+/// An item of a cluster: its kind and its id among that kind.
+pub type ItemRef = (Source, i64);
+
 /// An item to be grouped.
 #[derive(Debug, Clone)]
 pub struct Item {
+    pub source: Source,
     pub id: i64,
     pub township: String,
     pub village: String,
@@ -39,8 +52,8 @@ pub struct Cluster {
     pub township: String,
     /// The village when every item is in the same one.
     pub village: Option<String>,
-    /// Item ids, oldest first.
-    pub ids: Vec<i64>,
+    /// The items, oldest first.
+    pub ids: Vec<ItemRef>,
     pub first: DateTime<Utc>,
     pub last: DateTime<Utc>,
 }
@@ -80,7 +93,7 @@ pub fn clusters(items: &[Item]) -> Vec<Cluster> {
     let window = Duration::days(WINDOW_DAYS);
     let mut out = Vec::new();
     for ((township, topic), mut members) in by_key {
-        members.sort_by_key(|&i| (items[i].at, items[i].id));
+        members.sort_by_key(|&i| (items[i].at, items[i].source, items[i].id));
         let grams: Vec<_> = members.iter().map(|&i| bigrams(&items[i].text)).collect();
         // Union-find over the members, by position.
         let mut parent: Vec<usize> = (0..members.len()).collect();
@@ -114,7 +127,10 @@ pub fn clusters(items: &[Item]) -> Vec<Cluster> {
                 topic,
                 township: township.to_owned(),
                 village: (villages.len() == 1).then(|| items[group[0]].village.clone()),
-                ids: group.iter().map(|&i| items[i].id).collect(),
+                ids: group
+                    .iter()
+                    .map(|&i| (items[i].source, items[i].id))
+                    .collect(),
                 first: items[group[0]].at,
                 last: items[group[group.len() - 1]].at,
             });
@@ -136,6 +152,7 @@ mod tests {
 
     fn item(id: i64, village: &str, topic: Topic, day: i64, text: &str) -> Item {
         Item {
+            source: Source::Complaint,
             id,
             township: village.chars().take(9).collect(),
             village: village.to_owned(),
@@ -193,7 +210,8 @@ mod tests {
         ];
         let found = clusters(&items);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].ids, [1, 2, 3, 4]);
+        let ids: Vec<i64> = found[0].ids.iter().map(|&(_, id)| id).collect();
+        assert_eq!(ids, [1, 2, 3, 4]);
         assert_eq!(found[0].village.as_deref(), Some(v));
         assert_eq!(found[0].topic, Topic::Transport);
     }
@@ -212,5 +230,30 @@ mod tests {
             ),
         ];
         assert!(clusters(&items).is_empty());
+    }
+
+    #[test]
+    fn a_message_and_a_complaint_about_one_matter_group_and_equal_ids_of_two_kinds_stay_two() {
+        let v = "411503209202";
+        let message = |id, day, text| Item {
+            source: Source::Message,
+            ..item(id, v, Topic::Water, day, text)
+        };
+        let items = [
+            item(7, v, Topic::Water, 0, "王岗村自来水停了三天了 咋还不来水"),
+            // Same id as the complaint, another kind: a second item, not the same one.
+            message(7, 1, "俺王岗村自来水停了好几天了 啥时候来水"),
+            message(8, 2, "王岗村停水三天了 自来水咋还不来"),
+        ];
+        let found = clusters(&items);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].ids,
+            [
+                (Source::Complaint, 7),
+                (Source::Message, 7),
+                (Source::Message, 8)
+            ]
+        );
     }
 }

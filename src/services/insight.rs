@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::analysis::Topic;
-use crate::analysis::cluster::{self, Item};
+use crate::analysis::cluster::{self, Item, ItemRef, Source};
 use crate::domain::complaint::deadline::{ACCEPT_WITHIN_DAYS, CONCLUDE_WITHIN_DAYS};
 use crate::domain::complaint::{ComplaintStatus, TrackingNumber};
 use crate::domain::disclosure::calendar::Calendar;
@@ -80,7 +80,7 @@ impl Table {
             Table::Timeliness => "各乡镇受理、办结平均用时",
             Table::Followers => "关注人数增长",
             Table::Disclosures => "近一个季度（90天）各村公开情况",
-            Table::Clusters => "反映同一件事的投诉（近90天）",
+            Table::Clusters => "反映同一件事的投诉和留言（近90天）",
             Table::Recommendations => "监察建议书整改情况",
         }
     }
@@ -115,7 +115,7 @@ pub struct Dashboard {
     pub behind_villages: usize,
     pub overdue: i64,
     /// Complaints about the same thing in the last 90 days.
-    pub groups: Vec<ComplaintGroup>,
+    pub groups: Vec<SameMatter>,
     pub grids: Vec<Grid>,
 }
 
@@ -379,7 +379,7 @@ pub async fn dashboard(
         },
         Grid {
             table: Table::Clusters,
-            header: ["地点", "类别", "投诉", "最早", "最近", "受理编号"]
+            header: ["地点", "类别", "投诉", "留言", "最早", "最近", "受理编号"]
                 .map(String::from)
                 .to_vec(),
             rows: groups
@@ -389,6 +389,7 @@ pub async fn dashboard(
                         g.place.clone(),
                         g.topic.key().to_owned(),
                         g.complaints.len().to_string(),
+                        g.messages.to_string(),
                         china_time::local(g.first).format("%Y-%m-%d").to_string(),
                         china_time::local(g.last).format("%Y-%m-%d").to_string(),
                         g.complaints
@@ -435,9 +436,11 @@ pub async fn dashboard(
     })
 }
 
-/// Complaints about the same thing (`analysis::cluster`), as staff see the group.
+/// Complaints and followers' messages about the same thing (`analysis::cluster`), as
+/// staff see the group. Messages are counted, not listed: their writers filed nothing,
+/// and what they wrote stays in the inbound store.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ComplaintGroup {
+pub struct SameMatter {
     pub topic: Topic,
     /// The village when all are in one, else the township.
     pub place: String,
@@ -445,57 +448,98 @@ pub struct ComplaintGroup {
     pub last: DateTime<Utc>,
     /// Oldest first.
     pub complaints: Vec<TrackingNumber>,
+    pub messages: usize,
 }
 
-impl ComplaintGroup {
-    /// "7件关于交通的投诉（王岗村，11月3日以来）".
+impl SameMatter {
+    /// "7件关于交通的投诉（王岗村，11月3日以来）", "关于交通的7件投诉、3条留言（…）".
     pub fn headline(&self) -> String {
+        let t = self.topic;
+        let counted = match (self.complaints.len(), self.messages) {
+            (c, 0) => format!("{c}件关于{t}的投诉"),
+            (0, m) => format!("{m}条关于{t}的留言"),
+            (c, m) => format!("关于{t}的{c}件投诉、{m}条留言"),
+        };
         format!(
-            "{}件关于{}的投诉（{}，{}以来）",
-            self.complaints.len(),
-            self.topic,
+            "{counted}（{}，{}以来）",
             self.place,
             china_time::local(self.first).format("%-m月%-d日")
         )
     }
 }
 
-/// The groups among complaints in `scope` received in `[since, until)`.
+/// One item per (item, topic) of a classified row, leaving out 其他 (it is no matter).
+fn items<'a>(
+    source: Source,
+    id: i64,
+    village: &'a str,
+    at: DateTime<Utc>,
+    text: &'a str,
+    topics: &'a [String],
+) -> impl Iterator<Item = Item> + 'a {
+    topics
+        .iter()
+        .filter_map(|k| Topic::parse(k))
+        .filter(|t| *t != Topic::Other)
+        .map(move |topic| Item {
+            source,
+            id,
+            township: village.chars().take(9).collect(),
+            village: village.to_owned(),
+            topic,
+            at,
+            text: text.to_owned(),
+        })
+}
+
+/// The groups among the complaints and messages of `scope` in `[since, until)`.
 pub async fn groups(
     pool: &PgPool,
     scope: &str,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<Vec<ComplaintGroup>, sqlx::Error> {
-    let rows = q::cluster_rows(pool, scope, since, until).await?;
-    let items: Vec<Item> = rows
+) -> Result<Vec<SameMatter>, sqlx::Error> {
+    let complaints = q::cluster_rows(pool, scope, since, until).await?;
+    let messages = q::message_cluster_rows(pool, scope, since, until).await?;
+    let all: Vec<Item> = complaints
         .iter()
         .flat_map(|r| {
-            r.topics
-                .iter()
-                .filter_map(|k| Topic::parse(k))
-                .map(|topic| Item {
-                    id: r.complaint_id,
-                    township: r.village_code.chars().take(9).collect(),
-                    village: r.village_code.clone(),
-                    topic,
-                    at: r.received_at,
-                    text: r.content.clone(),
-                })
+            items(
+                Source::Complaint,
+                r.complaint_id,
+                &r.village_code,
+                r.received_at,
+                &r.content,
+                &r.topics,
+            )
         })
-        .filter(|i| i.topic != Topic::Other)
+        .chain(messages.iter().flat_map(|r| {
+            items(
+                Source::Message,
+                r.inbound_message_id,
+                &r.village_code,
+                r.sent_at,
+                &r.content,
+                &r.topics,
+            )
+        }))
         .collect();
-    let found = cluster::clusters(&items);
-    Ok(found
+    let complaint = |id: i64| complaints.iter().find(|r| r.complaint_id == id);
+    let message = |id: i64| messages.iter().find(|r| r.inbound_message_id == id);
+    // The place's name as the first item's row gives it.
+    let names = |item: ItemRef| match item {
+        (Source::Complaint, id) => complaint(id).map(|r| (&r.village, &r.township)),
+        (Source::Message, id) => message(id).map(|r| (&r.village, &r.township)),
+    };
+    Ok(cluster::clusters(&all)
         .into_iter()
         .map(|c| {
-            let row = |id: i64| rows.iter().find(|r| r.complaint_id == id);
-            let place = match (&c.village, c.ids.first().and_then(|&id| row(id))) {
-                (Some(_), Some(r)) => r.village.clone(),
-                (None, Some(r)) => r.township.clone(),
+            let place = match (&c.village, c.ids.first().and_then(|&i| names(i))) {
+                (Some(_), Some((village, _))) => village.clone(),
+                (None, Some((_, township))) => township.clone(),
                 (_, None) => c.township.clone(),
             };
-            ComplaintGroup {
+            SameMatter {
                 topic: c.topic,
                 place,
                 first: c.first,
@@ -503,9 +547,11 @@ pub async fn groups(
                 complaints: c
                     .ids
                     .iter()
-                    .filter_map(|&id| row(id))
+                    .filter(|(s, _)| *s == Source::Complaint)
+                    .filter_map(|&(_, id)| complaint(id))
                     .filter_map(|r| TrackingNumber::parse(&r.tracking_number).ok())
                     .collect(),
+                messages: c.ids.iter().filter(|(s, _)| *s == Source::Message).count(),
             }
         })
         .collect())
@@ -518,7 +564,7 @@ pub async fn group_of(
     tracking: &TrackingNumber,
     village_code: &str,
     received_at: DateTime<Utc>,
-) -> Result<Vec<ComplaintGroup>, sqlx::Error> {
+) -> Result<Vec<SameMatter>, sqlx::Error> {
     let township: String = village_code.chars().take(9).collect();
     // A chain may reach further than one window; three either side is enough to see it.
     let reach = Duration::days(3 * cluster::WINDOW_DAYS);

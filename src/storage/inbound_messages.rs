@@ -78,8 +78,13 @@ pub async fn store_batch(
         0
     } else {
         sqlx::query!(
-            "INSERT INTO inbound_messages (openid_hash, msg_id, kind, content, sent_at)
-             SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+            // The village the follower has chosen now, as they write (touch_many has
+            // just moved their row to the current hash).
+            "INSERT INTO inbound_messages (openid_hash, msg_id, kind, content, sent_at, village_code)
+             SELECT t.openid_hash, t.msg_id, t.kind, t.content, t.sent_at, f.village_code
+             FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+                  AS t (openid_hash, msg_id, kind, content, sent_at)
+             LEFT JOIN followers f ON f.openid_hash = t.openid_hash
              ON CONFLICT (openid_hash, msg_id, sent_at) DO NOTHING",
             &text_hashes,
             &msg_ids,

@@ -19,7 +19,8 @@ pub struct TopicCount {
 }
 
 /// `area_len`: how many digits of the village code name the area (6 county, 9 township,
-/// 12 village). Inbound messages count where their follower's village is.
+/// 12 village). Inbound messages count where their follower's village was when they
+/// wrote (stored with the message).
 pub async fn topic_counts(
     pool: &PgPool,
     scope: &str,
@@ -34,11 +35,10 @@ pub async fn topic_counts(
                JOIN topic_classifications t ON t.item_kind = 'complaint' AND t.item_id = c.complaint_id
                WHERE c.village_code LIKE $1 || '%' AND c.received_at >= $3
                UNION ALL
-               SELECT f.village_code, m.sent_at, 'message', t.topics, t.needs_review
+               SELECT m.village_code, m.sent_at, 'message', t.topics, t.needs_review
                FROM inbound_messages m
-               JOIN followers f ON f.openid = m.openid
                JOIN topic_classifications t ON t.item_kind = 'inbound_message' AND t.item_id = m.inbound_message_id
-               WHERE f.village_code LIKE $1 || '%' AND m.sent_at >= $3
+               WHERE m.village_code LIKE $1 || '%' AND m.sent_at >= $3
            ), one AS (
                SELECT substr(village_code, 1, $2) AS area,
                       to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') AS month,
@@ -270,6 +270,48 @@ pub async fn disclosures_by_village(
            ORDER BY count(d.id), v.code"#,
         scope,
         since,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// A classified message from a follower of a village, for grouping with complaints.
+#[derive(Debug, Clone)]
+pub struct MessageClusterRow {
+    pub inbound_message_id: i64,
+    pub village_code: String,
+    pub village: String,
+    pub township: String,
+    pub sent_at: DateTime<Utc>,
+    pub content: String,
+    pub topics: Vec<String>,
+}
+
+/// Followers' messages from villages in scope sent in `[since, until)` that have topics.
+/// A message from a follower who had chosen no village is placed nowhere and not grouped.
+pub async fn message_cluster_rows(
+    pool: &PgPool,
+    scope: &str,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<MessageClusterRow>, sqlx::Error> {
+    sqlx::query_as!(
+        MessageClusterRow,
+        r#"SELECT m.inbound_message_id, m.village_code AS "village_code!",
+                  coalesce(v.display_name, m.village_code) AS "village!",
+                  coalesce(t.display_name, substr(m.village_code, 1, 9)) AS "township!",
+                  m.sent_at, m.content, tc.topics
+           FROM inbound_messages m
+           JOIN topic_classifications tc
+             ON tc.item_kind = 'inbound_message' AND tc.item_id = m.inbound_message_id
+           LEFT JOIN regions v ON v.code = m.village_code
+           LEFT JOIN regions t ON t.code = substr(m.village_code, 1, 9)
+           WHERE m.village_code LIKE $1 || '%' AND m.sent_at >= $2 AND m.sent_at < $3
+             AND NOT tc.needs_review
+           ORDER BY m.sent_at, m.inbound_message_id"#,
+        scope,
+        since,
+        until,
     )
     .fetch_all(pool)
     .await

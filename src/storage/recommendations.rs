@@ -202,7 +202,8 @@ pub async fn typical_cases(
     .await
 }
 
-/// Inbound messages given `topic` from followers of villages in `scope`.
+/// Inbound messages given `topic` from followers of villages in `scope` (where the
+/// follower's village was when they wrote).
 pub async fn messages_about(
     pool: &PgPool,
     scope: &str,
@@ -212,10 +213,9 @@ pub async fn messages_about(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM inbound_messages m
-           JOIN followers f ON f.openid = m.openid
            JOIN topic_classifications tc ON tc.item_kind = 'inbound_message'
                 AND tc.item_id = m.inbound_message_id
-           WHERE f.village_code LIKE $1 || '%' AND $2 = ANY (tc.topics)
+           WHERE m.village_code LIKE $1 || '%' AND $2 = ANY (tc.topics)
              AND m.sent_at >= $3 AND m.sent_at < $4"#,
         scope,
         topic,

@@ -12,9 +12,11 @@ use sunvillage::domain::complaint::{Complainant, NewComplaint};
 use sunvillage::domain::staff::Role;
 use sunvillage::domain::{OpenId, VillageCode};
 use sunvillage::services::{classification, complaints};
-use sunvillage::storage::accounts;
+use sunvillage::storage::{accounts, inbound_messages};
 
 use crate::support::staff::{account, accounts_service};
+use crate::support::wait::TableWatch;
+use crate::support::wechat::{event, text};
 use crate::support::{TestApp, spawn_app};
 
 const WANGGANG: &str = "411503209202";
@@ -410,8 +412,8 @@ async fn a_townships_inspector_sees_exactly_its_figures_and_each_table_exports()
     let clusters = csv(&app, &township, "clusters").await;
     let road: Vec<&str> = filed[..3].iter().map(|f| f.tracking.as_str()).collect();
     assert_eq!(clusters.len(), 2, "{clusters:?}");
-    assert_eq!(clusters[1][..3], ["王岗村", "交通", "3"]);
-    assert_eq!(clusters[1][5], road.join(" "));
+    assert_eq!(clusters[1][..4], ["王岗村", "交通", "3", "0"]);
+    assert_eq!(clusters[1][6], road.join(" "));
 
     for table in ["topics", "villages", "overdue", "clusters", "disclosures"] {
         let rows = csv(&app, &township, table).await;
@@ -451,6 +453,78 @@ async fn a_townships_inspector_sees_exactly_its_figures_and_each_table_exports()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followers_messages_about_the_road_join_its_complaints_and_a_placeless_one_does_not() {
+    let app = spawn_app().await;
+    let now = Utc::now();
+    let filed = fixture(&app, now).await;
+    // Two followers of 王岗村 (by its QR code) write about the road; a third, who chose
+    // no village, writes the same words, and cannot be placed.
+    let mut written = TableWatch::start(&app.pool, "inbound_messages").await;
+    for (fan, scene) in [
+        ("oInsightRoadFan01", Some(format!("qrscene_{WANGGANG}"))),
+        ("oInsightRoadFan02", Some(format!("qrscene_{WANGGANG}"))),
+        ("oInsightNowhere01", None),
+    ] {
+        app.wechat(&event(fan, "subscribe", scene.as_deref())).await;
+    }
+    for (fan, words) in [
+        (
+            "oInsightRoadFan01",
+            "王岗村到乡里的路咋还是全是坑 下雨泥坑没法走",
+        ),
+        ("oInsightRoadFan02", "俺村到乡里那条路烂了 一下雨全是泥坑"),
+        (
+            "oInsightNowhere01",
+            "王岗村到乡里那条路坑太多了 下雨泥坑没法走",
+        ),
+    ] {
+        app.wechat(&text(fan, words)).await;
+    }
+    written
+        .until("the three messages are written", async || {
+            inbound_messages::count(&app.pool).await.unwrap() >= 3
+        })
+        .await;
+    let report = classification::classify_pending(&app.pool, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.classified, 3);
+
+    let township = cookie(&app, Role::Inspector, "411503209").await;
+    // The topic table counts the two placed messages where their writers' village is.
+    let topics = csv(&app, &township, "topics").await;
+    assert_eq!(topics[0][5], "留言");
+    let messages = |keep: &dyn Fn(&[String]) -> bool| -> i64 {
+        topics[1..]
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| r[5].parse::<i64>().unwrap())
+            .sum()
+    };
+    assert_eq!(messages(&|_| true), 2, "{topics:?}");
+    assert_eq!(messages(&|r| r[0] == WANGGANG && r[3] == "交通"), 2);
+
+    let clusters = csv(&app, &township, "clusters").await;
+    let road: Vec<&str> = filed[..3].iter().map(|f| f.tracking.as_str()).collect();
+    assert_eq!(clusters[0][3], "留言", "{clusters:?}");
+    let group = clusters
+        .iter()
+        .find(|r| r[1] == "交通")
+        .expect("the road's group");
+    assert_eq!(group[..4], ["王岗村", "交通", "3", "2"], "{clusters:?}");
+    assert_eq!(group[6], road.join(" "));
+    let (status, _, page) = get(&app, &township, "/staff/insight").await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("关于交通的3件投诉、2条留言（王岗村，"),
+        "{page}"
+    );
+    // Counted, never shown: no message's words reach the page.
+    assert!(!page.contains("咋还是全是坑"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_countys_auditor_sees_both_townships_by_township() {
     let app = spawn_app().await;
     let now = Utc::now();
@@ -464,9 +538,9 @@ async fn the_countys_auditor_sees_both_townships_by_township() {
     assert_eq!(status[1], ["待受理", "5", "2"].map(String::from).to_vec());
     let clusters = csv(&app, &county, "clusters").await;
     assert_eq!(clusters.len(), 3, "{clusters:?}");
-    assert_eq!(clusters[2][..3], ["张庄村", "交通", "2"]);
+    assert_eq!(clusters[2][..4], ["张庄村", "交通", "2", "0"]);
     assert_eq!(
-        clusters[2][5],
+        clusters[2][6],
         format!("{} {}", filed[5].tracking, filed[6].tracking)
     );
 }

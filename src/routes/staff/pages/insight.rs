@@ -38,14 +38,14 @@ pub struct Shown {
     pub more: usize,
 }
 
-/// A group of complaints about the same thing, each linked.
+/// A group of complaints and messages about the same thing, each complaint linked.
 pub struct GroupShown {
     pub headline: String,
     pub links: Vec<(String, String)>,
 }
 
 impl GroupShown {
-    pub fn new(g: &insight::ComplaintGroup) -> GroupShown {
+    pub fn new(g: &insight::SameMatter) -> GroupShown {
         GroupShown {
             headline: g.headline(),
             links: g
