@@ -431,6 +431,26 @@ pub struct PageSettings {
     /// How often counted page views are written to the database, in seconds.
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub view_flush_seconds: u64,
+    /// How long a rendered page is kept in memory at most (`page_cache`); 0: not at all.
+    #[serde(
+        default = "default_cache_seconds",
+        deserialize_with = "deserialize_number_from_string"
+    )]
+    pub cache_seconds: u32,
+    /// Compressed pages kept in memory at most, in MiB.
+    #[serde(
+        default = "default_cache_mib",
+        deserialize_with = "deserialize_number_from_string"
+    )]
+    pub cache_mib: u32,
+}
+
+fn default_cache_seconds() -> u32 {
+    60
+}
+
+fn default_cache_mib() -> u32 {
+    32
 }
 
 /// How the account's messages travel (消息加解密方式 in the WeChat console).
@@ -605,12 +625,13 @@ impl Settings {
         self.wechat.validate(self.environment)?;
         self.transparency.validate(self.environment)?;
         self.outbox.validate()?;
-        // Each delivery task holds a connection while it sends, and one more listens.
+        // Each delivery task holds a connection while it sends, one more listens for new
+        // outbox rows, and one for page changes (page_cache).
         let pool = usize::try_from(self.database.max_connections).unwrap_or(usize::MAX);
-        if self.outbox.worker_in_serve && self.outbox.concurrency + 1 > pool {
+        if self.outbox.worker_in_serve && self.outbox.concurrency + 2 > pool {
             return Err(invalid(
                 "outbox.concurrency",
-                "needs concurrency + 1 connections; raise database.max_connections",
+                "needs concurrency + 2 connections; raise database.max_connections",
             ));
         }
         if self.pages.max_age_seconds > 86_400 {
@@ -618,6 +639,16 @@ impl Settings {
                 "pages.max_age_seconds",
                 "must be at most 86400 (a day)",
             ));
+        }
+        if self.pages.cache_seconds > self.pages.max_age_seconds {
+            return Err(invalid(
+                "pages.cache_seconds",
+                "must be at most pages.max_age_seconds (a cached page must not outlive what \
+                 browsers are told)",
+            ));
+        }
+        if !(1..=4_096).contains(&self.pages.cache_mib) {
+            return Err(invalid("pages.cache_mib", "must be 1 to 4096"));
         }
         if !(1..=3_600).contains(&self.pages.view_flush_seconds) {
             return Err(invalid("pages.view_flush_seconds", "must be 1 to 3600"));

@@ -47,6 +47,7 @@ pub mod demo_data;
 pub mod domain;
 pub mod kv;
 pub mod metrics;
+pub mod page_cache;
 pub mod region_import;
 pub mod region_index;
 pub mod routes;

@@ -78,6 +78,8 @@ pub struct AppState {
     pub calendar: Arc<Calendar>,
     /// What /metrics shows.
     pub metrics: crate::metrics::Metrics,
+    /// The home and village pages, rendered (`page_cache`).
+    pub page_cache: crate::page_cache::PageCache,
 }
 
 /// The database as every command needs it: created when missing, migrated, and holding
@@ -282,7 +284,27 @@ impl Application {
             }
             None => pool.clone(),
         };
+        let page_cache = crate::page_cache::PageCache::new(crate::page_cache::CacheLimits {
+            ttl: Duration::from_secs(settings.pages.cache_seconds.into()),
+            // A replica is "a second or so" behind (config/default.toml): a page read from
+            // it just after a change may not have it yet.
+            settle: if settings.database.read_url.is_some() {
+                Duration::from_secs(2)
+            } else {
+                Duration::ZERO
+            },
+            max_bytes: usize::try_from(settings.pages.cache_mib).unwrap_or(32) << 20,
+        });
+        if settings.pages.cache_seconds > 0 {
+            // The primary: a hot standby cannot LISTEN.
+            background.tracker.spawn(crate::page_cache::listen(
+                pool.clone(),
+                page_cache.clone(),
+                background.stop.clone(),
+            ));
+        }
         let state = AppState {
+            page_cache,
             metrics,
             settings,
             pool,
@@ -368,6 +390,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let calendar = web::Data::from(Arc::clone(&state.calendar));
     let webhook = web::Data::from(Arc::clone(&state.webhook));
     let metrics = web::Data::new(state.metrics.clone());
+    let page_cache = web::Data::new(state.page_cache.clone());
     let body_readers = web::Data::new(routes::wechat::BodyReaders::new(
         state.settings.webhook.max_body_readers,
     ));
@@ -395,6 +418,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 routes::request_context::middleware,
             ))
             .app_data(metrics.clone())
+            .app_data(page_cache.clone())
             .app_data(settings.clone())
             .app_data(pool.clone())
             .app_data(log_signer.clone())

@@ -23,6 +23,7 @@ mod openapi;
 mod operations;
 mod outages;
 mod outbox;
+mod page_cache;
 mod pages;
 mod phone_search;
 mod power_admin;

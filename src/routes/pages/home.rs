@@ -94,6 +94,10 @@ async fn home(
     pool: web::Data<PgPool>,
     kv: web::Data<Kv>,
 ) -> Result<HttpResponse, PageError> {
+    let cached = site.cached(paths::home(), "");
+    if let Some(answer) = cached.answer() {
+        return Ok(answer);
+    }
     let city = RegionCode::parse(HOME_CITY).map_err(PageError::internal)?;
     let h = headline(&pool, &kv).await?;
     let counties = storage::regions::children_with_counts(&pool, &city)
@@ -120,5 +124,5 @@ async fn home(
         map: COUNTY_MAP_SVG,
         counties,
     };
-    site.render(&page)
+    cached.render(&page)
 }

@@ -33,6 +33,7 @@ use super::assets;
 use super::page_error::PageError;
 use crate::configuration::Settings;
 use crate::domain::china_time;
+use crate::page_cache::{self, PageCache};
 
 /// Every page route: GET, and HEAD for link checkers.
 pub fn get() -> Route {
@@ -231,6 +232,7 @@ pub fn page_number(raw: Option<&str>) -> u32 {
 pub struct Site {
     settings: web::Data<Settings>,
     large_text: bool,
+    req: HttpRequest,
 }
 
 impl FromRequest for Site {
@@ -259,6 +261,7 @@ impl FromRequest for Site {
                 .map(|settings| Site {
                     settings: settings.clone(),
                     large_text: text_size::is_large(req),
+                    req: req.clone(),
                 })
                 .ok_or_else(|| PageError::internal(anyhow::anyhow!("settings are not registered"))),
         )
@@ -301,19 +304,87 @@ impl Site {
         &self.settings
     }
 
+    fn public_cache_control(&self) -> HeaderValue {
+        let value = format!("public, max-age={}", self.settings.pages.max_age_seconds);
+        HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("no-store"))
+    }
+
+    /// The page at `path`, showing `region` ("" for all), from the page cache when it
+    /// holds it: answer with [`Cached::answer`] if so, else build the page and
+    /// [`Cached::render`] it.
+    pub fn cached(&self, path: &str, region: &str) -> Cached<'_> {
+        let cache = self
+            .req
+            .app_data::<web::Data<PageCache>>()
+            .filter(|c| c.is_on())
+            .cloned();
+        let key = page_cache::Key {
+            path: path.to_owned(),
+            large_text: self.large_text,
+        };
+        let ticket = cache.as_ref().map(|c| c.ticket());
+        Cached {
+            site: self,
+            hit: cache.as_ref().and_then(|c| c.get(&key)),
+            cache,
+            key,
+            region: region.to_owned(),
+            ticket,
+        }
+    }
+
     /// Renders a page as 200 with the configured short caching.
     pub fn render(&self, page: &impl Template) -> Result<HttpResponse, PageError> {
         let mut response = html_response(StatusCode::OK, page.render()?);
-        let cache = format!("public, max-age={}", self.settings.pages.max_age_seconds);
-        if let Ok(value) = HeaderValue::from_str(&cache) {
-            response.headers_mut().insert(CACHE_CONTROL, value);
-        }
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, self.public_cache_control());
         // The page differs with the 长辈模式 cookie: a shared cache keeps both.
         response.headers_mut().insert(
             actix_web::http::header::VARY,
             HeaderValue::from_static("Cookie"),
         );
         Ok(response)
+    }
+}
+
+/// A page that may come from the page cache (`Site::cached`).
+pub struct Cached<'a> {
+    site: &'a Site,
+    cache: Option<web::Data<PageCache>>,
+    hit: Option<std::sync::Arc<page_cache::Page>>,
+    key: page_cache::Key,
+    region: String,
+    ticket: Option<page_cache::Ticket>,
+}
+
+impl Cached<'_> {
+    /// The stored page, if there is one to serve.
+    pub fn answer(&self) -> Option<HttpResponse> {
+        self.hit.as_ref().map(|p| self.respond(p, true))
+    }
+
+    /// Renders `page`, stores it when the cache may keep it, and answers with it.
+    pub fn render(self, page: &impl Template) -> Result<HttpResponse, PageError> {
+        let (Some(cache), Some(ticket)) = (&self.cache, self.ticket) else {
+            return self.site.render(page);
+        };
+        let html = page.render()?;
+        let stored = cache.put(ticket, self.key.clone(), &self.region, &html);
+        Ok(self.respond(&stored, false))
+    }
+
+    fn respond(&self, page: &page_cache::Page, from_cache: bool) -> HttpResponse {
+        let mut response = page_cache::respond(
+            &self.site.req,
+            page,
+            self.site.public_cache_control(),
+            from_cache,
+        );
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+        headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        response
     }
 }
 

@@ -216,6 +216,10 @@ async fn village(
     calendar: web::Data<Calendar>,
 ) -> Result<HttpResponse, PageError> {
     let (hit, code) = find_village(&index, &path)?;
+    let cached = site.cached(&paths::village(&code), hit.code.as_str());
+    if let Some(answer) = cached.answer() {
+        return Ok(answer);
+    }
     let counts = storage::disclosures::module_counts(&pool, &hit.code).await?;
     let last = storage::calendar::last_of(&counts);
     let calendar = CalendarNote::new(&calendar, &last, chrono::Utc::now());
@@ -301,7 +305,7 @@ async fn village(
         place,
         name,
     };
-    site.render(&page)
+    cached.render(&page)
 }
 
 /// `2026-11` → `2026年11月`.

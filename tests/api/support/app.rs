@@ -45,6 +45,10 @@ pub fn test_settings(db_name: &str, key_prefix: &str) -> Settings {
         ("APP__SERVER__BIND", "127.0.0.1:0".into()),
         ("APP__SERVER__WORKERS", "2".into()),
         ("APP__PUBLIC_BASE_URL", "http://cunwu.test".into()),
+        // Most tests change the database and read a page straight after: they must not
+        // race the change's notification (about a millisecond). tests/api/page_cache.rs
+        // turns the cache on.
+        ("APP__PAGES__CACHE_SECONDS", "0".into()),
         ("APP__WECHAT__API_BASE", "http://127.0.0.1:9".into()),
         // TEST_CRYPTO_SUITE=sm runs every test with SM4-GCM and HMAC-SM3.
         ("APP__CRYPTO__SUITE", TEST_CRYPTO_SUITE.clone()),
@@ -67,6 +71,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub client: reqwest::Client,
     pub db_name: String,
+    /// The server's rendered pages (to wait for an eviction, never to decide).
+    pub page_cache: sunvillage::page_cache::PageCache,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -207,6 +213,7 @@ async fn spawn_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> Tes
     let vault = app.state().vault.clone();
     let kv = app.state().kv.clone();
     let wechat = app.state().wechat.clone();
+    let page_cache = app.state().page_cache.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
@@ -223,6 +230,7 @@ async fn spawn_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> Tes
             .build()
             .unwrap(),
         db_name,
+        page_cache,
         stop: Some(stop),
         server: Some(server),
     }
