@@ -165,6 +165,8 @@ pub mod staff {
     pub const POWER: &str = "/staff/power";
     /// `POST`: remove an entry.
     pub const SUPERVISOR_REMOVE_PATTERN: &str = "/staff/supervisors/{id}/remove";
+    /// `POST`: edit an entry in place.
+    pub const SUPERVISOR_EDIT_PATTERN: &str = "/staff/supervisors/{id}/edit";
 
     /// The sign-in page, coming back to `next` afterwards.
     pub fn login(next: &str) -> String {
@@ -272,6 +274,16 @@ pub mod staff {
 
     pub fn supervisor_remove(id: i64) -> String {
         format!("{SUPERVISORS}/{id}/remove")
+    }
+
+    /// The directory with the edit form of entry `id` open (`GET`).
+    pub fn supervisor_edit_form(id: i64) -> String {
+        format!("{SUPERVISORS}?edit={id}#edit")
+    }
+
+    /// Where the edit form is sent (`POST`).
+    pub fn supervisor_edit(id: i64) -> String {
+        format!("{SUPERVISORS}/{id}/edit")
     }
 
     pub fn draft_import(id: i64) -> String {
@@ -689,6 +701,8 @@ mod tests {
             staff::SUPERVISORS.to_owned(),
             staff::POWER.to_owned(),
             staff::supervisor_remove(7),
+            staff::supervisor_edit(7),
+            staff::supervisor_edit_form(7),
             MY_PUSHES.to_owned(),
         ]
     }

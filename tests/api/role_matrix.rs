@@ -878,6 +878,37 @@ const PROBES: &[Probe] = &[
         json: None,
     },
     Probe {
+        name: "GET /staff/supervisors?edit={id}",
+        method: "GET",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/supervisors?edit={}",
+                if i { f.in_supervisor } else { f.out_supervisor }
+            )
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/supervisors/{id}/edit",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/supervisors/{}/edit",
+                if i { f.in_supervisor } else { f.out_supervisor }
+            )
+        },
+        form: &[
+            ("body", "committee"),
+            ("name", "王五"),
+            ("role", "委员"),
+            ("phone", "13800000001"),
+        ],
+        json: None,
+    },
+    Probe {
         name: "POST /staff/supervisors/{id}/remove",
         method: "POST",
         page: true,
@@ -1133,6 +1164,14 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (
             "POST /staff/supervisors",
             ["login", "403", "ok", "403", "403", "403", "403"],
+        ),
+        (
+            "GET /staff/supervisors?edit={id}",
+            ["login", "403", "ok/404", "403", "403", "403", "403"],
+        ),
+        (
+            "POST /staff/supervisors/{id}/edit",
+            ["login", "403", "ok/404", "403", "403", "403", "403"],
         ),
         (
             "POST /staff/supervisors/{id}/remove",

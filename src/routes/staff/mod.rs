@@ -104,6 +104,10 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
             p::SUPERVISOR_REMOVE_PATTERN,
             web::post().to(supervisors::remove),
         )
+        .route(
+            p::SUPERVISOR_EDIT_PATTERN,
+            web::post().to(supervisors::edit),
+        )
         .route(p::CORRECT_PATTERN, web::post().to(publishing::correct))
         .route(p::WITHDRAW_PATTERN, web::post().to(publishing::withdraw))
         // Before the steps' pattern, which would take `import` for a step.
