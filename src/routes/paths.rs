@@ -167,6 +167,14 @@ pub mod staff {
     pub const SUPERVISOR_REMOVE_PATTERN: &str = "/staff/supervisors/{id}/remove";
     /// `POST`: edit an entry in place.
     pub const SUPERVISOR_EDIT_PATTERN: &str = "/staff/supervisors/{id}/edit";
+    /// The form of a new power-list item (`POST`: add it as a new version).
+    pub const POWER_ITEM_NEW: &str = "/staff/power/items/new";
+    /// An item's form (`POST`: save it as a new version).
+    pub const POWER_ITEM_PATTERN: &str = "/staff/power/items/{id}";
+    /// `POST`: remove an item, as a new version.
+    pub const POWER_ITEM_REMOVE_PATTERN: &str = "/staff/power/items/{id}/remove";
+    /// Every version of the power list with what it changed.
+    pub const POWER_VERSIONS: &str = "/staff/power/versions";
 
     /// The sign-in page, coming back to `next` afterwards.
     pub fn login(next: &str) -> String {
@@ -274,6 +282,14 @@ pub mod staff {
 
     pub fn supervisor_remove(id: i64) -> String {
         format!("{SUPERVISORS}/{id}/remove")
+    }
+
+    pub fn power_item(id: i32) -> String {
+        format!("{POWER}/items/{id}")
+    }
+
+    pub fn power_item_remove(id: i32) -> String {
+        format!("{}/remove", power_item(id))
     }
 
     /// The directory with the edit form of entry `id` open (`GET`).
@@ -703,6 +719,10 @@ mod tests {
             staff::supervisor_remove(7),
             staff::supervisor_edit(7),
             staff::supervisor_edit_form(7),
+            staff::POWER_ITEM_NEW.to_owned(),
+            staff::power_item(3),
+            staff::power_item_remove(3),
+            staff::POWER_VERSIONS.to_owned(),
             MY_PUSHES.to_owned(),
         ]
     }

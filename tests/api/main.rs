@@ -26,6 +26,7 @@ mod outbox;
 mod pages;
 mod phone_search;
 mod power_admin;
+mod power_editor;
 mod privacy;
 mod publishing;
 mod qrcode;
