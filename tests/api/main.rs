@@ -17,6 +17,7 @@ mod complaints_staff;
 mod health;
 mod insight;
 mod jssdk;
+mod keeping_browser;
 mod logs;
 mod oauth;
 mod openapi;
