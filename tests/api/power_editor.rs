@@ -93,12 +93,39 @@ async fn an_edited_item_is_a_new_version_that_the_public_pages_show_with_its_dif
         "{page}"
     );
 
+    // The version belongs to the document that adopted the change.
+    let adopted = [
+        ("title", "关于调整村级小微权力清单的通知"),
+        ("doc_number", "信纪发〔2024〕12号"),
+        ("adopted_on", "2024-06-01"),
+        ("issuer", "中共信阳市纪委"),
+    ];
+    let (status, _, _) = admin.post("/staff/power", &adopted).await;
+    assert_eq!(status, 303);
+    let adoption: i64 = sqlx::query_scalar("SELECT id FROM power_list_adoptions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let (_, _, page) = admin.get(&edit).await;
+    assert!(
+        page.contains("信纪发〔2024〕12号"),
+        "the form offers the document: {page}"
+    );
+    let adoption = adoption.to_string();
+
     let new_name = format!("{}（修订）", item.name);
     let steps = format!(
         "{}公布办理结果｜公开：办理结果和监督电话\n",
         sunvillage::domain::power_lines::render(&item.steps)
     );
-    let fields = form(&item, &[("name", &new_name), ("steps", &steps)]);
+    let fields = form(
+        &item,
+        &[
+            ("name", &new_name),
+            ("steps", &steps),
+            ("adoption", &adoption),
+        ],
+    );
     let (status, to, page) = admin.post(&edit, &pairs(&fields)).await;
     assert_eq!(
         (status, to.as_str()),
@@ -145,6 +172,7 @@ async fn an_edited_item_is_a_new_version_that_the_public_pages_show_with_its_dif
         "运行流程",
         "公布办理结果｜公开：办理结果和监督电话",
         "最初的版本",
+        "印发文件：信纪发〔2024〕12号",
     ] {
         assert!(history.contains(expected), "{expected}: {history}");
     }
@@ -188,6 +216,8 @@ async fn a_bad_stale_or_unchanged_form_saves_nothing() {
             "流程只有2步",
         ),
         ("steps", "申请｜备注：无\n公布", "看不懂"),
+        ("adoption", "999", "请从列表中选择印发文件"),
+        ("adoption", "某文件", "请从列表中选择印发文件"),
     ] {
         let fields = form(&item, &[("name", "新名称"), (field, value)]);
         let (status, _, page) = admin.post(&edit, &pairs(&fields)).await;

@@ -164,10 +164,11 @@ async fn form_of(
     })
 }
 
-fn heading(base: i32, item: Option<&PowerItem>) -> String {
+/// The page's title, naming the version in force.
+fn heading(current: i32, item: Option<&PowerItem>) -> String {
     match item {
-        Some(i) => format!("修改第{}项：{}（现行第{base}版）", i.id, i.name),
-        None => format!("新增一项（现行第{base}版）"),
+        Some(i) => format!("修改第{}项：{}（现行第{current}版）", i.id, i.name),
+        None => format!("新增一项（现行第{current}版）"),
     }
 }
 
