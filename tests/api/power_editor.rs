@@ -2,7 +2,8 @@
 //! a new version of the whole list that the public pages show at once (本清单第N版), with
 //! a required reason, its audit line and what it changed in the version history; a bad
 //! form, a stale form or an unchanged one saves nothing; an item is added and removed;
-//! nobody else may change it; versions are never changed.
+//! nobody else may change it; versions are never changed; a list loaded before versions
+//! began is version 1, and the command line's load is a version too.
 
 use sunvillage::domain::power::{BUILTIN_POWER_LIST, StepKind};
 use sunvillage::domain::power_edit::fields_of;
@@ -344,4 +345,53 @@ async fn only_a_city_administrator_changes_the_power_list() {
         stored_name(&app, item.id).await.as_deref(),
         Some(item.name.as_str())
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_loaded_before_versions_began_becomes_version_1_and_the_command_line_adds_one() {
+    use crate::support::database::{drop_database, fresh_database, url_of};
+    use sunvillage::storage::power;
+
+    let name = fresh_database().await;
+    let pool = sqlx::PgPool::connect(&url_of(&name)).await.unwrap();
+    let builtin = PowerList::parse(BUILTIN_POWER_LIST).unwrap();
+    // A county's own list, in the tables before this version of the service ran.
+    let mut own = builtin.items()[0].clone();
+    own.name = "本县自定的第一项".into();
+    let county = sunvillage::domain::power_edit::Edit::Replace(own)
+        .apply(&builtin)
+        .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    power::rewrite(&mut tx, &county).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert!(!power::load_if_empty(&pool, &builtin).await.unwrap());
+    let mut tx = pool.begin().await.unwrap();
+    let (version, list) = sunvillage::storage::power_versions::current(&mut *tx)
+        .await
+        .unwrap()
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(version, 1);
+    assert_eq!(list, county, "the rows in force, not the built-in file");
+
+    // `sunvillage load-power-list` replaces the list as the next version.
+    assert_eq!(
+        power::replace_all(&pool, &builtin, "由命令行载入：系统内置的清单")
+            .await
+            .unwrap(),
+        2
+    );
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM power_items WHERE id = 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(names, [builtin.items()[0].name.clone()]);
+    let (header, _) = sunvillage::storage::power_versions::header(&pool)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(header, 2);
+    pool.close().await;
+    drop_database(&name).await;
 }
