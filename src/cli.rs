@@ -610,14 +610,20 @@ async fn load_power_list(settings: Settings, file: Option<PathBuf>) -> anyhow::R
     };
     let list = crate::domain::PowerList::parse(&text)?;
     let pool = storage::database::connect_and_migrate(&settings.database).await?;
-    let n = storage::power::replace_all(&pool, &list).await?;
+    let source = file.as_ref().map_or_else(
+        || "the built-in list".to_owned(),
+        |p| p.display().to_string(),
+    );
+    let name = file.as_ref().and_then(|p| p.file_name()).map_or_else(
+        || "系统内置的清单".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let reason: String = format!("由命令行载入：{name}").chars().take(200).collect();
+    let version = storage::power::replace_all(&pool, &list, &reason).await?;
     println!(
-        "power list: {n} items in {} categories loaded from {}",
+        "power list: {} items in {} categories loaded from {source} as version {version}",
+        list.items().len(),
         list.categories().len(),
-        file.as_ref().map_or_else(
-            || "the built-in list".to_owned(),
-            |p| p.display().to_string()
-        )
     );
     Ok(())
 }

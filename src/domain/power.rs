@@ -1,12 +1,13 @@
 //! The power list (小微权力清单): each village-level power with its "five clarities"
 //! (五个明确) — name, who exercises it, its procedure as a flow with decision branches,
 //! what is made public and when, and accountability — and its legal basis. Read from
-//! the TOML data file and checked whole: a list that does not hold together is refused
-//! with the item and step named.
+//! the TOML data file (or a stored version's JSON) and checked whole: a list that does
+//! not hold together is refused with the item and step named. The bounds on its text
+//! (`limits`, `check_text`) are the same for the file, a stored version and the editor.
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The list shipped in the binary (`data/power/power-list.toml`).
 pub const BUILTIN_POWER_LIST: &str = include_str!("../../data/power/power-list.toml");
@@ -22,8 +23,42 @@ pub enum PowerListError {
     List(String),
 }
 
+/// How long a list and its text may be: a page villagers read on a phone, not a book.
+pub mod limits {
+    /// Items in the list (the models have 30 to 40).
+    pub const ITEMS: usize = 100;
+    pub const CATEGORIES: usize = 20;
+    pub const CATEGORY: usize = 20;
+    pub const NAME: usize = 60;
+    /// 实施主体, 公开公示, 责任追究: one paragraph each.
+    pub const PARAGRAPH: usize = 500;
+    pub const BASIS_LINES: usize = 10;
+    pub const BASIS_LINE: usize = 100;
+    pub const STEPS: usize = 30;
+    pub const STEP_TITLE: usize = 60;
+    /// A step's actor, detail, time limit, basis or publicity.
+    pub const STEP_FIELD: usize = 300;
+    pub const BRANCHES: usize = 6;
+    pub const BRANCH_LABEL: usize = 20;
+}
+
+/// The one rule for a piece of the list's text: present, at most `max` characters, one
+/// line without control characters. The message (Chinese) names `label`.
+pub fn check_text(label: &str, s: &str, max: usize) -> Result<(), String> {
+    if s.trim().is_empty() {
+        return Err(format!("{label}不能为空。"));
+    }
+    if s.chars().count() > max {
+        return Err(format!("{label}不能超过{max}个字。"));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(format!("{label}只能写一段，不能换行或含控制字符。"));
+    }
+    Ok(())
+}
+
 /// What a step of a procedure is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum StepKind {
     /// Something done; the flow continues to the next step.
@@ -55,7 +90,7 @@ impl StepKind {
 }
 
 /// One way out of a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Branch {
     pub label: String,
@@ -64,7 +99,7 @@ pub struct Branch {
 }
 
 /// One step of a procedure.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowStep {
     pub key: String,
@@ -72,20 +107,25 @@ pub struct FlowStep {
     pub kind: StepKind,
     pub title: String,
     /// Who does it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The time limit, where a law fixes one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<String>,
     /// The article the step rests on.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub basis: Option<String>,
     /// What this step makes public.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<String>,
-    #[serde(default, rename = "branch")]
+    #[serde(default, rename = "branch", skip_serializing_if = "Vec::is_empty")]
     pub branches: Vec<Branch>,
 }
 
 /// One power with its five clarities.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PowerItem {
     pub id: i32,
@@ -104,7 +144,8 @@ pub struct PowerItem {
     pub steps: Vec<FlowStep>,
 }
 
-#[derive(Deserialize)]
+/// The list as written in the file and stored in a version (JSON), before it is checked.
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawList {
     categories: Vec<String>,
@@ -126,6 +167,22 @@ impl PowerList {
         PowerList::new(raw.categories, raw.items)
     }
 
+    /// Reads a stored version (what `to_json` wrote), checked again like a file.
+    pub fn from_json(value: serde_json::Value) -> Result<PowerList, PowerListError> {
+        let raw: RawList =
+            serde_json::from_value(value).map_err(|e| PowerListError::Syntax(e.to_string()))?;
+        PowerList::new(raw.categories, raw.items)
+    }
+
+    /// The whole list as one JSON document, as a version stores it.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(RawList {
+            categories: self.categories.clone(),
+            items: self.items.clone(),
+        })
+        .unwrap_or_default()
+    }
+
     /// Checks a list built in code (tests) or read from a file.
     pub fn new(
         categories: Vec<String>,
@@ -133,6 +190,16 @@ impl PowerList {
     ) -> Result<PowerList, PowerListError> {
         if items.is_empty() {
             return Err(PowerListError::List("the list has no items".into()));
+        }
+        if items.len() > limits::ITEMS || categories.len() > limits::CATEGORIES {
+            return Err(PowerListError::List(format!(
+                "a list has at most {} items in {} categories",
+                limits::ITEMS,
+                limits::CATEGORIES
+            )));
+        }
+        for c in &categories {
+            check_text("类别", c, limits::CATEGORY).map_err(PowerListError::List)?;
         }
         let mut ids = HashSet::new();
         for item in &items {
@@ -172,12 +239,8 @@ impl PowerList {
     }
 }
 
-fn present(what: &str, s: &str) -> Result<(), String> {
-    if s.trim().is_empty() {
-        Err(format!("{what} is empty"))
-    } else {
-        Ok(())
-    }
+fn optional(label: &str, s: Option<&String>, max: usize) -> Result<(), String> {
+    s.map_or(Ok(()), |s| check_text(label, s, max))
 }
 
 impl PowerItem {
@@ -187,16 +250,42 @@ impl PowerItem {
     }
 
     fn check(&self) -> Result<(), String> {
-        present("name", &self.name)?;
-        present("subject", &self.subject)?;
-        present("publicity", &self.publicity)?;
-        present("accountability", &self.accountability)?;
+        check_text("名称", &self.name, limits::NAME)?;
+        check_text("实施主体", &self.subject, limits::PARAGRAPH)?;
+        check_text("公开公示", &self.publicity, limits::PARAGRAPH)?;
+        check_text("责任追究", &self.accountability, limits::PARAGRAPH)?;
         if self.basis.is_empty() {
             return Err("basis lists no law".into());
         }
+        if self.basis.len() > limits::BASIS_LINES {
+            return Err(format!("依据最多{}条。", limits::BASIS_LINES));
+        }
+        for b in &self.basis {
+            check_text("依据", b, limits::BASIS_LINE)?;
+        }
+        if self.steps.len() > limits::STEPS {
+            return Err(format!("运行流程最多{}步。", limits::STEPS));
+        }
         let mut keys = HashMap::new();
         for (i, step) in self.steps.iter().enumerate() {
-            present("a step title", &step.title)?;
+            let n = i + 1;
+            check_text(&format!("第{n}步的名称"), &step.title, limits::STEP_TITLE)?;
+            for (label, value) in [
+                ("主体", &step.actor),
+                ("说明", &step.detail),
+                ("时限", &step.limit),
+                ("依据", &step.basis),
+                ("公开", &step.public),
+            ] {
+                optional(
+                    &format!("第{n}步的{label}"),
+                    value.as_ref(),
+                    limits::STEP_FIELD,
+                )?;
+            }
+            if step.branches.len() > limits::BRANCHES {
+                return Err(format!("第{n}步最多{}个分支。", limits::BRANCHES));
+            }
             if keys.insert(step.key.as_str(), i).is_some() || step.key.is_empty() {
                 return Err(format!("step key `{}` is empty or repeated", step.key));
             }
@@ -222,7 +311,7 @@ impl PowerItem {
                         ));
                     }
                     for b in &step.branches {
-                        present("a branch label", &b.label)?;
+                        check_text("分支的条件", &b.label, limits::BRANCH_LABEL)?;
                         if !keys.contains_key(b.to.as_str()) {
                             return Err(format!(
                                 "decision `{}` leads to `{}`, which is no step",

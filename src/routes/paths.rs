@@ -165,6 +165,16 @@ pub mod staff {
     pub const POWER: &str = "/staff/power";
     /// `POST`: remove an entry.
     pub const SUPERVISOR_REMOVE_PATTERN: &str = "/staff/supervisors/{id}/remove";
+    /// `POST`: edit an entry in place.
+    pub const SUPERVISOR_EDIT_PATTERN: &str = "/staff/supervisors/{id}/edit";
+    /// The form of a new power-list item (`POST`: add it as a new version).
+    pub const POWER_ITEM_NEW: &str = "/staff/power/items/new";
+    /// An item's form (`POST`: save it as a new version).
+    pub const POWER_ITEM_PATTERN: &str = "/staff/power/items/{id}";
+    /// `POST`: remove an item, as a new version.
+    pub const POWER_ITEM_REMOVE_PATTERN: &str = "/staff/power/items/{id}/remove";
+    /// Every version of the power list with what it changed.
+    pub const POWER_VERSIONS: &str = "/staff/power/versions";
 
     /// The sign-in page, coming back to `next` afterwards.
     pub fn login(next: &str) -> String {
@@ -272,6 +282,24 @@ pub mod staff {
 
     pub fn supervisor_remove(id: i64) -> String {
         format!("{SUPERVISORS}/{id}/remove")
+    }
+
+    pub fn power_item(id: i32) -> String {
+        format!("{POWER}/items/{id}")
+    }
+
+    pub fn power_item_remove(id: i32) -> String {
+        format!("{}/remove", power_item(id))
+    }
+
+    /// The directory with the edit form of entry `id` open (`GET`).
+    pub fn supervisor_edit_form(id: i64) -> String {
+        format!("{SUPERVISORS}?edit={id}#edit")
+    }
+
+    /// Where the edit form is sent (`POST`).
+    pub fn supervisor_edit(id: i64) -> String {
+        format!("{SUPERVISORS}/{id}/edit")
     }
 
     pub fn draft_import(id: i64) -> String {
@@ -689,6 +717,12 @@ mod tests {
             staff::SUPERVISORS.to_owned(),
             staff::POWER.to_owned(),
             staff::supervisor_remove(7),
+            staff::supervisor_edit(7),
+            staff::supervisor_edit_form(7),
+            staff::POWER_ITEM_NEW.to_owned(),
+            staff::power_item(3),
+            staff::power_item_remove(3),
+            staff::POWER_VERSIONS.to_owned(),
             MY_PUSHES.to_owned(),
         ]
     }

@@ -1,6 +1,7 @@
-//! Keeping the supervisor directory: a township's reviewer adds and removes the
-//! 监察办公室 of their township and the 村务监督委员会 members and 廉情监督员 of its villages.
-//! Each change writes its audit line (old or new values) in the same transaction.
+//! Keeping the supervisor directory: a township's reviewer adds, edits in place and
+//! removes the 监察办公室 of their township and the 村务监督委员会 members and 廉情监督员 of
+//! its villages. Each change writes its audit line (old and new values) in the same
+//! transaction.
 
 use std::net::IpAddr;
 
@@ -103,6 +104,60 @@ pub async fn remove(
         Subject::new("supervisor", id, &region),
         Change {
             before: Some(json!({"body": body, "name": name, "role": role, "phone": phone})),
+            ..Change::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a keeper changed in an entry: its place stays, the rest is checked again by the
+/// same rules as a new entry.
+pub struct EditForm<'a> {
+    pub body: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub phone: &'a str,
+}
+
+/// Edits an entry inside the member's region in place (one outside it is "not found",
+/// whatever was typed); the audit line holds the values before and after.
+pub async fn edit(
+    pool: &PgPool,
+    member: &StaffMember,
+    ip: Option<IpAddr>,
+    id: i64,
+    form: &EditForm<'_>,
+) -> Result<(), SupervisorError> {
+    may(member)?;
+    let mut tx = pool.begin().await?;
+    let (region, body, name, role, phone) =
+        supervisors::find_for_update(&mut tx, id, &member.region)
+            .await?
+            .ok_or(SupervisorError::NotFound)?;
+    let new_body = SupervisorBody::parse(form.body).ok_or(SupervisorError::Place)?;
+    let typed_phone = Some(form.phone.trim()).filter(|p| !p.is_empty());
+    let entry = NewSupervisor::new(region.clone(), new_body, form.name, form.role, typed_phone)?;
+    supervisors::update(&mut tx, id, &entry).await?;
+    audit::record(
+        &mut *tx,
+        Actor::member(member, ip),
+        "supervisor.edited",
+        Subject::new("supervisor", id, region.as_str()),
+        Change {
+            before: Some(json!({
+                "body": body.as_str(),
+                "name": name,
+                "role": role,
+                "phone": phone,
+            })),
+            after: Some(json!({
+                "body": entry.body().as_str(),
+                "name": entry.name(),
+                "role": entry.role(),
+                "phone": entry.phone().map(Phone::as_str),
+            })),
             ..Change::default()
         },
     )

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod people;
 pub mod power;
 pub mod power_adoptions;
+pub mod power_versions;
 pub mod recommendations;
 pub mod regions;
 pub mod retention;

@@ -1,9 +1,10 @@
-//! The `power_items`, `power_steps` and `power_step_branches` tables: the power list as
-//! loaded from its data file, and read back for the list and item pages.
+//! The `power_items`, `power_steps` and `power_step_branches` tables: the power list's
+//! current version (`storage::power_versions` keeps every version), written whenever a
+//! version is added and read back for the list and item pages.
 
 use sqlx::PgPool;
 
-use super::{PgTransaction, corrupt};
+use super::{PgTransaction, corrupt, power_versions};
 use crate::domain::power::{Branch, FlowStep, StepKind};
 use crate::domain::{PowerItem, PowerList};
 
@@ -16,21 +17,36 @@ pub struct PowerItemSummary {
     pub steps: i64,
 }
 
-/// Serialises loads across instances starting at once.
+/// Serialises changes to the list: loads by instances starting at once, the command
+/// line and administrators' edits.
 const LOAD_LOCK: i64 = 7_110_416;
 
-/// Replaces the whole list in one transaction; returns the number of items.
-pub async fn replace_all(pool: &PgPool, list: &PowerList) -> Result<usize, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+/// Takes the list's lock until the transaction ends.
+pub async fn lock(tx: &mut PgTransaction<'_>) -> Result<(), sqlx::Error> {
     sqlx::query!("SELECT pg_advisory_xact_lock($1)", LOAD_LOCK)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    write_all(&mut tx, list).await?;
-    tx.commit().await?;
-    Ok(list.items().len())
+    Ok(())
 }
 
-async fn write_all(tx: &mut PgTransaction<'_>, list: &PowerList) -> Result<(), sqlx::Error> {
+/// Replaces the whole list in one transaction, as a new version with `reason` (the
+/// command line's load); returns the new version's number.
+pub async fn replace_all(
+    pool: &PgPool,
+    list: &PowerList,
+    reason: &str,
+) -> Result<i32, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    lock(&mut tx).await?;
+    let version = seed_versions(&mut tx, list).await? + 1;
+    power_versions::insert(&mut tx, version, list, reason, None, None).await?;
+    rewrite(&mut tx, list).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// Writes `list` out as the current version's rows.
+pub async fn rewrite(tx: &mut PgTransaction<'_>, list: &PowerList) -> Result<(), sqlx::Error> {
     sqlx::query!("DELETE FROM power_items")
         .execute(&mut **tx)
         .await?;
@@ -115,20 +131,116 @@ async fn write_all(tx: &mut PgTransaction<'_>, list: &PowerList) -> Result<(), s
     Ok(())
 }
 
-/// Loads `list` when the table is empty (a fresh database); true when it did.
+/// Makes the list in force version 1 when there are no versions yet (`list` itself on a
+/// fresh database), and writes the current version's rows if they are missing; true
+/// when the rows were empty.
 pub async fn load_if_empty(pool: &PgPool, list: &PowerList) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query!("SELECT pg_advisory_xact_lock($1)", LOAD_LOCK)
-        .execute(&mut *tx)
-        .await?;
+    lock(&mut tx).await?;
     let any = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM power_items) AS "any!""#)
         .fetch_one(&mut *tx)
         .await?;
-    if !any {
-        write_all(&mut tx, list).await?;
+    match power_versions::current(&mut *tx).await? {
+        Some((_, current)) if !any => rewrite(&mut tx, &current).await?,
+        Some(_) => {}
+        None => {
+            seed_versions(&mut tx, list).await?;
+        }
     }
     tx.commit().await?;
     Ok(!any)
+}
+
+/// The current version's number, after recording the rows in force as version 1 if no
+/// version exists (a database loaded before versions began keeps its list; an empty
+/// one gets `builtin`). Under the lock.
+async fn seed_versions(
+    tx: &mut PgTransaction<'_>,
+    builtin: &PowerList,
+) -> Result<i32, sqlx::Error> {
+    if let Some((version, _)) = power_versions::current(&mut **tx).await? {
+        return Ok(version);
+    }
+    let in_force = read_all(tx).await?;
+    let (list, reason) = match &in_force {
+        Some(list) => (list, "启用版本记录时施行的清单"),
+        None => (builtin, "系统内置的清单（data/power/power-list.toml）"),
+    };
+    if in_force.is_none() {
+        rewrite(tx, list).await?;
+    }
+    power_versions::insert(tx, 1, list, reason, None, None).await?;
+    Ok(1)
+}
+
+/// The whole list as its rows hold it, checked; `None` when there are no rows.
+async fn read_all(tx: &mut PgTransaction<'_>) -> Result<Option<PowerList>, sqlx::Error> {
+    let items = sqlx::query!(
+        "SELECT id, category, category_order, name, subject, publicity, accountability,
+                legal_basis
+         FROM power_items ORDER BY category_order, id"
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let steps = sqlx::query!(
+        "SELECT item_id, key, kind, title, actor, detail, time_limit, basis, public
+         FROM power_steps ORDER BY item_id, seq"
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let branches = sqlx::query!(
+        "SELECT item_id, from_key, label, to_key FROM power_step_branches
+         ORDER BY item_id, from_key, seq"
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut categories: Vec<String> = Vec::new();
+    let mut list = Vec::with_capacity(items.len());
+    for item in items {
+        if !categories.contains(&item.category) {
+            categories.push(item.category.clone());
+        }
+        let steps = steps
+            .iter()
+            .filter(|s| s.item_id == item.id)
+            .map(|s| {
+                Ok(FlowStep {
+                    key: s.key.clone(),
+                    kind: StepKind::parse(&s.kind).ok_or_else(|| corrupt("step kind", &s.kind))?,
+                    title: s.title.clone(),
+                    actor: s.actor.clone(),
+                    detail: s.detail.clone(),
+                    limit: s.time_limit.clone(),
+                    basis: s.basis.clone(),
+                    public: s.public.clone(),
+                    branches: branches
+                        .iter()
+                        .filter(|b| b.item_id == item.id && b.from_key == s.key)
+                        .map(|b| Branch {
+                            label: b.label.clone(),
+                            to: b.to_key.clone(),
+                        })
+                        .collect(),
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        list.push(PowerItem {
+            id: item.id,
+            category: item.category,
+            name: item.name,
+            subject: item.subject,
+            publicity: item.publicity,
+            accountability: item.accountability,
+            basis: item.legal_basis,
+            steps,
+        });
+    }
+    PowerList::new(categories, list)
+        .map(Some)
+        .map_err(|e| corrupt("power list", e))
 }
 
 /// Every item, by category order then id.

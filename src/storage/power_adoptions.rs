@@ -66,3 +66,13 @@ pub async fn history(pool: &PgPool) -> Result<Vec<Recorded>, sqlx::Error> {
 pub async fn latest(pool: &PgPool) -> Result<Option<Recorded>, sqlx::Error> {
     Ok(history(pool).await?.into_iter().next())
 }
+
+/// Whether the adoption `id` was recorded.
+pub async fn exists(tx: &mut PgTransaction<'_>, id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM power_list_adoptions WHERE id = $1) AS "exists!""#,
+        id
+    )
+    .fetch_one(&mut **tx)
+    .await
+}

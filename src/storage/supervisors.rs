@@ -113,3 +113,87 @@ pub async fn remove(
     .await?;
     Ok(row.map(|r| (r.region_code, r.body, r.name, r.role, r.phone)))
 }
+
+/// The entry `id` if it lies inside `region`, locked until the transaction ends: what an
+/// edit starts from.
+pub async fn find_for_update(
+    tx: &mut PgTransaction<'_>,
+    id: i64,
+    region: &RegionCode,
+) -> Result<Option<(RegionCode, SupervisorBody, String, String, Option<String>)>, sqlx::Error> {
+    let Some(r) = sqlx::query!(
+        "SELECT region_code, body, name, role, phone FROM supervisors
+         WHERE id = $1 AND starts_with(region_code, $2) FOR UPDATE",
+        id,
+        region.as_str()
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        RegionCode::parse(&r.region_code).map_err(|e| corrupt("region code", e))?,
+        SupervisorBody::parse(&r.body).ok_or_else(|| corrupt("body", &r.body))?,
+        r.name,
+        r.role,
+        r.phone,
+    )))
+}
+
+/// The entry `id` inside `region`, for the edit form.
+pub async fn find(
+    pool: &PgPool,
+    id: i64,
+    region: &RegionCode,
+) -> Result<Option<Entry>, sqlx::Error> {
+    let Some(r) = sqlx::query!(
+        "SELECT s.id, s.region_code, r.display_name, s.body, s.name, s.role, s.phone, s.is_sample
+         FROM supervisors s JOIN regions r ON r.code = s.region_code
+         WHERE s.id = $1 AND starts_with(s.region_code, $2)",
+        id,
+        region.as_str()
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Entry {
+        id: r.id,
+        region_code: RegionCode::parse(&r.region_code).map_err(|e| corrupt("region code", e))?,
+        region_name: r.display_name,
+        body: SupervisorBody::parse(&r.body).ok_or_else(|| corrupt("body", &r.body))?,
+        name: r.name,
+        role: r.role,
+        phone: r
+            .phone
+            .as_deref()
+            .map(Phone::parse)
+            .transpose()
+            .map_err(|e| corrupt("phone", e))?,
+        is_sample: r.is_sample,
+    }))
+}
+
+/// Writes an edited entry in place (its place and order stay). An edited sample entry is
+/// the keeper's own from then on, so removing the samples keeps it.
+pub async fn update(
+    tx: &mut PgTransaction<'_>,
+    id: i64,
+    s: &NewSupervisor,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE supervisors SET body = $2, name = $3, role = $4, phone = $5, is_sample = false
+         WHERE id = $1 AND region_code = $6",
+        id,
+        s.body().as_str(),
+        s.name(),
+        s.role(),
+        s.phone().map(Phone::as_str),
+        s.region().as_str(),
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

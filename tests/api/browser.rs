@@ -148,6 +148,17 @@ impl WebDriverCompatibleCommand for Cdp {
     }
 }
 
+/// Sets a cookie for `url` through DevTools (WebDriver's own command refuses a cookie
+/// for an IP address such as the test server's 127.0.0.1).
+pub(crate) async fn set_cookie(c: &Client, url: &str, name: &str, value: &str, path: &str) {
+    c.issue_cmd(Cdp {
+        cmd: "Network.setCookie",
+        params: json!({ "url": url, "name": name, "value": value, "path": path, "httpOnly": true }),
+    })
+    .await
+    .expect("the cookie is set");
+}
+
 pub(crate) fn screenshot_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).expect("target/screenshots can be created");

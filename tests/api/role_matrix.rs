@@ -878,6 +878,37 @@ const PROBES: &[Probe] = &[
         json: None,
     },
     Probe {
+        name: "GET /staff/supervisors?edit={id}",
+        method: "GET",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/supervisors?edit={}",
+                if i { f.in_supervisor } else { f.out_supervisor }
+            )
+        },
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/supervisors/{id}/edit",
+        method: "POST",
+        page: true,
+        path: |f, i| {
+            format!(
+                "/staff/supervisors/{}/edit",
+                if i { f.in_supervisor } else { f.out_supervisor }
+            )
+        },
+        form: &[
+            ("body", "committee"),
+            ("name", "王五"),
+            ("role", "委员"),
+            ("phone", "13800000001"),
+        ],
+        json: None,
+    },
+    Probe {
         name: "POST /staff/supervisors/{id}/remove",
         method: "POST",
         page: true,
@@ -909,6 +940,74 @@ const PROBES: &[Probe] = &[
             ("adopted_on", "2021-03-15"),
             ("issuer", "中共信阳市纪委"),
         ],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/power/items/{id}",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/power/items/3".into(),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/power/items/{id}",
+        method: "POST",
+        page: true,
+        path: |_, _| "/staff/power/items/3".into(),
+        form: &[
+            ("base", "1"),
+            ("category", "民主决策"),
+            ("name", "村级重大事项决策"),
+            ("subject", "村党组织"),
+            ("publicity", "及时公布"),
+            ("accountability", "责令纠正"),
+            ("basis", "《村民委员会组织法》第二十四条"),
+            ("steps", "提议\n表决"),
+            ("reason", "调整"),
+        ],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/power/items/new",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/power/items/new".into(),
+        form: &[],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/power/items/new",
+        method: "POST",
+        page: true,
+        path: |_, _| "/staff/power/items/new".into(),
+        form: &[
+            ("base", "1"),
+            ("category", "民主决策"),
+            ("name", "新增一项"),
+            ("subject", "村党组织"),
+            ("publicity", "及时公布"),
+            ("accountability", "责令纠正"),
+            ("basis", "《村民委员会组织法》第二十四条"),
+            ("steps", "提议\n表决"),
+            ("reason", "增列"),
+        ],
+        json: None,
+    },
+    Probe {
+        name: "POST /staff/power/items/{id}/remove",
+        method: "POST",
+        page: true,
+        path: |_, _| "/staff/power/items/3/remove".into(),
+        form: &[("base", "1"), ("remove_reason", "重复")],
+        json: None,
+    },
+    Probe {
+        name: "GET /staff/power/versions",
+        method: "GET",
+        page: true,
+        path: |_, _| "/staff/power/versions".into(),
+        form: &[],
         json: None,
     },
     Probe {
@@ -1135,6 +1234,14 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
             ["login", "403", "ok", "403", "403", "403", "403"],
         ),
         (
+            "GET /staff/supervisors?edit={id}",
+            ["login", "403", "ok/404", "403", "403", "403", "403"],
+        ),
+        (
+            "POST /staff/supervisors/{id}/edit",
+            ["login", "403", "ok/404", "403", "403", "403", "403"],
+        ),
+        (
             "POST /staff/supervisors/{id}/remove",
             ["login", "403", "ok/404", "403", "403", "403", "403"],
         ),
@@ -1146,6 +1253,30 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         ),
         (
             "POST /staff/power",
+            ["login", "403", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "GET /staff/power/items/{id}",
+            ["login", "403", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "POST /staff/power/items/{id}",
+            ["login", "403", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "GET /staff/power/items/new",
+            ["login", "403", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "POST /staff/power/items/new",
+            ["login", "403", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "POST /staff/power/items/{id}/remove",
+            ["login", "403", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "GET /staff/power/versions",
             ["login", "403", "403", "403", "403", "403", "403"],
         ),
         (

@@ -142,3 +142,160 @@ async fn a_reviewer_keeps_the_directory_of_their_township() {
     assert_eq!(status, 404);
     assert_eq!(count(&app).await, 1);
 }
+
+async fn entry(app: &crate::support::TestApp, id: i64) -> (String, String, String, Option<String>) {
+    sqlx::query_as("SELECT body, name, role, phone FROM supervisors WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_edits_an_entry_in_place_and_the_audit_log_holds_before_and_after() {
+    let app = spawn_app().await;
+    let mut reviewer = StaffBrowser::new(&app);
+    reviewer
+        .signed_in_as("李审核", Role::Reviewer, TOWNSHIP, None)
+        .await;
+    let added = [
+        ("region", VILLAGE),
+        ("body", "committee"),
+        ("name", "王秀英"),
+        ("role", "委员"),
+        ("phone", "0376-6221234"),
+    ];
+    reviewer.get("/staff/supervisors").await;
+    let (status, _, _) = reviewer.post("/staff/supervisors", &added).await;
+    assert_eq!(status, 303);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM supervisors WHERE name = '王秀英'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let before = entry(&app, id).await;
+
+    // The list links to the edit form, which comes prefilled.
+    let (_, _, page) = reviewer.get("/staff/supervisors").await;
+    let link = format!("/staff/supervisors?edit={id}#edit");
+    assert!(page.contains(&link), "{page}");
+    let (status, _, page) = reviewer.get(&format!("/staff/supervisors?edit={id}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(&format!("action=\"/staff/supervisors/{id}/edit\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"王秀英\"") && page.contains("value=\"0376-6221234\""),
+        "{page}"
+    );
+    let (_, select) = page.split_once("id=\"edit-body\"").unwrap();
+    let (select, _) = select.split_once("</select>").unwrap();
+    assert!(
+        select.contains("村务监督委员会") && !select.contains("乡镇监察办公室"),
+        "a village's entry stays a village body: {select}"
+    );
+
+    let edit = format!("/staff/supervisors/{id}/edit");
+    let good = [
+        ("body", "committee"),
+        ("name", "王秀兰"),
+        ("role", "主任"),
+        ("phone", "13812345678"),
+    ];
+    for (field, value, message) in [
+        ("phone", "12ab", "电话号码为3到20位数字"),
+        ("name", " ", "请填写姓名"),
+        ("role", "", "请填写职务"),
+        ("body", "office", "乡镇监察办公室只能登记在乡镇"),
+        ("body", "mayor", "请从列表中选择所属机构"),
+    ] {
+        let form: Vec<(&str, &str)> = good
+            .iter()
+            .map(|(k, v)| (*k, if *k == field { value } else { *v }))
+            .collect();
+        let (status, _, page) = reviewer.post(&edit, &form).await;
+        assert_eq!(status, 422, "{field}: {page}");
+        assert!(page.contains(message), "{field}: {page}");
+        assert!(
+            page.contains("value=\"王秀兰\"") || field == "name",
+            "typed values kept: {page}"
+        );
+        assert_eq!(entry(&app, id).await, before, "{field}: nothing changed");
+    }
+    let edits: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'supervisor.edited'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(edits, 0, "a refused edit leaves no audit line");
+
+    let (status, to, _) = reviewer.post(&edit, &good).await;
+    assert_eq!(
+        (status, to.as_str()),
+        (303, "/staff/supervisors?done=edited")
+    );
+    assert_eq!(
+        entry(&app, id).await,
+        (
+            "committee".into(),
+            "王秀兰".into(),
+            "主任".into(),
+            Some("13812345678".into())
+        )
+    );
+    let village = app
+        .client
+        .get(app.url(&format!("/v/{VILLAGE}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        village.contains("王秀兰") && !village.contains("王秀英"),
+        "{village}"
+    );
+    let (before, after): (serde_json::Value, serde_json::Value) = sqlx::query_as(
+        "SELECT before, after FROM audit_log WHERE action = 'supervisor.edited' AND object_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(before["name"], "王秀英");
+    assert_eq!(before["role"], "委员");
+    assert_eq!(before["phone"], "0376-6221234");
+    assert_eq!(after["name"], "王秀兰");
+    assert_eq!(after["role"], "主任");
+    assert_eq!(after["phone"], "13812345678");
+
+    // Outside the township the entry does not exist; a clerk may not edit at all.
+    let mut stranger = StaffBrowser::new(&app);
+    stranger
+        .signed_in_as("外乡审核", Role::Reviewer, "411502001", None)
+        .await;
+    stranger.get("/staff/supervisors").await;
+    let (status, _, _) = stranger.get(&format!("/staff/supervisors?edit={id}")).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = stranger
+        .post(
+            &edit,
+            &good.map(|(k, v)| (k, if k == "name" { "张三" } else { v })),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let mut clerk = StaffBrowser::new(&app);
+    clerk
+        .signed_in_as("王村务", Role::Clerk, VILLAGE, None)
+        .await;
+    clerk.get("/staff/account").await;
+    let (status, _, _) = clerk
+        .post(
+            &edit,
+            &good.map(|(k, v)| (k, if k == "name" { "张三" } else { v })),
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(entry(&app, id).await.1, "王秀兰", "neither changed it");
+}

@@ -1,12 +1,15 @@
 //! `GET /power`: the power list grouped by category; `GET /power/{id}`: one power's five
 //! clarities with its procedure drawn as a flow chart in HTML and CSS (decisions as
-//! hexagons, branches that leave the main line beside them).
+//! hexagons, branches that leave the main line beside them). Both name the version in
+//! force (本清单第N版，YYYY-MM-DD修订): the list's rows are the current version's, and its
+//! number is one row read by the primary key, so no cache is needed.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use sqlx::PgPool;
 
 use super::{Crumb, Layout, Site, get};
+use crate::domain::china_time;
 use crate::domain::power::{FlowNode, SideTarget};
 use crate::routes::page_error::PageError;
 use crate::routes::paths;
@@ -37,6 +40,14 @@ struct PowerListPage {
     categories: Vec<Category>,
     /// The document that adopted the list (本清单由…印发), once an administrator recorded it.
     adopted: Option<String>,
+    revision: Option<String>,
+}
+
+/// "本清单第N版，YYYY-MM-DD修订", China's date.
+async fn revision(pool: &PgPool) -> Result<Option<String>, PageError> {
+    Ok(storage::power_versions::header(pool)
+        .await?
+        .map(|(n, at)| format!("本清单第{n}版，{}修订", china_time::day(at))))
 }
 
 async fn list(site: Site, pool: web::Data<PgPool>) -> Result<HttpResponse, PageError> {
@@ -78,6 +89,7 @@ async fn list(site: Site, pool: web::Data<PgPool>) -> Result<HttpResponse, PageE
         total,
         categories,
         adopted,
+        revision: revision(&pool).await?,
     };
     site.render(&page)
 }
@@ -152,6 +164,7 @@ struct PowerItemPage {
     flow: Vec<NodeView>,
     prev: Option<String>,
     next: Option<String>,
+    revision: Option<String>,
 }
 
 async fn item(
@@ -191,6 +204,7 @@ async fn item(
         flow,
         prev: prev.map(paths::power_item),
         next: next.map(paths::power_item),
+        revision: revision(&pool).await?,
     };
     site.render(&page)
 }

@@ -36,7 +36,7 @@ async fn openapi() -> actix_web::HttpResponse {
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
     use pages::{
         account, audit, calendar, complaints as handling, insight, login, phone_search, power,
-        publishing, recommendations, supervisors, users,
+        power_items, power_versions, publishing, recommendations, supervisors, users,
     };
     use paths::staff as p;
     cfg.route(p::HOME, get().to(login::home))
@@ -104,6 +104,15 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
             p::SUPERVISOR_REMOVE_PATTERN,
             web::post().to(supervisors::remove),
         )
+        .route(
+            p::SUPERVISOR_EDIT_PATTERN,
+            web::post().to(supervisors::edit),
+        )
+        .route(p::POWER_VERSIONS, get().to(power_versions::page))
+        .route(
+            p::POWER_ITEM_REMOVE_PATTERN,
+            web::post().to(power_items::remove),
+        )
         .route(p::CORRECT_PATTERN, web::post().to(publishing::correct))
         .route(p::WITHDRAW_PATTERN, web::post().to(publishing::withdraw))
         // Before the steps' pattern, which would take `import` for a step.
@@ -122,6 +131,21 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
         .route(p::DRAFT_STEP_PATTERN, web::post().to(publishing::step));
     // The module form carries every line item: more than the default 16 KiB.
     let big_form = || web::FormConfig::default().limit(8 * 1024 * 1024);
+    // An item's text and flow chart: more than the default 16 KiB in the worst case.
+    let item_form = || web::FormConfig::default().limit(256 * 1024);
+    // `new` before the item's pattern, which would take it for an id.
+    cfg.service(
+        web::resource(p::POWER_ITEM_NEW)
+            .app_data(item_form())
+            .route(get().to(power_items::new_form))
+            .route(web::post().to(power_items::create)),
+    )
+    .service(
+        web::resource(p::POWER_ITEM_PATTERN)
+            .app_data(item_form())
+            .route(get().to(power_items::form))
+            .route(web::post().to(power_items::save)),
+    );
     cfg.service(
         web::resource(p::NEW_DISCLOSURE_PATTERN)
             .app_data(big_form())

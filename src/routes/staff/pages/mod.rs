@@ -12,6 +12,8 @@ pub mod insight;
 pub mod login;
 pub mod phone_search;
 pub mod power;
+pub mod power_items;
+pub mod power_versions;
 pub mod publishing;
 pub mod recommendations;
 pub mod supervisors;

@@ -1,6 +1,7 @@
-//! `/staff/power`: a city administrator records the document that adopted the power
-//! list (title, 文号, date, issuer); earlier adoptions stay listed, nothing is edited.
-//! The public `/power` page names the latest.
+//! `/staff/power`: a city administrator sees the power list's items (each linked to its
+//! editor, `power_items`) and its current version, and records the document that
+//! adopted the list (title, 文号, date, issuer); earlier adoptions stay listed, nothing
+//! is edited. The public `/power` page names the latest.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -18,7 +19,7 @@ use crate::routes::pages::date_time;
 use crate::routes::paths;
 use crate::routes::staff::extract::StaffPage;
 use crate::services::power_list::{self, AdoptionError};
-use crate::storage::power_adoptions;
+use crate::storage::{power_adoptions, power_versions};
 
 pub struct AdoptionRow {
     pub title: String,
@@ -39,11 +40,22 @@ pub struct AdoptionForm {
     pub errors: Errors,
 }
 
+/// An item of the list, linked to its editor.
+pub struct ItemRow {
+    pub number: i32,
+    pub category: String,
+    pub name: String,
+    pub steps: i64,
+    pub edit: String,
+}
+
 #[derive(Template)]
 #[template(path = "staff/power.html")]
 struct PowerPage {
     page: StaffLayout,
-    items: usize,
+    items: Vec<ItemRow>,
+    /// "第N版，YYYY-MM-DD" of the version in force.
+    version: String,
     rows: Vec<AdoptionRow>,
     form: AdoptionForm,
 }
@@ -64,6 +76,7 @@ pub struct Fields {
 #[derive(Deserialize)]
 pub struct Done {
     done: Option<String>,
+    version: Option<i32>,
 }
 
 fn may(page: &StaffPage) -> Result<(), PageError> {
@@ -99,12 +112,27 @@ async fn show(
             current: i == 0,
         })
         .collect();
-    let items = crate::storage::power::list(pool).await?.len();
+    let items = crate::storage::power::list(pool)
+        .await?
+        .into_iter()
+        .map(|i| ItemRow {
+            number: i.id,
+            edit: paths::staff::power_item(i.id),
+            category: i.category,
+            name: i.name,
+            steps: i.steps,
+        })
+        .collect();
+    let version = power_versions::header(pool)
+        .await?
+        .map(|(n, at)| format!("第{n}版，{}", china_time::day(at)))
+        .unwrap_or_default();
     form.csrf = page.csrf.clone();
     let view = PowerPage {
         page: StaffLayout::signed_in(page, index, "小微权力清单", paths::staff::POWER)
             .with_notice(notice),
         items,
+        version,
         rows,
         form,
     };
@@ -119,8 +147,14 @@ pub async fn list(
     query: web::Query<Done>,
 ) -> Result<HttpResponse, PageError> {
     may(&page)?;
-    let notice = (query.done.as_deref() == Some("adopted"))
-        .then(|| "已记录，公开的权力清单页面现在显示这份文件。".to_owned());
+    let version = query.version.unwrap_or_default();
+    let notice = match query.done.as_deref() {
+        Some("adopted") => Some("已记录，公开的权力清单页面现在显示这份文件。".to_owned()),
+        Some("changed") => Some(format!("已保存为第{version}版，公开页面立即显示。")),
+        Some("added") => Some(format!("已新增，保存为第{version}版。")),
+        Some("removed") => Some(format!("已删除，保存为第{version}版。")),
+        _ => None,
+    };
     show(
         &page,
         &pool,

@@ -1,7 +1,8 @@
 //! `/staff/supervisors`: a township's reviewer keeps the supervisor directory of their
 //! township (its 监察办公室) and villages (村务监督委员会, 廉情监督员): the list, a form to add
-//! an entry (every field checked, a clear error beside it, nothing saved on error), and
-//! removing one. The rules are in `services::supervisors`.
+//! an entry (every field checked, a clear error beside it, nothing saved on error), the
+//! same form prefilled to edit one in place (`?edit={id}`), and removing one. The rules
+//! are in `services::supervisors`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -16,8 +17,9 @@ use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
 use crate::routes::paths;
 use crate::routes::staff::extract::StaffPage;
-use crate::services::supervisors::{self as service, SupervisorError, SupervisorForm};
+use crate::services::supervisors::{self as service, EditForm, SupervisorError, SupervisorForm};
 use crate::storage;
+use crate::storage::supervisors::Entry;
 
 pub struct EntryRow {
     pub place: String,
@@ -27,6 +29,50 @@ pub struct EntryRow {
     pub phone: String,
     pub sample: bool,
     pub remove: String,
+    pub edit: String,
+}
+
+/// The edit form of one entry: its place is fixed, its body may change within the
+/// place's level.
+pub struct EditView {
+    pub action: String,
+    pub place: String,
+    pub bodies: Vec<Choice>,
+    pub name: String,
+    pub role: String,
+    pub phone: String,
+    pub errors: Errors,
+}
+
+impl EditView {
+    fn of(entry: &Entry, body: &str, name: &str, role: &str, phone: &str, errors: Errors) -> Self {
+        EditView {
+            action: paths::staff::supervisor_edit(entry.id),
+            place: format!("{}（{}）", entry.region_name, entry.region_code),
+            bodies: SupervisorBody::ALL
+                .into_iter()
+                .filter(|b| b.level() == entry.region_code.level())
+                .map(|b| Choice::new(b.as_str(), b.name(), b.as_str() == body))
+                .collect(),
+            name: name.to_owned(),
+            role: role.to_owned(),
+            phone: phone.to_owned(),
+            errors,
+        }
+    }
+
+    /// Prefilled with what the entry holds.
+    fn prefilled(entry: &Entry) -> Self {
+        let phone = entry.phone.as_ref().map_or("", |p| p.as_str());
+        EditView::of(
+            entry,
+            entry.body.as_str(),
+            &entry.name,
+            &entry.role,
+            phone,
+            Errors::default(),
+        )
+    }
 }
 
 #[derive(Default)]
@@ -47,6 +93,7 @@ struct SupervisorsPage {
     scope: String,
     rows: Vec<EntryRow>,
     form: AddForm,
+    editing: Option<EditView>,
 }
 
 #[derive(Deserialize)]
@@ -70,8 +117,31 @@ pub struct CsrfOnly {
 }
 
 #[derive(Deserialize)]
+pub struct EditFields {
+    csrf: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    phone: String,
+}
+
+#[derive(Deserialize)]
 pub struct Done {
     done: Option<String>,
+    /// The entry whose edit form is open.
+    edit: Option<String>,
+}
+
+fn not_found() -> PageError {
+    PageError::not_found("没有这条记录。")
+}
+
+fn entry_id(s: &str) -> Result<i64, PageError> {
+    s.parse().ok().filter(|i| *i > 0).ok_or_else(not_found)
 }
 
 fn may(page: &StaffPage) -> Result<(), PageError> {
@@ -82,6 +152,7 @@ fn may(page: &StaffPage) -> Result<(), PageError> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn show(
     page: &StaffPage,
     pool: &PgPool,
@@ -90,6 +161,7 @@ async fn show(
     mut form: AddForm,
     notice: Option<String>,
     picked: (&str, &str),
+    editing: Option<EditView>,
 ) -> Result<HttpResponse, PageError> {
     let region = &page.member.region;
     let rows = storage::supervisors::within(pool, region)
@@ -103,6 +175,7 @@ async fn show(
             phone: e.phone.map(|p| p.as_str().to_owned()).unwrap_or_default(),
             sample: e.is_sample,
             remove: paths::staff::supervisor_remove(e.id),
+            edit: paths::staff::supervisor_edit_form(e.id),
         })
         .collect();
     form.csrf = page.csrf.clone();
@@ -124,6 +197,7 @@ async fn show(
         scope: super::region_name(index, region),
         rows,
         form,
+        editing,
     };
     render(status, &view)
 }
@@ -139,7 +213,17 @@ pub async fn list(
     let notice = match query.done.as_deref() {
         Some("added") => Some("已添加，村民页面上立即可见。".to_owned()),
         Some("removed") => Some("已删除。".to_owned()),
+        Some("edited") => Some("已修改，村民页面上立即可见。".to_owned()),
         _ => None,
+    };
+    let editing = match query.edit.as_deref() {
+        Some(id) => {
+            let entry = storage::supervisors::find(&pool, entry_id(id)?, &page.member.region)
+                .await?
+                .ok_or_else(not_found)?;
+            Some(EditView::prefilled(&entry))
+        }
+        None => None,
     };
     show(
         &page,
@@ -149,6 +233,7 @@ pub async fn list(
         AddForm::default(),
         notice,
         ("", ""),
+        editing,
     )
     .await
 }
@@ -221,6 +306,7 @@ pub async fn add(
         shown,
         None,
         (&form.region, &form.body),
+        None,
     )
     .await
 }
@@ -234,8 +320,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, PageError> {
     page.check_csrf(&form.csrf)?;
     may(&page)?;
-    let not_found = || PageError::not_found("没有这条记录。");
-    let id: i64 = path.parse().ok().filter(|i| *i > 0).ok_or_else(not_found)?;
+    let id = entry_id(&path)?;
     match service::remove(&pool, &page.member, page.ip, id).await {
         Ok(()) => Ok(see_other(&format!(
             "{}?done=removed",
@@ -246,4 +331,63 @@ pub async fn remove(
         Err(SupervisorError::Database(e)) => Err(e.into()),
         Err(_) => Err(not_found()),
     }
+}
+
+/// `POST /staff/supervisors/{id}/edit`: changes the entry in place, or shows its form
+/// again with the errors (nothing saved). An entry outside the member's region is not
+/// found, whatever was typed.
+pub async fn edit(
+    page: StaffPage,
+    path: web::Path<String>,
+    pool: web::Data<PgPool>,
+    index: web::Data<SearchIndex>,
+    form: web::Form<EditFields>,
+) -> Result<HttpResponse, PageError> {
+    page.check_csrf(&form.csrf)?;
+    may(&page)?;
+    let id = entry_id(&path)?;
+    let typed = EditForm {
+        body: &form.body,
+        name: &form.name,
+        role: &form.role,
+        phone: &form.phone,
+    };
+    let mut errors = Errors::default();
+    match service::edit(&pool, &page.member, page.ip, id, &typed).await {
+        Ok(()) => {
+            return Ok(see_other(&paths::staff::after(
+                paths::staff::SUPERVISORS,
+                "edited",
+            )));
+        }
+        Err(SupervisorError::NotFound) => return Err(not_found()),
+        Err(SupervisorError::Forbidden) => {
+            return Err(PageError::forbidden("您的角色不维护监督员名录。"));
+        }
+        Err(SupervisorError::Database(e)) => return Err(e.into()),
+        Err(SupervisorError::Place) => errors.add("body", "请从列表中选择所属机构。"),
+        Err(SupervisorError::Invalid(e)) => person_error(&e, &mut errors),
+    }
+    let entry = storage::supervisors::find(&pool, id, &page.member.region)
+        .await?
+        .ok_or_else(not_found)?;
+    let editing = EditView::of(
+        &entry,
+        &form.body,
+        &form.name,
+        &form.role,
+        &form.phone,
+        errors,
+    );
+    show(
+        &page,
+        &pool,
+        &index,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        AddForm::default(),
+        None,
+        ("", ""),
+        Some(editing),
+    )
+    .await
 }
