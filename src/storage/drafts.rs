@@ -367,3 +367,16 @@ pub async fn copy_version_files(
     .await?;
     Ok(())
 }
+
+/// Removes the drafts written by sample accounts (`demo-data`) that were never
+/// published; a published one goes with its sample disclosure.
+pub async fn delete_by_sample_authors(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query!(
+        "DELETE FROM disclosure_drafts
+         WHERE published_id IS NULL
+           AND author_id IN (SELECT account_id FROM staff_accounts WHERE is_sample)"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
