@@ -194,7 +194,7 @@ impl std::fmt::Display for DemoReport {
                 None => writeln!(
                     f,
                     "  {} ({}, {}): already existed, password unchanged \
-                     (`sunvillage user reset-password {}` sets a new one)",
+                     (`sunvillage user passwd {}` sets a new one)",
                     a.username,
                     a.display_name,
                     a.role.label(),
