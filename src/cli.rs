@@ -87,8 +87,11 @@ pub enum Command {
     /// and URL. Scanning one binds the follower to the village.
     Qrcode(QrcodeArgs),
     /// Fill a few villages of 信阳市 with sample disclosures, supervisors and ledger
-    /// households (data/demo/demo.toml), each marked 示例 on the pages. Running it again
-    /// replaces the samples and touches nothing else.
+    /// households (data/demo/demo.toml), each marked 示例 on the pages. The disclosures
+    /// are drafted and approved through the publishing lifecycle by sample accounts (a
+    /// clerk per village, a reviewer per township), made once with a password printed
+    /// then; sign-in refuses them in production. Running it again replaces the samples
+    /// and keeps the accounts. Refused with environment = production.
     DemoData,
     /// Replace the power list (小微权力清单) with the one in FILE (TOML, the format of
     /// data/power/power-list.toml); without FILE, reload the built-in list. The whole
@@ -277,8 +280,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::DemoData => {
             crate::demo_data::allowed_in(settings.environment)?;
             let pool = prepare_database(&settings.database).await?;
-            let report = crate::demo_data::load(&pool, crate::demo_data::DEMO_TOML).await?;
-            println!("{report}");
+            let accounts = crate::startup::accounts_service(&settings, pool)?;
+            let report = crate::demo_data::load(&accounts, crate::demo_data::DEMO_TOML).await?;
+            print!("{report}");
             Ok(())
         }
         Command::LoadPowerList { file } => load_power_list(settings, file).await,

@@ -1,17 +1,37 @@
 //! `sunvillage demo-data`: fills a few real villages with the sample content in
-//! `data/demo/demo.toml` (disclosures with corrections, a withdrawal and an attachment,
-//! supervisors, ledger households), every row marked as a sample so that pages label it
-//! 示例. Running it again replaces the samples; nothing else is touched, and nothing in
-//! production depends on it.
+//! `data/demo/demo.toml` (structured disclosures with attachments, corrections and a
+//! withdrawal; supervisors; ledger households), every row marked as a sample so that
+//! pages label it 示例. Running it again replaces the samples; nothing else is touched,
+//! and nothing in production depends on it.
+//!
+//! Disclosures enter the way real ones do, through `services::disclosures`: for each
+//! village a sample clerk (示例文书·王岗村, `demo-clerk-<village code>`) drafts, attaches
+//! and submits, and a sample reviewer of its township (`demo-reviewer-<township code>`)
+//! approves, corrects' approvals and withdraws, each step with its audit line. The sample
+//! accounts are made once through `services::accounts`, as an administrator makes an
+//! account; their password is random and printed when they are made. They are clerks
+//! and reviewers, roles without a second factor, and sign-in refuses them in production
+//! (`Accounts::refuse_samples`).
+
+use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
+use secrecy::SecretString;
 use serde::Deserialize;
-use sqlx::PgPool;
 
 use crate::configuration::AppEnvironment;
+use crate::domain::disclosure::attachment::{DraftFile, MAX_BYTES_CEILING, MAX_FILES_CEILING};
+use crate::domain::disclosure::content::RawContent;
+use crate::domain::disclosure::definition::ModuleDefinitions;
+use crate::domain::staff::{Role, StaffMember, Username};
 use crate::domain::{
-    Correction, DisclosureContent, HouseholdKind, MaskedName, Module, NewAttachment, NewDisclosure,
-    NewHousehold, NewSupervisor, RegionCode, SupervisorBody, VillageCode, WithdrawalReason,
+    HouseholdKind, MaskedName, Module, NewHousehold, NewSupervisor, RegionCode, RegionLevel,
+    SupervisorBody, VillageCode, WithdrawalReason,
+};
+use crate::services::accounts::{AccountForm, Accounts};
+use crate::services::audit::Actor;
+use crate::services::disclosures::{
+    self as publishing, Acting, FileLimits, Publication, PublishError,
 };
 use crate::storage;
 
@@ -45,43 +65,43 @@ struct DemoSupervisor {
     phone: Option<String>,
 }
 
-// Flattened into its parents, so it cannot deny unknown fields (serde does not support
-// both); a misspelt key is caught by the test that loads the shipped file.
-#[derive(Deserialize)]
-struct DemoContent {
-    title: String,
-    body: String,
-    period: Option<String>,
-    amount_yuan: Option<String>,
-    publisher: String,
-    days_ago: i64,
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DemoAttachment {
     name: String,
-    #[serde(rename = "type")]
-    media_type: String,
+    /// A CSV file's text (shown as a table on the page).
     text: String,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DemoDisclosure {
     module: String,
-    #[serde(flatten)]
-    content: DemoContent,
-    attachment: Option<DemoAttachment>,
+    title: String,
+    days_ago: i64,
+    #[serde(default)]
+    fields: HashMap<String, String>,
+    #[serde(default)]
+    lists: HashMap<String, Vec<HashMap<String, String>>>,
+    #[serde(default)]
+    attachment: Vec<DemoAttachment>,
     #[serde(default)]
     correction: Vec<DemoCorrection>,
     withdrawn: Option<String>,
 }
 
+/// What a correction changes: the title and fields given replace those before, a list
+/// given replaces that list; the rest stays as the version before had it.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DemoCorrection {
     note: String,
-    #[serde(flatten)]
-    content: DemoContent,
+    days_ago: i64,
+    title: Option<String>,
+    #[serde(default)]
+    fields: HashMap<String, String>,
+    #[serde(default)]
+    lists: HashMap<String, Vec<HashMap<String, String>>>,
 }
 
 #[derive(Deserialize)]
@@ -99,8 +119,40 @@ struct DemoHousehold {
     lifted_year: Option<i16>,
 }
 
+impl DemoDisclosure {
+    fn raw(&self) -> RawContent {
+        RawContent {
+            title: self.title.clone(),
+            fields: self.fields.clone(),
+            lists: self.lists.clone(),
+        }
+    }
+}
+
+impl DemoCorrection {
+    fn applied_to(&self, before: &RawContent) -> RawContent {
+        let mut raw = before.clone();
+        if let Some(t) = &self.title {
+            raw.title = t.clone();
+        }
+        raw.fields.extend(self.fields.clone());
+        raw.lists.extend(self.lists.clone());
+        raw
+    }
+}
+
+/// A sample account the command made or found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Only when it was made by this run: shown once, stored nowhere but as a hash.
+    pub password: Option<String>,
+}
+
 /// What the command loaded.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DemoReport {
     pub regions: usize,
     pub disclosures: usize,
@@ -109,11 +161,13 @@ pub struct DemoReport {
     pub households: usize,
     /// Sample rows removed first.
     pub removed: u64,
+    /// The sample clerks and reviewers who drafted and approved the disclosures.
+    pub accounts: Vec<SampleAccount>,
 }
 
 impl std::fmt::Display for DemoReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
+        writeln!(
             f,
             "demo content: {} regions, {} disclosures ({} versions), {} supervisors, {} households \
              (replacing {} earlier sample rows); every item is marked 示例",
@@ -123,36 +177,37 @@ impl std::fmt::Display for DemoReport {
             self.supervisors,
             self.households,
             self.removed
-        )
+        )?;
+        writeln!(
+            f,
+            "drafted and approved by these sample accounts (refused at sign-in in production):"
+        )?;
+        for a in &self.accounts {
+            match &a.password {
+                Some(p) => writeln!(
+                    f,
+                    "  {} ({}, {}): password {p} (shown only now)",
+                    a.username,
+                    a.display_name,
+                    a.role.label()
+                )?,
+                None => writeln!(
+                    f,
+                    "  {} ({}, {}): already existed, password unchanged \
+                     (`sunvillage user passwd {}` sets a new one)",
+                    a.username,
+                    a.display_name,
+                    a.role.label(),
+                    a.username
+                )?,
+            }
+        }
+        Ok(())
     }
 }
 
-/// "186000.00" → 18_600_000 fen.
-fn fen(yuan: &str) -> anyhow::Result<i64> {
-    let (whole, frac) = yuan.split_once('.').unwrap_or((yuan, "0"));
-    let frac = format!("{frac:0<2}");
-    let (Ok(w), Some(f)) = (
-        whole.parse::<i64>(),
-        frac.get(..2).and_then(|f| f.parse::<i64>().ok()),
-    ) else {
-        anyhow::bail!("`{yuan}` is not an amount in yuan");
-    };
-    Ok(w * 100 + f)
-}
-
-fn content(c: &DemoContent) -> anyhow::Result<DisclosureContent> {
-    let amount = c.amount_yuan.as_deref().map(fen).transpose()?;
-    Ok(DisclosureContent::parse(
-        &c.title,
-        &c.body,
-        c.period.as_deref(),
-        amount,
-        &c.publisher,
-    )?)
-}
-
 /// Sample content never enters a production database: it would be published to real
-/// followers and logged in the transparency log for good.
+/// followers, and its accounts could sign in.
 pub fn allowed_in(environment: AppEnvironment) -> anyhow::Result<()> {
     if environment == AppEnvironment::Production {
         anyhow::bail!(
@@ -163,9 +218,189 @@ pub fn allowed_in(environment: AppEnvironment) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A step refused by the publishing service, with the sentences it gives the clerk.
+fn refused(what: String, e: PublishError) -> anyhow::Error {
+    match e {
+        PublishError::Database(db) => anyhow::Error::new(db).context(what),
+        other => anyhow::anyhow!("{what}: {}", other.messages().join(" ")),
+    }
+}
+
+/// A random password that passes `password::check_strength`: `Demo-` and 16 characters
+/// of URL-safe base64 (96 random bits).
+fn new_password() -> String {
+    use base64::Engine;
+    let bytes: [u8; 12] = rand::random();
+    format!(
+        "Demo-{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// The sample account `username`, made through the accounts service if it is missing.
+async fn sample_account(
+    accounts: &Accounts,
+    username: &str,
+    display_name: String,
+    role: Role,
+    region: &RegionCode,
+) -> anyhow::Result<(StaffMember, SampleAccount)> {
+    let name = Username::parse(username)?;
+    let mut password = None;
+    let account = match storage::accounts::find_by_username(&accounts.pool, &name).await? {
+        Some(a) => a,
+        None => {
+            let p = new_password();
+            accounts
+                .create(
+                    Actor::command_line(),
+                    AccountForm {
+                        username: username.to_owned(),
+                        display_name: display_name.clone(),
+                        role,
+                        region: region.clone(),
+                        unit: None,
+                        password: SecretString::from(p.clone()),
+                        must_change_password: false,
+                        sample: true,
+                    },
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("sample account {username}: {e}"))?;
+            password = Some(p);
+            storage::accounts::find_by_username(&accounts.pool, &name)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("sample account {username} vanished"))?
+        }
+    };
+    if !account.is_sample || account.role != role || account.region != *region {
+        anyhow::bail!(
+            "the account {username} exists but is not the sample {} of {region}; rename it first",
+            role.as_str()
+        );
+    }
+    let shown = SampleAccount {
+        username: username.to_owned(),
+        display_name: account.display_name.as_str().to_owned(),
+        role,
+        password,
+    };
+    Ok((account.member(), shown))
+}
+
+/// The village's sample clerk and its township's sample reviewer.
+async fn sample_staff(
+    accounts: &Accounts,
+    village: &RegionCode,
+    report: &mut DemoReport,
+) -> anyhow::Result<(StaffMember, StaffMember)> {
+    let pool = &accounts.pool;
+    let township = village
+        .parent()
+        .ok_or_else(|| anyhow::anyhow!("village {village} has no township"))?;
+    let name_of = async |code: &RegionCode| -> anyhow::Result<String> {
+        Ok(storage::regions::find(pool, code)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("region {code} is not loaded"))?
+            .display_name)
+    };
+    let (clerk, shown) = sample_account(
+        accounts,
+        &format!("demo-clerk-{village}"),
+        format!("示例文书·{}", name_of(village).await?),
+        Role::Clerk,
+        village,
+    )
+    .await?;
+    report.accounts.push(shown);
+    let (reviewer, shown) = sample_account(
+        accounts,
+        &format!("demo-reviewer-{township}"),
+        format!("示例审核员·{}", name_of(&township).await?),
+        Role::Reviewer,
+        &township,
+    )
+    .await?;
+    if !report.accounts.contains(&shown) {
+        report.accounts.push(shown);
+    }
+    Ok((clerk, reviewer))
+}
+
+/// Drafts, submits and approves one sample disclosure with its corrections and its
+/// withdrawal, as the clerk and the reviewer would.
+async fn publish_sample(
+    pool: &sqlx::PgPool,
+    defs: &ModuleDefinitions,
+    (clerk, reviewer): (Acting<'_>, Acting<'_>),
+    village: &RegionCode,
+    d: &DemoDisclosure,
+) -> anyhow::Result<usize> {
+    let now = Utc::now();
+    let module = Module::parse(&d.module)?;
+    let what = |step: &str| format!("sample “{}”: {step}", d.title);
+    let raw = d.raw();
+    let draft = publishing::create_draft(pool, defs, clerk, village, module, &raw)
+        .await
+        .map_err(|e| refused(what("draft"), e))?;
+    let limits = FileLimits {
+        max_files: MAX_FILES_CEILING,
+        max_bytes: MAX_BYTES_CEILING,
+    };
+    for a in &d.attachment {
+        let file = DraftFile::parse(&a.name, a.text.trim_start().as_bytes(), MAX_BYTES_CEILING)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", what("attachment")))?;
+        publishing::attach(pool, clerk, draft, &file, limits)
+            .await
+            .map_err(|e| refused(what("attach"), e))?;
+    }
+    publishing::submit(pool, clerk, draft)
+        .await
+        .map_err(|e| refused(what("submit"), e))?;
+    let at = now - Duration::days(d.days_ago);
+    let published = publishing::approve_as(pool, reviewer, draft, Publication::Sample { at })
+        .await
+        .map_err(|e| refused(what("approve"), e))?;
+    let id = published.disclosure_id;
+    let mut versions = 1;
+    let mut before = raw;
+    for c in &d.correction {
+        let raw = c.applied_to(&before);
+        let draft = publishing::start_correction(pool, clerk, id)
+            .await
+            .map_err(|e| refused(what("start a correction"), e))?;
+        publishing::edit(pool, defs, clerk, draft, &raw, Some(&c.note))
+            .await
+            .map_err(|e| refused(what("correct"), e))?;
+        publishing::submit(pool, clerk, draft)
+            .await
+            .map_err(|e| refused(what("submit the correction"), e))?;
+        let at = now - Duration::days(c.days_ago);
+        publishing::approve_as(pool, reviewer, draft, Publication::Sample { at })
+            .await
+            .map_err(|e| refused(what("approve the correction"), e))?;
+        versions += 1;
+        before = raw;
+    }
+    if let Some(reason) = &d.withdrawn {
+        let at = now - Duration::days(d.days_ago.saturating_sub(2).max(0));
+        let mut tx = pool.begin().await?;
+        publishing::withdraw(&mut tx, reviewer, id, &WithdrawalReason::parse(reason)?, at)
+            .await
+            .map_err(|e| refused(what("withdraw"), e))?;
+        tx.commit().await?;
+    }
+    Ok(versions)
+}
+
 /// Replaces the sample content with what `toml_text` describes.
-pub async fn load(pool: &PgPool, toml_text: &str) -> anyhow::Result<DemoReport> {
+pub async fn load(accounts: &Accounts, toml_text: &str) -> anyhow::Result<DemoReport> {
     let demo: Demo = toml::from_str(toml_text)?;
+    let defs = ModuleDefinitions::builtin()?;
+    let pool = &accounts.pool;
+    // Drafts of an earlier run that stopped half-way were never published, so deleting
+    // the sample disclosures (whose drafts go with them) would leave them behind.
+    storage::drafts::delete_by_sample_authors(pool).await?;
     let mut report = DemoReport {
         removed: storage::disclosures::delete_samples(pool).await?
             + storage::people::delete_samples(pool).await?,
@@ -187,28 +422,18 @@ pub async fn load(pool: &PgPool, toml_text: &str) -> anyhow::Result<DemoReport> 
             storage::people::add_supervisor(pool, &new, true).await?;
             report.supervisors += 1;
         }
-        for d in &region.disclosure {
-            let module = Module::parse(&d.module)?;
-            let attachments = d
-                .attachment
-                .iter()
-                .map(|a| NewAttachment::parse(&a.name, &a.media_type, a.text.clone().into_bytes()))
-                .collect::<Result<Vec<_>, _>>()?;
-            let new = NewDisclosure::new(code.clone(), module, content(&d.content)?, attachments)?;
-            let at = now - Duration::days(d.content.days_ago);
-            let id = storage::disclosures::publish(pool, &new, at, true).await?;
-            report.disclosures += 1;
-            report.versions += 1;
-            for c in &d.correction {
-                let correction = Correction::new(content(&c.content)?, &c.note, Vec::new())?;
-                let at = now - Duration::days(c.content.days_ago);
-                storage::disclosures::correct(pool, id, &correction, at).await?;
-                report.versions += 1;
+        if !region.disclosure.is_empty() {
+            // Only villages publish through the lifecycle (a clerk drafts for a village).
+            if code.level() != RegionLevel::Village {
+                anyhow::bail!("region {code}: only villages have sample disclosures");
             }
-            if let Some(reason) = &d.withdrawn {
-                let at = now - Duration::days(d.content.days_ago.saturating_sub(2).max(0));
-                storage::disclosures::withdraw(pool, id, &WithdrawalReason::parse(reason)?, at)
-                    .await?;
+            let (clerk, reviewer) = sample_staff(accounts, &code, &mut report).await?;
+            let acting = |member| Acting { member, ip: None };
+            for d in &region.disclosure {
+                report.versions +=
+                    publish_sample(pool, &defs, (acting(&clerk), acting(&reviewer)), &code, d)
+                        .await?;
+                report.disclosures += 1;
             }
         }
         for h in &region.household {
@@ -245,23 +470,35 @@ mod tests {
     }
 
     #[test]
-    fn amounts_in_yuan_become_fen() {
-        assert_eq!(fen("186000.00").unwrap(), 18_600_000);
-        assert_eq!(fen("0.5").unwrap(), 50);
-        assert_eq!(fen("12").unwrap(), 1200);
-        assert!(fen("12,000").is_err());
+    fn sample_passwords_are_strong_and_new_each_time() {
+        let (a, b) = (new_password(), new_password());
+        assert_ne!(a, b);
+        crate::auth::password::check_strength(
+            &SecretString::from(a),
+            &["demo-clerk-411503209202", "示例文书·王岗村"],
+        )
+        .unwrap();
     }
 
     #[test]
-    fn the_shipped_demo_content_parses_and_validates() {
+    fn the_shipped_demo_content_is_valid_for_its_modules() {
+        let defs = ModuleDefinitions::builtin().unwrap();
         let demo: Demo = toml::from_str(DEMO_TOML).unwrap();
         assert!(demo.region.len() >= 3);
         for r in &demo.region {
             for d in &r.disclosure {
-                Module::parse(&d.module).unwrap();
-                content(&d.content).unwrap();
+                let def = defs.get(Module::parse(&d.module).unwrap());
+                let mut raw = d.raw();
+                def.parse(&raw)
+                    .unwrap_or_else(|p| panic!("{}: {p:?}", d.title));
                 for c in &d.correction {
-                    content(&c.content).unwrap();
+                    raw = c.applied_to(&raw);
+                    def.parse(&raw)
+                        .unwrap_or_else(|p| panic!("{} (corrected): {p:?}", d.title));
+                }
+                for a in &d.attachment {
+                    DraftFile::parse(&a.name, a.text.trim_start().as_bytes(), MAX_BYTES_CEILING)
+                        .unwrap();
                 }
             }
             for h in &r.household {

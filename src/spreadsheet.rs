@@ -13,6 +13,8 @@ use calamine::{Data, Reader, Xlsx};
 use crate::domain::disclosure::definition::ListDef;
 use crate::domain::disclosure::value::{self, Kind, Value};
 
+pub mod table;
+
 /// Largest file read.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 

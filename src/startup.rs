@@ -113,6 +113,7 @@ pub fn accounts_service(
             Duration::from_secs(STAFF_ABSOLUTE_HOURS * 3600),
         ),
         sealer: crate::auth::totp::Sealer::new(secret),
+        refuse_samples: settings.environment == crate::configuration::AppEnvironment::Production,
     })
 }
 

@@ -185,6 +185,7 @@ pub async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()
                         unit: args.unit,
                         password,
                         must_change_password: false,
+                        sample: false,
                     },
                 )
                 .await?;

@@ -82,6 +82,9 @@ pub struct Accounts {
     pub kv: Kv,
     pub sessions: StaffSessions,
     pub sealer: Sealer,
+    /// In production: sample accounts (made by `demo-data`) neither sign in nor keep a
+    /// session, whatever database they reached.
+    pub refuse_samples: bool,
 }
 
 fn ip_key(ip: IpAddr) -> String {
@@ -166,6 +169,8 @@ pub struct AccountForm {
     pub password: SecretString,
     /// Whether its owner must choose a password of their own at the first sign-in.
     pub must_change_password: bool,
+    /// A sample account of `demo-data` (see [`Accounts::refuse_samples`]).
+    pub sample: bool,
 }
 
 impl Accounts {
@@ -213,6 +218,7 @@ impl Accounts {
             unit,
             password_hash: &hash,
             must_change_password: form.must_change_password,
+            is_sample: form.sample,
         };
         let id = match accounts::insert(&mut tx, &new).await {
             Ok(id) => id,
@@ -233,6 +239,7 @@ impl Accounts {
                     "role": form.role.as_str(),
                     "region": form.region.as_str(),
                     "unit": unit,
+                    "sample": form.sample,
                 })),
                 ..Change::default()
             },
@@ -289,6 +296,11 @@ impl Accounts {
         }
         if !account.active {
             self.record(actor, "login.disabled", &account, None).await?;
+            return Err(SignInError::Disabled);
+        }
+        if account.is_sample && self.refuse_samples {
+            self.record(actor, "login.sample_refused", &account, None)
+                .await?;
             return Err(SignInError::Disabled);
         }
         let mut step = None;
@@ -425,7 +437,11 @@ impl Accounts {
         };
         let account = accounts::find(&self.pool, record.account_id).await?;
         match account {
-            Some(a) if a.active && a.session_epoch == record.epoch => {
+            Some(a)
+                if a.active
+                    && a.session_epoch == record.epoch
+                    && !(a.is_sample && self.refuse_samples) =>
+            {
                 Ok(Some((a.member(), record, a)))
             }
             _ => {

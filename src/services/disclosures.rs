@@ -313,6 +313,16 @@ pub struct Published {
     pub content_sha256: [u8; 32],
 }
 
+/// How an approval publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Publication {
+    /// For real, now.
+    Now,
+    /// `sunvillage demo-data`'s sample: marked 示例 and dated `at`, in the past, so that
+    /// lists and the calendar look lived-in. The draft's own steps keep their real times.
+    Sample { at: DateTime<Utc> },
+}
+
 /// The reviewer approves: a new disclosure is published, or a correction becomes the
 /// next version.
 pub async fn approve(
@@ -320,12 +330,27 @@ pub async fn approve(
     by: Acting<'_>,
     draft_id: i64,
 ) -> Result<Published, PublishError> {
+    approve_as(pool, by, draft_id, Publication::Now).await
+}
+
+/// [`approve`], publishing as `how` says: the one place a sample differs from real
+/// content on its way in.
+pub async fn approve_as(
+    pool: &PgPool,
+    by: Acting<'_>,
+    draft_id: i64,
+    how: Publication,
+) -> Result<Published, PublishError> {
     let mut tx = pool.begin().await?;
     let (draft, _) = locked_draft(&mut tx, by, draft_id, Step::Approve).await?;
     let now = Utc::now();
+    let (at, is_sample) = match how {
+        Publication::Now => (now, false),
+        Publication::Sample { at } => (at, true),
+    };
     let published = match draft.disclosure_id {
-        None => publish(&mut tx, by, &draft, now, false).await?,
-        Some(id) => correct(&mut tx, by, id, &draft, now).await?,
+        None => publish(&mut tx, by, &draft, at, is_sample).await?,
+        Some(id) => correct(&mut tx, by, id, &draft, at, is_sample).await?,
     };
     drafts::mark_published(
         &mut tx,
@@ -338,6 +363,15 @@ pub async fn approve(
     .await?;
     tx.commit().await?;
     Ok(published)
+}
+
+/// Sample content (`demo-data`) is never entered in the transparency log: the log is
+/// append-only and public, a promise that what it names was published for real and
+/// stays verifiable, while samples are deleted and loaded again each time the command
+/// runs. Their entries would name disclosures that no longer exist (and fail
+/// `verify-log`) and pile up with every run.
+fn logged(is_sample: bool) -> bool {
+    !is_sample
 }
 
 /// Publishes a draft as version 1 of a new disclosure, inside the caller's transaction,
@@ -379,18 +413,20 @@ pub async fn publish(
         None,
     )
     .await?;
-    transparency::record_disclosure(
-        tx,
-        DisclosureKind::Published,
-        &draft.region,
-        draft.module,
-        id,
-        1,
-        at,
-        digest,
-        files.iter().map(|f| f.sha256).collect(),
-    )
-    .await?;
+    if logged(is_sample) {
+        transparency::record_disclosure(
+            tx,
+            DisclosureKind::Published,
+            &draft.region,
+            draft.module,
+            id,
+            1,
+            at,
+            digest,
+            files.iter().map(|f| f.sha256).collect(),
+        )
+        .await?;
+    }
     Ok(Published {
         disclosure_id: id,
         version: 1,
@@ -400,19 +436,24 @@ pub async fn publish(
 
 /// Publishes a correction draft as the next version of `disclosure_id`, inside the
 /// caller's transaction, with its audit line. The one place a published disclosure
-/// changes; the earlier versions stay as they were.
+/// changes; the earlier versions stay as they were. A sample is corrected only as a
+/// sample, and real content only for real.
 pub async fn correct(
     tx: &mut PgTransaction<'_>,
     by: Acting<'_>,
     disclosure_id: i64,
     draft: &Draft,
     at: DateTime<Utc>,
+    is_sample: bool,
 ) -> Result<Published, PublishError> {
     let locked = disclosures::lock(tx, disclosure_id)
         .await?
         .ok_or(PublishError::NotFound)?;
     if locked.status != DisclosureStatus::Published {
         return Err(PublishError::Refused("已撤回的公开不能再更正。".into()));
+    }
+    if is_sample && !locked.is_sample {
+        return Err(PublishError::Refused("示例更正只能用于示例内容。".into()));
     }
     let note = draft
         .change_note
@@ -448,18 +489,20 @@ pub async fn correct(
         Some(note),
     )
     .await?;
-    transparency::record_disclosure(
-        tx,
-        DisclosureKind::Corrected,
-        &locked.region,
-        locked.module,
-        disclosure_id,
-        version,
-        at,
-        digest,
-        files.iter().map(|f| f.sha256).collect(),
-    )
-    .await?;
+    if logged(locked.is_sample) {
+        transparency::record_disclosure(
+            tx,
+            DisclosureKind::Corrected,
+            &locked.region,
+            locked.module,
+            disclosure_id,
+            version,
+            at,
+            digest,
+            files.iter().map(|f| f.sha256).collect(),
+        )
+        .await?;
+    }
     Ok(Published {
         disclosure_id,
         version,
@@ -509,10 +552,11 @@ pub async fn withdraw(
     if !disclosures::mark_withdrawn(tx, disclosure_id, reason, at).await? {
         return Err(PublishError::Refused("这条公开已经撤回。".into()));
     }
-    // A version published before the lifecycle (demo content) has no content hash and
-    // was never logged; only what was logged is logged as withdrawn.
-    if let Some(digest) =
-        disclosures::content_sha256(&mut **tx, disclosure_id, locked.current_version).await?
+    // A version published before the lifecycle has no content hash and was never
+    // logged, nor was a sample; only what was logged is logged as withdrawn.
+    if logged(locked.is_sample)
+        && let Some(digest) =
+            disclosures::content_sha256(&mut **tx, disclosure_id, locked.current_version).await?
     {
         let files =
             disclosures::version_file_hashes(&mut **tx, disclosure_id, locked.current_version)

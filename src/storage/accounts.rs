@@ -28,6 +28,8 @@ pub struct Account {
     pub totp_last_step: Option<i64>,
     pub wechat_openid: Option<OpenId>,
     pub created_at: DateTime<Utc>,
+    /// Made by `sunvillage demo-data`: never signs in in production.
+    pub is_sample: bool,
 }
 
 impl Account {
@@ -67,6 +69,7 @@ struct Row {
     totp_last_step: Option<i64>,
     wechat_openid: Option<String>,
     created_at: DateTime<Utc>,
+    is_sample: bool,
 }
 
 impl TryFrom<Row> for Account {
@@ -98,6 +101,7 @@ impl TryFrom<Row> for Account {
             totp_enabled: r.totp_enabled_at.is_some(),
             totp_last_step: r.totp_last_step,
             created_at: r.created_at,
+            is_sample: r.is_sample,
         })
     }
 }
@@ -111,7 +115,7 @@ macro_rules! select_accounts {
             r#"SELECT account_id, username, display_name, role, region_code, unit, active,
                       password_hash, must_change_password, session_epoch, failed_logins,
                       locked_until, totp_secret, totp_enabled_at, totp_last_step,
-                      wechat_openid, created_at
+                      wechat_openid, created_at, is_sample
                FROM staff_accounts "# + $tail
             $(, $arg)*
         )
@@ -128,12 +132,13 @@ pub struct NewAccount<'a> {
     pub unit: Option<&'a str>,
     pub password_hash: &'a str,
     pub must_change_password: bool,
+    pub is_sample: bool,
 }
 
 pub async fn insert(tx: &mut PgTransaction<'_>, new: &NewAccount<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
-        "INSERT INTO staff_accounts (username, display_name, role, region_code, unit, password_hash, must_change_password)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING account_id",
+        "INSERT INTO staff_accounts (username, display_name, role, region_code, unit, password_hash, must_change_password, is_sample)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING account_id",
         new.username.as_str(),
         new.display_name.as_str(),
         new.role.as_str(),
@@ -141,6 +146,7 @@ pub async fn insert(tx: &mut PgTransaction<'_>, new: &NewAccount<'_>) -> Result<
         new.unit,
         new.password_hash,
         new.must_change_password,
+        new.is_sample,
     )
     .fetch_one(&mut **tx)
     .await

@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use super::{Paging, PgTransaction, corrupt};
 use crate::domain::disclosure::attachment::FileRef;
 use crate::domain::disclosure::content::StructuredContent;
+use crate::domain::disclosure::file_table::FileTable;
 use crate::domain::{
     Amount, Correction, DisclosureStatus, Module, NewAttachment, NewDisclosure, RegionCode,
     WithdrawalReason,
@@ -57,6 +58,8 @@ pub struct AttachmentInfo {
     pub sha256: Vec<u8>,
     /// A picture has a small copy for the page.
     pub has_preview: bool,
+    /// A CSV or `.xlsx` file's rows for the page.
+    pub table: Option<FileTable>,
 }
 
 /// Everything the detail page shows.
@@ -123,14 +126,21 @@ async fn insert_attachments(
     attachments: &[NewAttachment],
 ) -> Result<(), sqlx::Error> {
     for a in attachments {
+        // Shown as a table like an uploaded one (`DraftFile::parse`).
+        let table = (a.media_type() == "text/csv")
+            .then(|| crate::spreadsheet::table::csv_rows(a.content()).ok())
+            .flatten()
+            .and_then(FileTable::from_rows)
+            .map(|t| t.to_json());
         sqlx::query!(
-            "INSERT INTO disclosure_attachments (disclosure_id, version, name, media_type, content)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO disclosure_attachments (disclosure_id, version, name, media_type, content, table_rows)
+             VALUES ($1, $2, $3, $4, $5, $6)",
             id,
             version,
             a.name(),
             a.media_type(),
-            a.content()
+            a.content(),
+            table
         )
         .execute(&mut **tx)
         .await?;
@@ -390,15 +400,33 @@ pub async fn find(pool: &PgPool, id: i64) -> Result<Option<Disclosure>, sqlx::Er
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let attachments = sqlx::query_as!(
-        AttachmentInfo,
+    let attachments = sqlx::query!(
         r#"SELECT id, version, name, media_type, octet_length(content)::bigint AS "size!",
-                  sha256, preview IS NOT NULL AS "has_preview!"
+                  sha256, preview IS NOT NULL AS "has_preview!", table_rows
            FROM disclosure_attachments WHERE disclosure_id = $1 ORDER BY version DESC, id"#,
         id
     )
     .fetch_all(pool)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|a| {
+        Ok(AttachmentInfo {
+            table: a
+                .table_rows
+                .as_ref()
+                .map(FileTable::from_json)
+                .transpose()
+                .map_err(|e| corrupt(&format!("attachment {} table", a.id), e))?,
+            id: a.id,
+            version: a.version,
+            name: a.name,
+            media_type: a.media_type,
+            size: a.size,
+            sha256: a.sha256,
+            has_preview: a.has_preview,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Some(Disclosure {
         id: d.id,
         region_code: RegionCode::parse(&d.region_code).map_err(|e| corrupt("region code", e))?,
@@ -465,8 +493,8 @@ pub async fn copy_draft_files(
     version: i32,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "INSERT INTO disclosure_attachments (disclosure_id, version, name, media_type, content, preview)
-         SELECT $2, $3, name, media_type, content, preview FROM draft_attachments
+        "INSERT INTO disclosure_attachments (disclosure_id, version, name, media_type, content, preview, table_rows)
+         SELECT $2, $3, name, media_type, content, preview, table_rows FROM draft_attachments
          WHERE draft_id = $1 ORDER BY id",
         draft_id,
         disclosure_id,
@@ -640,11 +668,12 @@ pub struct Locked {
     pub module: Module,
     pub status: DisclosureStatus,
     pub current_version: i32,
+    pub is_sample: bool,
 }
 
 pub async fn lock(tx: &mut PgTransaction<'_>, id: i64) -> Result<Option<Locked>, sqlx::Error> {
     let row = sqlx::query!(
-        "SELECT region_code, module, status, current_version FROM disclosures
+        "SELECT region_code, module, status, current_version, is_sample FROM disclosures
          WHERE id = $1 FOR UPDATE",
         id
     )
@@ -656,6 +685,7 @@ pub async fn lock(tx: &mut PgTransaction<'_>, id: i64) -> Result<Option<Locked>,
             module: module(&r.module)?,
             status: status(&r.status)?,
             current_version: r.current_version,
+            is_sample: r.is_sample,
         })
     })
     .transpose()

@@ -290,13 +290,14 @@ pub async fn insert_file(
     file: &DraftFile,
 ) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar!(
-        "INSERT INTO draft_attachments (draft_id, name, media_type, content, preview)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO draft_attachments (draft_id, name, media_type, content, preview, table_rows)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
         draft_id,
         file.name(),
         file.kind().media_type(),
         file.content(),
-        file.preview()
+        file.preview(),
+        file.table().map(|t| t.to_json())
     )
     .fetch_optional(&mut **tx)
     .await
@@ -351,10 +352,11 @@ pub async fn copy_version_files(
     version: i32,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "INSERT INTO draft_attachments (draft_id, name, media_type, content, preview)
-         SELECT $1, name, media_type, content, preview FROM disclosure_attachments
+        "INSERT INTO draft_attachments (draft_id, name, media_type, content, preview, table_rows)
+         SELECT $1, name, media_type, content, preview, table_rows FROM disclosure_attachments
          WHERE disclosure_id = $2 AND version = $3
-           AND media_type IN ('application/pdf', 'image/jpeg', 'image/png')
+           AND media_type IN ('application/pdf', 'image/jpeg', 'image/png', 'text/csv',
+               'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
          ORDER BY id
          ON CONFLICT DO NOTHING",
         draft_id,
@@ -364,4 +366,17 @@ pub async fn copy_version_files(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Removes the drafts written by sample accounts (`demo-data`) that were never
+/// published; a published one goes with its sample disclosure.
+pub async fn delete_by_sample_authors(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query!(
+        "DELETE FROM disclosure_drafts
+         WHERE published_id IS NULL
+           AND author_id IN (SELECT account_id FROM staff_accounts WHERE is_sample)"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
 }

@@ -229,7 +229,7 @@ async fn receipts_are_attached_imported_published_hashed_and_logged() {
     .await;
     assert_eq!(status, 422, "{page}");
     assert!(
-        page.contains("“合同.pdf”不是 PDF、JPEG 或 PNG 文件"),
+        page.contains("“合同.pdf”不是 PDF、JPEG、PNG、CSV 或 Excel（.xlsx）文件"),
         "{page}"
     );
     assert!(stored(&app, id).await.is_empty());
@@ -481,5 +481,136 @@ async fn uploads_past_the_size_or_count_limit_are_refused_and_change_nothing() {
     assert_eq!(status, 422, "{page}");
     assert!(page.contains(&format!("每份草稿最多{max}个附件")), "{page}");
     assert_eq!(stored(&app, id).await.len(), max);
+    app.shut_down().await;
+}
+
+/// A ledger as an .xlsx: a header, 250 rows, and a formula whose cached value (what
+/// Excel last computed) differs from what evaluating it would give.
+fn ledger_xlsx() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("资产台账").unwrap();
+    for (c, h) in ["编号", "资产名称", "原值（元）"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=250u32 {
+        sheet.write_number(r, 0, f64::from(r)).unwrap();
+        sheet.write_string(r, 1, format!("路灯<{r}>号")).unwrap();
+        sheet.write_number(r, 2, 1200.5).unwrap();
+    }
+    sheet
+        .write_formula(
+            1,
+            2,
+            rust_xlsxwriter::Formula::new("=C3*2").set_result("8888"),
+        )
+        .unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_or_xlsx_attachment_is_shown_as_a_table_on_the_public_page() {
+    let app = spawn_app().await;
+    let mut clerk = StaffBrowser::new(&app);
+    clerk
+        .signed_in_as("王村务", Role::Clerk, VILLAGE, None)
+        .await;
+    let mut reviewer = StaffBrowser::new(&app);
+    reviewer
+        .signed_in_as("李审核", Role::Reviewer, TOWNSHIP, None)
+        .await;
+    clerk.get("/staff/disclosures/new/assets").await;
+    let (status, to, _) = post(
+        &mut clerk,
+        "/staff/disclosures/new/assets",
+        &statement("王岗村2026年11月财务收支公开", "3456.70"),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let id = draft_id(&to);
+    clerk.get(&to).await;
+
+    // A zip that is no workbook is refused, with what to do, and nothing is stored.
+    let (status, _, page) = attach(&app, &clerk, id, &[("台账.xlsx", b"PK\x03\x04broken")]).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("“台账.xlsx”无法作为表格读取：不是有效的 Excel（.xlsx）文件"),
+        "{page}"
+    );
+    assert!(stored(&app, id).await.is_empty());
+
+    let (gb, _, _) =
+        encoding_rs::GB18030.encode("户主,人口,金额（元）\n张*明,4,3960.00\n王*芬,1,1500.00\n");
+    let (status, _, page) = attach(
+        &app,
+        &clerk,
+        id,
+        &[("低保名单.csv", &gb), ("资产台账.xlsx", &ledger_xlsx())],
+    )
+    .await;
+    assert_eq!(status, 303, "{page}");
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT media_type FROM draft_attachments WHERE draft_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            "text/csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ]
+    );
+
+    let (status, _, _) = clerk.post(&format!("/staff/drafts/{id}/submit"), &[]).await;
+    assert_eq!(status, 303);
+    reviewer.get(&to).await;
+    let (status, _, page) = reviewer
+        .post(&format!("/staff/drafts/{id}/approve"), &[])
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let disclosure: i64 =
+        sqlx::query_scalar("SELECT published_id FROM disclosure_drafts WHERE draft_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let page = app
+        .client
+        .get(app.url(&format!("/d/{disclosure}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The GB18030 file, decoded.
+    assert!(
+        page.contains(
+            r#"<th scope="col">户主</th><th scope="col">人口</th><th scope="col">金额（元）</th>"#
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>张*明</td><td>4</td><td>3960.00</td>"),
+        "{page}"
+    );
+    // The workbook: the formula's cached value, never evaluated; cells escaped; 200
+    // of 250 rows, said so, with the file to download.
+    assert!(
+        page.contains("<td>1</td><td>路灯&#60;1&#62;号</td><td>8888</td>")
+            || page.contains("<td>1</td><td>路灯&lt;1&gt;号</td><td>8888</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>200</td>") && !page.contains("<td>201</td>"),
+        "{page}"
+    );
+    assert!(page.contains("共250行，显示前200行"), "{page}");
+    let table = page.split("资产台账.xlsx</h2>").nth(1).unwrap();
+    let table = table.split("</table>").nth(1).unwrap();
+    assert!(table.contains("下载“资产台账.xlsx”"), "{table}");
     app.shut_down().await;
 }

@@ -259,9 +259,12 @@ pub(crate) async fn text_of(c: &Client, css: &str) -> String {
 #[tokio::test]
 async fn a_follower_walks_from_the_map_to_a_disclosure_and_through_the_power_list_on_a_phone() {
     let app = spawn_app().await;
-    demo_data::load(&app.pool, demo_data::DEMO_TOML)
-        .await
-        .unwrap();
+    demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
     let three_versions: i64 =
         sqlx::query_scalar("SELECT id FROM disclosures WHERE current_version = 3")
             .fetch_one(&app.pool)
@@ -658,9 +661,12 @@ async fn fits(c: &Client, what: &str) -> Value {
 async fn the_pages_fit_375_and_360_pixels_with_large_text_and_the_complaint_button_is_on_the_first_screen()
  {
     let app = spawn_app().await;
-    demo_data::load(&app.pool, demo_data::DEMO_TOML)
-        .await
-        .unwrap();
+    demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
     let driver = start_driver().await;
     let pages = [
         ("home", "/"),
@@ -705,9 +711,12 @@ async fn the_pages_fit_375_and_360_pixels_with_large_text_and_the_complaint_butt
 #[tokio::test]
 async fn large_text_mode_makes_body_text_22px_and_targets_56px_without_overflow() {
     let app = spawn_app().await;
-    demo_data::load(&app.pool, demo_data::DEMO_TOML)
-        .await
-        .unwrap();
+    demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let c = open_browser(&driver, profile.path()).await;
@@ -750,5 +759,41 @@ async fn large_text_mode_makes_body_text_22px_and_targets_56px_without_overflow(
     screenshot(&c, "21-large-text-village").await;
     c.goto(&app.url("/")).await.unwrap();
     screenshot(&c, "22-large-text-home").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_table_attachment_scrolls_inside_its_box_on_a_375_pixel_phone() {
+    let app = spawn_app().await;
+    demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
+    // The sample finance statement of 王岗村 with its CSV of the quarter's entries.
+    let id: i64 = sqlx::query_scalar(
+        "SELECT disclosure_id FROM disclosure_attachments WHERE name = '2026年第三季度收支明细.csv'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = open_phone(&driver, profile.path(), 375, 667).await;
+    c.goto(&app.url(&format!("/d/{id}"))).await.unwrap();
+    fits(&c, "a disclosure with a table at 375px").await;
+    let table = c
+        .execute(
+            "const w = document.querySelector('.csv-wrap');
+             w.scrollIntoView();
+             return { cells: w.querySelectorAll('td').length, inside: w.getBoundingClientRect().right <= window.innerWidth };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(table["cells"], json!(35), "7 rows of 5 cells: {table}");
+    assert_eq!(table["inside"], json!(true), "{table}");
+    screenshot(&c, "fit-375-disclosure-table").await;
     c.close().await.unwrap();
 }

@@ -691,9 +691,12 @@ async fn a_recommendation_goes_from_draft_to_result_and_shows_on_the_dashboard()
 async fn the_public_statistics_count_live_and_leave_samples_out() {
     let app = spawn_app().await;
     fixture(&app, Utc::now()).await;
-    sunvillage::demo_data::load(&app.pool, sunvillage::demo_data::DEMO_TOML)
-        .await
-        .unwrap();
+    sunvillage::demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        sunvillage::demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
     sqlx::query("UPDATE disclosures SET views = 40 WHERE is_sample")
         .execute(&app.pool)
         .await

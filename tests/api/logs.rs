@@ -152,6 +152,7 @@ async fn a_whole_scenario_logs_no_identifier_and_no_secret() {
                         crate::support::staff::PASSWORD.to_owned(),
                     ),
                     must_change_password: false,
+                    sample: false,
                 },
             )
             .await

@@ -14,6 +14,7 @@ mod calendar;
 mod complaint_load;
 mod complaint_pages;
 mod complaints_staff;
+mod demo_data;
 mod health;
 mod insight;
 mod jssdk;

@@ -120,9 +120,12 @@ async fn the_home_page_draws_every_county_as_a_link_and_shows_live_figures() {
 #[tokio::test]
 async fn the_home_figures_count_no_sample_content_and_explain_a_zero() {
     let app = spawn_app().await;
-    demo_data::load(&app.pool, demo_data::DEMO_TOML)
-        .await
-        .unwrap();
+    demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
     let html = ok_page(&app, "/").await;
     assert!(
         html.contains(
@@ -166,9 +169,12 @@ async fn the_home_figures_count_no_sample_content_and_explain_a_zero() {
 #[tokio::test]
 async fn pages_request_nothing_from_another_host() {
     let app = spawn_app().await;
-    demo_data::load(&app.pool, demo_data::DEMO_TOML)
-        .await
-        .unwrap();
+    demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
     for path in [
         "/",
         "/r/411503",
@@ -274,9 +280,22 @@ async fn a_county_page_lists_its_townships_with_their_village_counts() {
 #[tokio::test]
 async fn a_township_page_lists_its_villages_its_office_and_what_it_published() {
     let app = spawn_app().await;
-    demo_data::load(&app.pool, demo_data::DEMO_TOML)
-        .await
-        .unwrap();
+    demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
+    // The samples are all villages' (the lifecycle drafts for a village); the
+    // township's own publication is made here.
+    publish(
+        &app,
+        "411503209",
+        Module::Livelihood,
+        "王岗乡2026年第三季度临时救助发放情况",
+        15,
+    )
+    .await;
     let html = ok_page(&app, "/r/411503209").await;
     assert_eq!(title(&html), "平桥区王岗乡 - 阳光村务");
     assert!(html.contains(r#"<a href="/r/411503">平桥区</a>"#));
@@ -354,9 +373,12 @@ async fn a_village_with_no_disclosures_shows_one_notice_greyed_tiles_and_the_com
 #[tokio::test]
 async fn an_empty_village_offers_its_townships_office_to_call() {
     let app = spawn_app().await;
-    demo_data::load(&app.pool, demo_data::DEMO_TOML)
-        .await
-        .unwrap();
+    demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
     let html = ok_page(&app, &format!("/v/{WANGLOU}")).await;
     let notice = &html[html.find("本村尚未在平台公开村务").expect("the notice")..];
     let notice = &notice[..notice.find(r#"<ul class="tiles"#).unwrap()];
@@ -371,9 +393,12 @@ async fn an_empty_village_offers_its_townships_office_to_call() {
 #[tokio::test]
 async fn a_village_page_shows_tile_counts_supervisors_and_marks_samples() {
     let app = spawn_app().await;
-    demo_data::load(&app.pool, demo_data::DEMO_TOML)
-        .await
-        .unwrap();
+    demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
     let html = ok_page(&app, &format!("/v/{WANGGANG}")).await;
     assert!(html.contains(
         r#"<span class="tile__name">项目公示</span><span class="tile__note">1条</span>"#
@@ -658,9 +683,12 @@ async fn a_power_item_shows_its_five_clarities_and_a_branching_flow_chart() {
 #[tokio::test]
 async fn the_ledgers_show_masked_names_and_never_the_full_name() {
     let app = spawn_app().await;
-    demo_data::load(&app.pool, demo_data::DEMO_TOML)
-        .await
-        .unwrap();
+    demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
     let module = ok_page(&app, &format!("/v/{WANGGANG}/m/poverty")).await;
     assert!(
         module
@@ -749,12 +777,18 @@ async fn the_search_page_lists_matches_and_opens_a_single_one() {
 #[tokio::test]
 async fn demo_data_replaces_itself_when_loaded_again() {
     let app = spawn_app().await;
-    let first = demo_data::load(&app.pool, demo_data::DEMO_TOML)
-        .await
-        .unwrap();
-    let second = demo_data::load(&app.pool, demo_data::DEMO_TOML)
-        .await
-        .unwrap();
+    let first = demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
+    let second = demo_data::load(
+        &crate::support::staff::accounts_service(&app),
+        demo_data::DEMO_TOML,
+    )
+    .await
+    .unwrap();
     assert_eq!(first.disclosures, second.disclosures);
     assert_eq!(
         second.removed as usize,

@@ -449,6 +449,7 @@ async fn injection_strings_are_stored_and_shown_inert() {
                 unit: None,
                 password: SecretString::from(PASSWORD.to_owned()),
                 must_change_password: false,
+                sample: false,
             },
         )
         .await;

@@ -1,11 +1,13 @@
-//! A file a clerk attaches to a draft: a PDF (a scanned resolution, a contract) or a
-//! JPEG or PNG photo (a receipt). Its type is what its bytes are, never its name or the
-//! type the browser declared. A photo is decoded and encoded again, so that no EXIF,
-//! GPS position or phone model reaches the public (`domain::photo`), and a small copy
-//! is made for showing it inside a table.
+//! A file a clerk attaches to a draft: a PDF (a scanned resolution, a contract), a
+//! JPEG or PNG photo (a receipt), or a table (a CSV or `.xlsx` ledger). Its type is what
+//! its bytes are, never its name or the type the browser declared. A photo is decoded
+//! and encoded again, so that no EXIF, GPS position or phone model reaches the public
+//! (`domain::photo`), and a small copy is made for showing it inside a table. A table's
+//! first sheet is read once, here, into what the page shows (`file_table`).
 
 use std::fmt;
 
+use crate::domain::disclosure::file_table::FileTable;
 use crate::domain::disclosure::value::contains_id_number;
 use crate::domain::photo::Photo;
 
@@ -23,7 +25,14 @@ pub enum FileKind {
     Pdf,
     Jpeg,
     Png,
+    /// Text in UTF-8 or GB18030 that reads as CSV.
+    Csv,
+    /// A zip holding a workbook's OOXML parts, as calamine reads them.
+    Xlsx,
 }
+
+/// The media type of an `.xlsx` workbook.
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 impl FileKind {
     pub fn media_type(self) -> &'static str {
@@ -31,10 +40,13 @@ impl FileKind {
             FileKind::Pdf => "application/pdf",
             FileKind::Jpeg => "image/jpeg",
             FileKind::Png => "image/png",
+            FileKind::Csv => "text/csv",
+            FileKind::Xlsx => XLSX_TYPE,
         }
     }
 
-    /// The kind by the file's first bytes.
+    /// The kind by the file's first bytes. Text has no signature: a CSV is whatever is
+    /// none of these and then reads as one (see [`DraftFile::parse`]).
     pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
         if bytes.starts_with(b"%PDF-") {
             Some(FileKind::Pdf)
@@ -42,6 +54,8 @@ impl FileKind {
             Some(FileKind::Jpeg)
         } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
             Some(FileKind::Png)
+        } else if bytes.starts_with(b"PK\x03\x04") {
+            Some(FileKind::Xlsx)
         } else {
             None
         }
@@ -57,8 +71,14 @@ pub enum FileError {
     BadName,
     #[error("文件名含有身份证号码，附件是公开的，请改名后再上传。")]
     IdNumber,
-    #[error("“{0}”不是 PDF、JPEG 或 PNG 文件（按文件内容判断，与扩展名无关）。")]
+    #[error(
+        "“{0}”不是 PDF、JPEG、PNG、CSV 或 Excel（.xlsx）文件（按文件内容判断，与扩展名无关）。"
+    )]
     NotAllowed(String),
+    #[error("“{name}”无法作为表格读取：{why}。请用 Excel 或 WPS 另存为 .xlsx 或 CSV 后再上传。")]
+    BadTable { name: String, why: String },
+    #[error("“{0}”的表格中有身份证号码，附件是公开的，请删去后再上传。")]
+    IdNumberInTable(String),
     #[error("“{name}”超过{limit}，请压缩后再上传。")]
     TooLarge { name: String, limit: Size },
     #[error("“{0}”无法作为图片读取，请重新拍照或另存后再上传。")]
@@ -86,6 +106,7 @@ pub struct DraftFile {
     kind: FileKind,
     content: Vec<u8>,
     preview: Option<Vec<u8>>,
+    table: Option<FileTable>,
 }
 
 /// A file's name as shown: the last part of what the browser sent, trimmed.
@@ -120,9 +141,17 @@ impl DraftFile {
         if bytes.len() > limit {
             return Err(too_large());
         }
-        let kind = FileKind::sniff(bytes).ok_or_else(|| FileError::NotAllowed(name.clone()))?;
+        let kind = match FileKind::sniff(bytes) {
+            Some(kind) => kind,
+            None if crate::spreadsheet::table::csv_rows(bytes).is_ok() => FileKind::Csv,
+            None => return Err(FileError::NotAllowed(name.clone())),
+        };
+        let table = match kind {
+            FileKind::Csv | FileKind::Xlsx => Some(read_table(&name, kind, bytes)?),
+            _ => None,
+        };
         let (content, preview) = match kind {
-            FileKind::Pdf => (bytes.to_vec(), None),
+            FileKind::Pdf | FileKind::Csv | FileKind::Xlsx => (bytes.to_vec(), None),
             FileKind::Jpeg | FileKind::Png => {
                 let bad = |_| FileError::BadPicture(name.clone());
                 let clean = Photo::clean(bytes).map_err(bad)?;
@@ -138,6 +167,7 @@ impl DraftFile {
             kind,
             content,
             preview,
+            table,
         })
     }
 
@@ -153,6 +183,28 @@ impl DraftFile {
     pub fn preview(&self) -> Option<&[u8]> {
         self.preview.as_deref()
     }
+    /// What the page shows of a CSV or `.xlsx` file.
+    pub fn table(&self) -> Option<&FileTable> {
+        self.table.as_ref()
+    }
+}
+
+/// A table's first sheet, refused whole if it cannot be read or names an ID-card
+/// number anywhere (the file is downloadable, not only the rows shown).
+fn read_table(name: &str, kind: FileKind, bytes: &[u8]) -> Result<FileTable, FileError> {
+    let bad = |why: String| FileError::BadTable {
+        name: name.to_owned(),
+        why,
+    };
+    let rows = match kind {
+        FileKind::Xlsx => crate::spreadsheet::table::xlsx_rows(bytes),
+        _ => crate::spreadsheet::table::csv_rows(bytes),
+    }
+    .map_err(bad)?;
+    if rows.iter().flatten().any(|c| contains_id_number(c)) {
+        return Err(FileError::IdNumberInTable(name.to_owned()));
+    }
+    FileTable::from_rows(rows).ok_or_else(|| bad("表格是空的".into()))
 }
 
 /// An attachment as a published version's canonical JSON and log entry name it.
@@ -189,6 +241,28 @@ mod tests {
         assert!(!f.content().windows(needle.len()).any(|w| w == needle));
         let small = image::load_from_memory(f.preview().unwrap()).unwrap();
         assert_eq!(small.width().max(small.height()), PREVIEW_SIDE);
+    }
+
+    #[test]
+    fn a_csv_or_xlsx_becomes_a_table_and_a_broken_one_is_refused() {
+        let (gbk, _, _) = encoding_rs::GB18030.encode("户主,人口,金额\n张*三,3,300.00\n");
+        let csv = DraftFile::parse("名单.csv", &gbk, 1 << 20).unwrap();
+        assert_eq!(csv.kind(), FileKind::Csv);
+        assert_eq!(csv.table().unwrap().rows()[0], ["张*三", "3", "300.00"]);
+        let e = DraftFile::parse("台账.xlsx", b"PK\x03\x04 not a workbook", 1 << 20).unwrap_err();
+        assert!(matches!(e, FileError::BadTable { .. }), "{e}");
+        assert!(
+            e.to_string().starts_with("“台账.xlsx”无法作为表格读取"),
+            "{e}"
+        );
+        assert_eq!(
+            DraftFile::parse(
+                "名单.csv",
+                "姓名,身份证\n张三,411503198001011234\n".as_bytes(),
+                1 << 20
+            ),
+            Err(FileError::IdNumberInTable("名单.csv".into()))
+        );
     }
 
     #[test]

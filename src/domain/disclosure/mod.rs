@@ -12,6 +12,7 @@ pub mod canonical;
 pub mod content;
 pub mod definition;
 pub mod diff;
+pub mod file_table;
 pub mod lifecycle;
 pub mod value;
 

@@ -13,6 +13,7 @@ use sqlx::PgPool;
 use super::regions::ancestors;
 use super::{Crumb, Layout, Site, count, date, date_time, file_size, get, paragraphs};
 use crate::domain::disclosure::content::StructuredContent;
+use crate::domain::disclosure::file_table::FileTable;
 use crate::domain::disclosure::value::{Kind, Value};
 use crate::domain::{DisclosureStatus, RegionLevel, VillageCode};
 use crate::region_index::SearchIndex;
@@ -282,46 +283,36 @@ struct DisclosurePage {
     is_sample: bool,
     /// The version shown and why it was last corrected, said first (第3版 · …更正：…).
     correction: Option<String>,
-    /// The current version's CSV attachments, shown as tables (the file stays a link).
-    tables: Vec<CsvTable>,
+    /// The current version's CSV and `.xlsx` attachments, shown as tables.
+    tables: Vec<FileTableView>,
 }
 
-/// A CSV attachment read into a table for the page.
-pub struct CsvTable {
+/// A CSV or `.xlsx` attachment shown as a table (the file stays a link), from the rows
+/// read when it was uploaded (`domain::disclosure::file_table`).
+pub struct FileTableView {
     pub name: String,
+    pub href: String,
     pub head: Vec<String>,
     pub rows: Vec<Vec<String>>,
-    /// Rows not shown (the file has them all).
-    pub more: usize,
+    /// 共N行，显示前200行 when the page shows less than the file holds.
+    pub cut: Option<String>,
 }
 
-/// Rows of a CSV attachment shown on the page; the rest are in the file.
-const CSV_ROWS_SHOWN: usize = 100;
-
-/// The table in a CSV file, or None when it does not read as one (then the link alone
-/// is offered). A UTF-8 byte-order mark, as spreadsheet programs write, is skipped.
-pub fn csv_table(name: &str, content: &[u8]) -> Option<CsvTable> {
-    let content = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(content);
-    let head: Vec<String> = reader.headers().ok()?.iter().map(str::to_owned).collect();
-    let mut rows = Vec::new();
-    let mut more = 0;
-    for record in reader.records() {
-        let record = record.ok()?;
-        if rows.len() < CSV_ROWS_SHOWN {
-            rows.push(record.iter().map(str::to_owned).collect());
-        } else {
-            more += 1;
-        }
-    }
-    Some(CsvTable {
+pub fn file_table_view(name: &str, href: String, t: &FileTable) -> FileTableView {
+    FileTableView {
         name: name.to_owned(),
-        head,
-        rows,
-        more,
-    })
+        href,
+        head: t.header().to_vec(),
+        rows: t.rows().to_vec(),
+        cut: t.is_cut().then(|| {
+            format!(
+                "共{}行，显示前{}行、前{}列，全部内容请下载附件。",
+                t.total_rows(),
+                t.rows().len(),
+                t.header().len()
+            )
+        }),
+    }
 }
 
 /// What a corrected disclosure says at its top: the version a reader sees and the
@@ -504,18 +495,19 @@ async fn detail(
         "本级公开"
     };
     crumbs.push(Crumb::new(module_name, module_href.clone()));
-    let mut tables = Vec::new();
-    for a in d
+    let tables = d
         .attachments
         .iter()
-        .filter(|a| a.version == current.version && a.media_type == "text/csv")
-    {
-        if let Some(file) = storage::disclosures::attachment(&pool, id, a.id).await?
-            && let Some(table) = csv_table(&a.name, &file.content)
-        {
-            tables.push(table);
-        }
-    }
+        .filter(|a| a.version == current.version)
+        .filter_map(|a| {
+            let t = a.table.as_ref()?;
+            Some(file_table_view(
+                &a.name,
+                paths::disclosure_file(id, a.id),
+                t,
+            ))
+        })
+        .collect();
     let summary: String = current.body.chars().take(60).collect();
     let page = DisclosurePage {
         page: site

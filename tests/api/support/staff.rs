@@ -78,6 +78,7 @@ pub async fn account(
                 unit: unit.map(str::to_owned),
                 password: SecretString::from(PASSWORD.to_owned()),
                 must_change_password: false,
+                sample: false,
             },
         )
         .await

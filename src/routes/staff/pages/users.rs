@@ -257,6 +257,7 @@ pub async fn create(
                         unit: f.unit,
                         password: SecretString::from(f.password.unwrap_or_default()),
                         must_change_password: true,
+                        sample: false,
                     },
                 )
                 .await;
