@@ -626,12 +626,14 @@ impl Settings {
         self.transparency.validate(self.environment)?;
         self.outbox.validate()?;
         // Each delivery task holds a connection while it sends, one more listens for new
-        // outbox rows, and one for page changes (page_cache).
+        // outbox rows, and, with the page cache on, one for page changes (page_cache).
         let pool = usize::try_from(self.database.max_connections).unwrap_or(usize::MAX);
-        if self.outbox.worker_in_serve && self.outbox.concurrency + 2 > pool {
+        let listeners = 1 + usize::from(self.pages.cache_seconds > 0);
+        if self.outbox.worker_in_serve && self.outbox.concurrency + listeners > pool {
             return Err(invalid(
                 "outbox.concurrency",
-                "needs concurrency + 2 connections; raise database.max_connections",
+                "needs concurrency + 1 connections (+ 1 more with pages.cache_seconds > 0); \
+                 raise database.max_connections",
             ));
         }
         if self.pages.max_age_seconds > 86_400 {
@@ -962,8 +964,10 @@ mod tests {
                 ),
                 ("APP__WECHAT__MODE", "safe"),
                 ("APP__WECHAT__API_BASE", "http://127.0.0.1:9999"),
+                ("APP__PAGES__CACHE_SECONDS", "0"),
             ])
         ));
+        assert_eq!(s.pages.cache_seconds, 0);
         assert_eq!(s.server.bind.to_string(), "0.0.0.0:9000");
         assert_eq!(s.database.max_connections, 3);
         assert!(!s.redis.is_configured());
@@ -1007,6 +1011,8 @@ mod tests {
         for (key, value) in [
             ("APP__PAGES__VIEW_FLUSH_SECONDS", "0"),
             ("APP__PAGES__MAX_AGE_SECONDS", "999999"),
+            ("APP__PAGES__CACHE_SECONDS", "61"),
+            ("APP__PAGES__CACHE_MIB", "0"),
         ] {
             let err = assert_err!(Settings::load_with_env(None, env(&[(key, value)])));
             let named = key
