@@ -9,6 +9,7 @@ use super::disclosures::AttachmentFile;
 use super::{PgTransaction, corrupt};
 use crate::domain::disclosure::attachment::DraftFile;
 use crate::domain::disclosure::content::StructuredContent;
+use crate::domain::disclosure::file_table::FileTable;
 use crate::domain::disclosure::lifecycle::DraftState;
 use crate::domain::{Module, RegionCode};
 
@@ -265,6 +266,8 @@ pub struct DraftFileInfo {
     pub size: i64,
     pub sha256: Vec<u8>,
     pub has_preview: bool,
+    /// A CSV or `.xlsx` file's rows as read when it was uploaded.
+    pub table: Option<FileTable>,
 }
 
 /// A draft's attachments, in the order they were added (the order they are published in).
@@ -272,15 +275,32 @@ pub async fn files(
     db: impl sqlx::PgExecutor<'_>,
     draft_id: i64,
 ) -> Result<Vec<DraftFileInfo>, sqlx::Error> {
-    sqlx::query_as!(
-        DraftFileInfo,
+    sqlx::query!(
         r#"SELECT id, name, media_type, octet_length(content)::bigint AS "size!", sha256,
-                  preview IS NOT NULL AS "has_preview!"
+                  preview IS NOT NULL AS "has_preview!", table_rows
            FROM draft_attachments WHERE draft_id = $1 ORDER BY id"#,
         draft_id
     )
     .fetch_all(db)
-    .await
+    .await?
+    .into_iter()
+    .map(|f| {
+        Ok(DraftFileInfo {
+            table: f
+                .table_rows
+                .as_ref()
+                .map(FileTable::from_json)
+                .transpose()
+                .map_err(|e| corrupt(&format!("draft attachment {} table", f.id), e))?,
+            id: f.id,
+            name: f.name,
+            media_type: f.media_type,
+            size: f.size,
+            sha256: f.sha256,
+            has_preview: f.has_preview,
+        })
+    })
+    .collect()
 }
 
 /// Adds an attachment; `None` when the draft already holds this file or one of that name.

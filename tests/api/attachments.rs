@@ -564,6 +564,15 @@ async fn a_csv_or_xlsx_attachment_is_shown_as_a_table_on_the_public_page() {
         ]
     );
 
+    // The clerk's preview shows the tables as the public page will (item 8: "preview
+    // exactly as the public will see it").
+    let (status, _, preview) = clerk.get(&to).await;
+    assert_eq!(status, 200);
+    assert!(
+        preview.contains("<td>张*明</td><td>4</td><td>3960.00</td>"),
+        "{preview}"
+    );
+    assert!(preview.contains("下载“资产台账.xlsx”"), "{preview}");
     let (status, _, _) = clerk.post(&format!("/staff/drafts/{id}/submit"), &[]).await;
     assert_eq!(status, 303);
     reviewer.get(&to).await;

@@ -25,7 +25,9 @@ use crate::domain::{Module, RegionLevel};
 use crate::region_index::SearchIndex;
 use crate::routes::page_error::PageError;
 use crate::routes::pages::date_time;
-use crate::routes::pages::disclosures::{ContentView, content_view_with, file_response};
+use crate::routes::pages::disclosures::{
+    ContentView, FileTableView, content_view_with, file_response, file_table_view,
+};
 use crate::routes::pages::file_size;
 use crate::routes::paths;
 use crate::routes::staff::extract::StaffPage;
@@ -524,6 +526,8 @@ struct DraftPage {
     /// The blank spreadsheet of the module's list.
     template: Option<String>,
     files: Vec<DraftFileView>,
+    /// Its CSV and `.xlsx` attachments as the public page will show them.
+    tables: Vec<FileTableView>,
     /// Where files are uploaded to, while the draft can be edited.
     upload: Option<String>,
     max_files: usize,
@@ -675,6 +679,17 @@ async fn draft_page(
             .map(|l| Choice::new(l.key.clone(), l.label.clone(), false))
             .collect(),
         template: (!def.lists.is_empty()).then(|| paths::staff::template(draft.module)),
+        tables: files
+            .iter()
+            .filter_map(|f| {
+                let t = f.table.as_ref()?;
+                Some(file_table_view(
+                    &f.name,
+                    paths::staff::draft_file(draft.draft_id, f.id),
+                    t,
+                ))
+            })
+            .collect(),
         files: files
             .iter()
             .map(|f| DraftFileView {
