@@ -41,36 +41,24 @@ async fn ten_thousand_complaints_submitted_at_once_are_all_stored_with_their_pus
             tokio::spawn(async move {
                 let _permit = gate.acquire().await.unwrap();
                 let cookie = session_cookie(&sessions, &format!("oLoadFollower{i:015}"));
-                let form = client
-                    .get(format!("{base}/complaints/new?village={WANGGANG}"))
-                    .header("cookie", &cookie)
-                    .send()
-                    .await
-                    .unwrap()
-                    .text()
-                    .await
-                    .unwrap();
-                let mut body = reqwest::multipart::Form::new()
-                    .text("form_key", hidden(&form, "form_key"))
-                    .text("csrf", hidden(&form, "csrf"))
-                    .text("village", WANGGANG);
-                for (k, v) in GOOD {
-                    body = body.text(*k, *v);
-                }
-                let r = client
-                    .post(format!("{base}/complaints"))
-                    .header("cookie", &cookie)
-                    .multipart(body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+                submit(&client, &base, &cookie).await
             })
         })
         .collect();
+    // Every failure is counted and the first is shown: a panic inside one task would
+    // end the test and hide the cause behind thousands of "connection refused".
+    let mut failures = Vec::new();
     for task in tasks {
-        task.await.unwrap();
+        if let Err(e) = task.await.unwrap() {
+            failures.push(e);
+        }
     }
+    assert!(
+        failures.is_empty(),
+        "{} of {COMPLAINTS} submissions failed; the first: {}",
+        failures.len(),
+        failures[0]
+    );
     let elapsed = started.elapsed();
     eprintln!(
         "{COMPLAINTS} complaints through the form ({IN_FLIGHT} in flight) in {:.1} s: {:.0} per second",
@@ -89,4 +77,44 @@ async fn ten_thousand_complaints_submitted_at_once_are_all_stored_with_their_pus
     assert_eq!(complaints, COMPLAINTS as i64);
     assert_eq!(numbers, COMPLAINTS as i64);
     assert_eq!(pushes, COMPLAINTS as i64);
+}
+
+/// One follower opens the form and sends it; the error says which step failed and how.
+async fn submit(client: &reqwest::Client, base: &str, cookie: &str) -> Result<(), String> {
+    let form = client
+        .get(format!("{base}/complaints/new?village={WANGGANG}"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .map_err(|e| format!("opening the form: {e}"))?;
+    let status = form.status();
+    let form = form
+        .text()
+        .await
+        .map_err(|e| format!("reading the form: {e}"))?;
+    if status != 200 {
+        return Err(format!("the form answered {status}: {form}"));
+    }
+    let mut body = reqwest::multipart::Form::new()
+        .text("form_key", hidden(&form, "form_key"))
+        .text("csrf", hidden(&form, "csrf"))
+        .text("village", WANGGANG);
+    for (k, v) in GOOD {
+        body = body.text(*k, *v);
+    }
+    let r = client
+        .post(format!("{base}/complaints"))
+        .header("cookie", cookie)
+        .multipart(body)
+        .send()
+        .await
+        .map_err(|e| format!("sending the form: {e}"))?;
+    let status = r.status();
+    if status != 303 {
+        return Err(format!(
+            "the submission answered {status}: {}",
+            r.text().await.unwrap_or_default()
+        ));
+    }
+    Ok(())
 }
