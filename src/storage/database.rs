@@ -103,6 +103,8 @@ pub struct Availability(std::sync::Arc<std::sync::atomic::AtomicBool>);
 /// How often the watcher pings, and how long a ping or a connection attempt may take.
 const WATCH_EVERY: Duration = Duration::from_millis(250);
 const WATCH_TIMEOUT: Duration = Duration::from_millis(500);
+/// How many looks in a row may go unanswered before silence counts as down (2–4 s).
+const SILENT_LOOKS: u32 = 4;
 
 impl Availability {
     pub fn is_down(&self) -> bool {
@@ -112,23 +114,33 @@ impl Availability {
     /// Watches the database until `stop`.
     pub async fn watch(self, options: PgConnectOptions, stop: tokio_util::sync::CancellationToken) {
         let mut connection: Option<PgConnection> = None;
+        let mut verdict = Verdict::default();
         loop {
-            let answered = match connection.as_mut() {
-                Some(c) => tokio::time::timeout(WATCH_TIMEOUT, c.ping())
-                    .await
-                    .is_ok_and(|r| r.is_ok()),
+            let pinged = match connection.as_mut() {
+                Some(c) => matches!(
+                    tokio::time::timeout(WATCH_TIMEOUT, c.ping()).await,
+                    Ok(Ok(()))
+                ),
                 None => false,
             };
-            if !answered {
-                connection = tokio::time::timeout(WATCH_TIMEOUT, options.connect())
-                    .await
-                    .ok()
-                    .and_then(Result::ok);
-            }
-            let down = !answered && connection.is_none();
+            let look = if pinged {
+                Look::Answered
+            } else {
+                // A ping cut short leaves its connection mid-exchange: start afresh.
+                connection = None;
+                match tokio::time::timeout(WATCH_TIMEOUT, options.connect()).await {
+                    Ok(Ok(c)) => {
+                        connection = Some(c);
+                        Look::Answered
+                    }
+                    Ok(Err(_)) => Look::Refused,
+                    Err(_) => Look::Silent,
+                }
+            };
+            let down = verdict.after(look);
             if self.0.swap(down, std::sync::atomic::Ordering::Relaxed) != down {
                 if down {
-                    tracing::warn!("the database does not answer; pages say so at once");
+                    tracing::warn!(?look, "the database does not answer; pages say so at once");
                 } else {
                     tracing::info!("the database answers again");
                 }
@@ -141,6 +153,44 @@ impl Availability {
         if let Some(c) = connection {
             let _ = c.close().await;
         }
+    }
+}
+
+/// What one look at the database found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// A ping or a new connection was answered.
+    Answered,
+    /// The connection was refused, reset or rejected: the server is not serving.
+    Refused,
+    /// No answer in time: down, or only slow.
+    Silent,
+}
+
+/// Turns looks into "down". A refusal is down at once. Silence is down only after
+/// `SILENT_LOOKS` looks in a row, since a database that is merely slow (every core busy
+/// under a burst) also misses a ping, and calling it down then would turn readers away
+/// while it is serving them; silence alone never declares it back up.
+#[derive(Debug, Default)]
+struct Verdict {
+    down: bool,
+    silent: u32,
+}
+
+impl Verdict {
+    fn after(&mut self, look: Look) -> bool {
+        match look {
+            Look::Answered => {
+                self.silent = 0;
+                self.down = false;
+            }
+            Look::Refused => self.down = true,
+            Look::Silent => {
+                self.silent += 1;
+                self.down |= self.silent >= SILENT_LOOKS;
+            }
+        }
+        self.down
     }
 }
 
@@ -167,4 +217,42 @@ pub async fn unapplied_migrations(pool: &PgPool) -> anyhow::Result<usize> {
         .filter(|m| m.migration_type.is_up_migration())
         .filter(|m| !applied.contains(&m.version))
         .count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdicts(looks: &[Look]) -> Vec<bool> {
+        let mut verdict = Verdict::default();
+        looks.iter().map(|&l| verdict.after(l)).collect()
+    }
+
+    #[test]
+    fn a_refusal_is_down_at_once_and_an_answer_is_up_at_once() {
+        use Look::*;
+        assert_eq!(
+            verdicts(&[Answered, Refused, Answered]),
+            [false, true, false]
+        );
+    }
+
+    #[test]
+    fn a_slow_database_missing_a_few_pings_is_not_down() {
+        use Look::*;
+        assert_eq!(
+            verdicts(&[Silent, Silent, Silent, Answered, Silent, Silent, Silent]),
+            [false; 7]
+        );
+    }
+
+    #[test]
+    fn lasting_silence_is_down_and_silence_never_brings_it_back() {
+        use Look::*;
+        assert_eq!(
+            verdicts(&[Silent, Silent, Silent, Silent, Silent]),
+            [false, false, false, true, true]
+        );
+        assert_eq!(verdicts(&[Refused, Silent, Silent]), [true, true, true]);
+    }
 }
