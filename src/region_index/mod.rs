@@ -3,15 +3,19 @@
 //! exact > prefix > contains. Built from Postgres at start-up and rebuilt when the
 //! table changes; each instance holds its own copy, so nothing here must survive.
 //!
-//! Names live in one string arena and a character → regions posting list narrows each
-//! query to the regions holding its rarest character, which keeps a lookup over all of
-//! China's 620,000 villages in the microseconds (see docs/benchmarks.md).
+//! Names live in one string arena; a two-character posting list ([`grams`]) narrows each
+//! query to the regions holding its rarest pair of characters, and a deletion index
+//! ([`near`]) finds the names one slip from a query that matched nothing, which keeps
+//! every lookup over all of China's 620,000 villages under a fifth of a millisecond (see
+//! docs/benchmarks.md).
 
+pub mod grams;
 pub mod names;
+pub mod near;
 #[cfg(test)]
 pub(crate) mod sample;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -113,8 +117,10 @@ pub struct RegionIndex {
     entries: Vec<Entry>,
     arena: String,
     by_code: HashMap<(RegionLevel, u64), u32>,
-    /// Township and village ids holding each character, ascending.
-    postings: HashMap<char, Vec<u32>>,
+    /// Townships and villages by each pair of characters in their names.
+    grams: grams::Grams,
+    /// Townships and villages by the keys of their names' near misses.
+    near: near::Near,
     /// Cities, counties and townships by each name a query may start with.
     places: HashMap<Box<str>, Vec<u32>>,
 }
@@ -146,14 +152,14 @@ impl RegionIndex {
             });
             index.by_code.insert((level, code), id);
             if searchable(level) {
-                let chars: HashSet<char> = region
-                    .name
-                    .chars()
-                    .chain(region.display_name.chars())
-                    .collect();
-                for c in chars {
-                    index.postings.entry(c).or_default().push(id);
-                }
+                index
+                    .grams
+                    .add(id, [region.name.as_str(), region.display_name.as_str()]);
+                let display = region.display_name.as_str();
+                index.near.add(
+                    id,
+                    std::iter::once(display).chain(names::bare(display, level)),
+                );
             }
             if level != RegionLevel::Village {
                 let mut keys = vec![region.display_name.as_str(), region.name.as_str()];
@@ -165,6 +171,8 @@ impl RegionIndex {
             }
         }
         index.arena.shrink_to_fit();
+        index.grams.shrink_to_fit();
+        index.near.finish();
         index
     }
 
@@ -204,7 +212,6 @@ impl RegionIndex {
 
     /// Approximate heap bytes held, for the benchmarks.
     pub fn heap_bytes(&self) -> usize {
-        let postings: usize = self.postings.values().map(|v| v.capacity() * 4 + 48).sum();
         let places: usize = self
             .places
             .iter()
@@ -213,7 +220,8 @@ impl RegionIndex {
         self.entries.capacity() * std::mem::size_of::<Entry>()
             + self.arena.capacity()
             + self.by_code.capacity() * 24
-            + postings
+            + self.grams.heap_bytes()
+            + self.near.heap_bytes()
             + places
     }
 
@@ -264,17 +272,9 @@ impl RegionIndex {
     }
 
     /// Regions whose own name matches `q`, inside one of `areas` (sorted; empty means
-    /// anywhere).
+    /// anywhere). A one-character `q` matches nothing, as in [`Self::search`].
     fn plain(&self, q: &str, areas: &[u32], out: &mut HashMap<u32, MatchRank>) {
-        let mut rarest: Option<&Vec<u32>> = None;
-        for c in q.chars() {
-            match self.postings.get(&c) {
-                None => return,
-                Some(p) if rarest.is_none_or(|r| p.len() < r.len()) => rarest = Some(p),
-                Some(_) => {}
-            }
-        }
-        for &id in rarest.into_iter().flatten() {
+        for &id in self.grams.candidates(q).unwrap_or_default() {
             let Some(e) = self.entry(id) else { continue };
             let Some(rank) = self.rank(e, q) else {
                 continue;
@@ -366,31 +366,40 @@ impl RegionIndex {
     }
 
     /// Names close to `text` (a typo, a character too many or too few), for a
-    /// "did you mean" when nothing matched. Best first.
+    /// "did you mean" when nothing matched. Best first: nearest, then townships before
+    /// villages, then by code.
     pub fn suggest(&self, text: &str, limit: usize) -> Vec<Hit> {
-        /// Characters in more names than this say little about which one was meant.
-        const COMMON: usize = 60_000;
+        /// How many candidates are checked at most: a two-character query is one slip
+        /// from thousands of names (every 王X for 王刚), all equally near.
+        const CHECKED: usize = 1024;
         let q = names::normalize(text);
-        let len = q.chars().count();
-        if len < 2 {
+        let mut q_buf = ['\0'; names::SHORT];
+        let Some(q_chars) = names::chars_into(&q, &mut q_buf) else {
+            return Vec::new();
+        };
+        if q_chars.len() < 2 {
             return Vec::new();
         }
-        let max_distance = (len / 2).max(1);
-        let mut candidates: HashSet<u32> = HashSet::new();
-        for c in q.chars().collect::<HashSet<_>>() {
-            if let Some(p) = self.postings.get(&c).filter(|p| p.len() <= COMMON) {
-                candidates.extend(p.iter().copied());
-            }
-        }
-        let mut scored: Vec<(usize, RegionLevel, u64, u32)> = candidates
+        let max_distance = (q_chars.len() / 2).max(1);
+        let mut scored: Vec<(usize, RegionLevel, u64, u32)> = self
+            .near
+            .candidates(&q, CHECKED)
             .into_iter()
             .filter_map(|id| {
                 let e = self.entry(id)?;
                 let display = self.text(e.display);
-                let mut d = names::edit_distance(&q, display, max_distance);
-                if let Some(bare) = names::bare(display, e.level) {
-                    d = d.min(names::edit_distance(&q, bare, max_distance));
-                }
+                let mut buf = ['\0'; names::SHORT];
+                let d = match names::chars_into(display, &mut buf) {
+                    Some(chars) => {
+                        let bare = names::bare(display, e.level).map(|b| b.chars().count());
+                        let whole = names::edit_distance_chars(q_chars, chars, max_distance);
+                        let stem = bare
+                            .and_then(|n| chars.get(..n))
+                            .map(|stem| names::edit_distance_chars(q_chars, stem, max_distance));
+                        stem.map_or(whole, |s| s.min(whole))
+                    }
+                    None => names::edit_distance(&q, display, max_distance),
+                };
                 (d <= max_distance).then_some((d, e.level, e.code, id))
             })
             .collect();

@@ -40,7 +40,7 @@ pub fn bare(display: &str, level: RegionLevel) -> Option<&str> {
 }
 
 /// What a query is compared with: spaces removed, full-width digits and letters made
-/// ASCII, at most 40 characters.
+/// ASCII, at most [`SHORT`] characters.
 pub fn normalize(query: &str) -> String {
     query
         .chars()
@@ -51,19 +51,56 @@ pub fn normalize(query: &str) -> String {
             }
             _ => c,
         })
-        .take(40)
+        .take(SHORT)
         .collect()
 }
 
 /// Edit distance in characters, giving up (returning `limit + 1`) beyond `limit`.
 pub fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    let mut a_buf = ['\0'; SHORT];
+    let mut b_buf = ['\0'; SHORT];
+    match (chars_into(a, &mut a_buf), chars_into(b, &mut b_buf)) {
+        (Some(a), Some(b)) => edit_distance_chars(a, b, limit),
+        _ => {
+            let a: Vec<char> = a.chars().collect();
+            let b: Vec<char> = b.chars().collect();
+            edit_distance_chars(&a, &b, limit)
+        }
+    }
+}
+
+/// Names up to this many characters (every query, after [`normalize`]) are compared
+/// without touching the heap: "did you mean" compares hundreds of them per query.
+pub const SHORT: usize = 40;
+
+/// `s`'s characters in `buf`, or `None` when it is longer.
+pub fn chars_into<'b>(s: &str, buf: &'b mut [char; SHORT]) -> Option<&'b [char]> {
+    let mut n = 0;
+    for c in s.chars() {
+        *buf.get_mut(n)? = c;
+        n += 1;
+    }
+    buf.get(..n)
+}
+
+/// [`edit_distance`] on characters already split out.
+pub fn edit_distance_chars(a: &[char], b: &[char], limit: usize) -> usize {
     if a.len().abs_diff(b.len()) > limit {
         return limit + 1;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    let mut rows = [[0usize; SHORT + 1]; 2];
+    let mut heap;
+    let (prev, cur): (&mut [usize], &mut [usize]) = if b.len() <= SHORT {
+        let [p, c] = &mut rows;
+        (&mut p[..=b.len()], &mut c[..=b.len()])
+    } else {
+        heap = vec![0usize; 2 * (b.len() + 1)];
+        heap.split_at_mut(b.len() + 1)
+    };
+    for (j, p) in prev.iter_mut().enumerate() {
+        *p = j;
+    }
+    let (mut prev, mut cur) = (prev, cur);
     for (i, ca) in a.iter().enumerate() {
         cur[0] = i + 1;
         let mut row_min = cur[0];
@@ -106,5 +143,8 @@ mod tests {
         assert_eq!(edit_distance("王刚", "王岗", 2), 1);
         assert_eq!(edit_distance("王岗村", "王岗", 2), 1);
         assert_eq!(edit_distance("abc", "xyzuvw", 2), 3);
+        let long = "长".repeat(40);
+        assert_eq!(edit_distance(&long, &format!("{long}村"), 2), 1);
+        assert_eq!(edit_distance(&long, "长", 2), 3);
     }
 }
