@@ -66,8 +66,6 @@ pub struct Context<'a> {
 pub enum HandlerError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("the village lookup task failed: {0}")]
-    Lookup(#[from] tokio::task::JoinError),
 }
 
 /// Answer when a handler failed: definite, so WeChat does not show its own error.
@@ -197,9 +195,7 @@ impl Handler {
                         &hit,
                         "扫码找到的村。点开查看本村公开的内容。",
                     )),
-                    None if super::router::could_be_a_place_name(scanned) => {
-                        lookup(ctx, scanned).await?
-                    }
+                    None if super::router::could_be_a_place_name(scanned) => lookup(ctx, scanned),
                     None => Reply::Text(format!(
                         "这个二维码不是村务公开码。请扫描村务公开栏上的二维码，或回复村名查找。\n\n{}",
                         links.home_link()
@@ -217,7 +213,7 @@ impl Handler {
                     links.complain(village.as_ref())
                 ))
             }
-            Handler::FindVillage => lookup(ctx, message.kind.words().unwrap_or_default()).await?,
+            Handler::FindVillage => lookup(ctx, message.kind.words().unwrap_or_default()),
             Handler::LogCheckpoint => Reply::Text(log_checkpoint(ctx, &links).await?),
             Handler::StopVillagePushes => {
                 storage::village_pushes::set_wanted(ctx.pool, ctx.vault, who, false, at).await?;
@@ -474,22 +470,11 @@ fn village_hit(index: &RegionIndex, code: &str) -> Option<Hit> {
     index.get(code.region_code())
 }
 
-/// Up to this many regions a whole lookup, "did you mean" included, takes microseconds
-/// (a city: 信阳市 has 3,702), less than handing it to another thread and back.
-const INLINE_LOOKUP_UP_TO: usize = 20_000;
-
-/// [`village_reply`] on the worker that received the message when the index is a city's;
-/// over a province or all of China a lookup takes a millisecond or more, and a "did you
-/// mean" tens of them, which must not stall the other requests a worker is serving, so
-/// it goes to the blocking pool.
-async fn lookup(ctx: &Context<'_>, words: &str) -> Result<Reply, HandlerError> {
-    let index = ctx.regions.current();
-    if index.len() <= INLINE_LOOKUP_UP_TO {
-        return Ok(village_reply(&index, ctx.settings.public_base(), words));
-    }
-    let base = ctx.settings.public_base().to_owned();
-    let words = words.to_owned();
-    Ok(tokio::task::spawn_blocking(move || village_reply(&index, &base, &words)).await?)
+/// [`village_reply`] on the worker that received the message: over all of China a whole
+/// lookup, "did you mean" included, takes under 0.15 ms (docs/benchmarks.md), less than
+/// handing it to another thread and back.
+fn lookup(ctx: &Context<'_>, words: &str) -> Reply {
+    village_reply(&ctx.regions.current(), ctx.settings.public_base(), words)
 }
 
 /// The reply to words that may name a village (the webhook's "find my village"), with
