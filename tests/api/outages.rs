@@ -114,7 +114,7 @@ async fn with_postgres_down_the_webhook_apologises_at_once_and_pages_say_busy() 
 
 /// Waits (at most 10 s) until `/readyz` reports Postgres as `state`: the watcher
 /// noticing a server that went down or came back (readiness, as for a server itself).
-async fn until_postgres_is(app: &crate::support::TestApp, state: &str) -> bool {
+pub(crate) async fn until_postgres_is(app: &crate::support::TestApp, state: &str) -> bool {
     until(Duration::from_secs(10), async || {
         app.get_json("/readyz").await.1["postgres"] == state
     })

@@ -5,9 +5,12 @@
 use chrono::Utc;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_ENCODING, AGE, CONTENT_ENCODING, ETAG, IF_NONE_MATCH};
+use sunvillage::configuration::DatabaseUrl;
 use sunvillage::domain::{DisclosureContent, Module, NewDisclosure, RegionCode};
 use sunvillage::storage::disclosures;
 
+use crate::outages::until_postgres_is;
+use crate::support::own_servers::OwnPostgres;
 use crate::support::wait::{PATIENCE, until};
 use crate::support::{TestApp, spawn_app_with};
 
@@ -145,4 +148,43 @@ async fn with_the_cache_off_every_read_renders() {
         assert!(r.headers().get(AGE).is_none());
     }
     assert!(app.page_cache.is_empty());
+}
+
+/// A database that stops answering without going away (a stalled host, or every core
+/// busy) is called down after a few silent seconds, and a page that needs it says so at
+/// once; a page the cache holds needs nothing from it and is still served, since the
+/// LISTEN connection that would carry a change is still open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_stops_answering_leaves_kept_pages_served() {
+    let pg = OwnPostgres::start().await;
+    let url = pg.url("sunvillage");
+    let app = spawn_app_with(move |s| {
+        s.database.url = DatabaseUrl::parse(&url).unwrap();
+        s.pages.cache_seconds = 60;
+    })
+    .await;
+    let village = format!("/v/{WANGGANG}");
+    stored(&app, &village).await;
+
+    pg.freeze().await;
+    assert!(
+        until(PATIENCE, async || app.database.is_down()).await,
+        "the silence is noticed"
+    );
+    let kept = tokio::time::timeout(PATIENCE, app.get(&village))
+        .await
+        .expect("a kept page does not wait for the database");
+    assert_eq!(kept.status(), StatusCode::OK);
+    assert!(kept.headers().get(AGE).is_some(), "served from memory");
+    let other = tokio::time::timeout(PATIENCE, app.get(&format!("/v/{ZHANGZHUANG}")))
+        .await
+        .expect("an answer at once");
+    assert_eq!(other.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    pg.thaw().await;
+    assert!(until_postgres_is(&app, "ok").await, "the return is noticed");
+    assert_eq!(
+        app.get(&format!("/v/{ZHANGZHUANG}")).await.status(),
+        StatusCode::OK
+    );
 }

@@ -241,8 +241,9 @@ impl FromRequest for Site {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         // A page to read while the database is known to be down says so at once instead
-        // of waiting for the pool. A form being submitted goes on: it shows itself again
-        // with what was typed.
+        // of waiting for the pool, unless the page cache holds it: that needs nothing of
+        // the database (and the cache serves nothing once its LISTEN connection is gone).
+        // A form being submitted goes on: it shows itself again with what was typed.
         let reading = matches!(
             *req.method(),
             actix_web::http::Method::GET | actix_web::http::Method::HEAD
@@ -251,6 +252,7 @@ impl FromRequest for Site {
             && req
                 .app_data::<web::Data<crate::storage::database::Availability>>()
                 .is_some_and(|db| db.is_down())
+            && !is_kept(req)
         {
             return ready(Err(PageError::unavailable(
                 crate::routes::page_error::DATABASE_DOWN,
@@ -266,6 +268,18 @@ impl FromRequest for Site {
                 .ok_or_else(|| PageError::internal(anyhow::anyhow!("settings are not registered"))),
         )
     }
+}
+
+/// Whether the page cache holds the page at this request's path.
+fn is_kept(req: &HttpRequest) -> bool {
+    req.app_data::<web::Data<PageCache>>().is_some_and(|cache| {
+        cache
+            .get(&page_cache::Key {
+                path: req.path().to_owned(),
+                large_text: text_size::is_large(req),
+            })
+            .is_some()
+    })
 }
 
 impl Site {

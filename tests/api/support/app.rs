@@ -73,6 +73,8 @@ pub struct TestApp {
     pub db_name: String,
     /// The server's rendered pages (to wait for an eviction, never to decide).
     pub page_cache: sunvillage::page_cache::PageCache,
+    /// What the server's database watcher believes (to wait for it, never to decide).
+    pub database: sunvillage::storage::database::Availability,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -214,6 +216,7 @@ async fn spawn_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> Tes
     let kv = app.state().kv.clone();
     let wechat = app.state().wechat.clone();
     let page_cache = app.state().page_cache.clone();
+    let database = app.state().database.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
@@ -231,6 +234,7 @@ async fn spawn_on(db_name: String, customize: impl FnOnce(&mut Settings)) -> Tes
             .unwrap(),
         db_name,
         page_cache,
+        database,
         stop: Some(stop),
         server: Some(server),
     }
