@@ -24,6 +24,10 @@ use actix_web::web;
 /// gives them that pool, so that everything else — forms, the webhook, staff — keeps
 /// the primary.
 pub fn configure(cfg: &mut web::ServiceConfig, page_pool: &web::Data<sqlx::PgPool>) {
+    // First: the webhook is the busiest path, and actix tries resources in order, each
+    // pattern with a {segment} a regex match (3.5 % of the webhook's CPU under load when
+    // it came after the pages and the API).
+    wechat::configure(cfg);
     health::configure(cfg);
     api::configure(cfg);
     oauth::configure(cfg);
@@ -43,7 +47,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, page_pool: &web::Data<sqlx::PgPoo
             .error_handler(|_, _| page_error::PageError::bad_request("网址有误。").into()),
     )
     .default_service(web::to(pages::not_found));
-    wechat::configure(cfg);
     // Last: an empty-prefix scope takes every path that reaches it (the app's 404
     // answers what it does not know).
     cfg.service(
