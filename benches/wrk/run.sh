@@ -6,6 +6,7 @@
 #
 # CHINA=1 first imports all of China's divisions (data/regions/china) into the scratch
 # database, so that the lookup searches 620,573 villages instead of 信阳市's 3,474.
+# PERF=FILE records a CPU profile of the server during the run (perf report -i FILE).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mode=${1:?plain or safe}; kind=${2:?unique or repeat}
@@ -48,6 +49,12 @@ fi
 first=$(target/release/sunvillage simulate --url "http://127.0.0.1:$port/wechat" --mode "$mode" --text "$words")
 sed -n 1,3p <<<"$first"
 echo "== $mode mode, $kind messages, regions: $(psql "$pg/$db" -tAc "SELECT count(*) FROM regions WHERE level = 'village'") villages, \"$words\", $connections connections, $duration"
+# PERF=FILE: a CPU profile of the server (perf record -g) over the middle of the run.
+if [ -n "${PERF:-}" ]; then
+    (sleep 3; perf record -F 499 -g -p $server -o "$PERF" -- sleep 10 >/dev/null 2>&1) &
+    profiler=$!
+fi
 wrk -t$threads -c"$connections" -d"$duration" --latency -s "$script" "http://127.0.0.1:$port"
+[ -z "${profiler:-}" ] || wait "$profiler"
 sleep 2
 echo "inbound_messages rows: $(psql "$pg/$db" -tAc 'SELECT count(*) FROM inbound_messages')"
