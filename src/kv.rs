@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 // Tokio's clock (the system's, unless a test pauses it), so that TTLs can be tested on
@@ -23,6 +24,8 @@ use crate::configuration::RedisSettings;
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 /// Longest wait for a new connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Connections kept at most, one per thread that used Redis.
+const MAX_CONNECTIONS: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KvError {
@@ -47,15 +50,19 @@ enum Backend {
     Memory(Arc<MemoryBackend>),
 }
 
-/// One multiplexed connection (concurrent commands share it and are pipelined on the
-/// wire), made on first use and made again by the first command after it breaks: no
-/// back-off to wait out, so the service is whole again as soon as Redis answers, and
-/// it starts (and reports itself unhealthy) while Redis is down.
+/// One multiplexed connection per thread that uses it (concurrent commands on a thread
+/// share it and are pipelined on the wire), made on first use and made again by the
+/// first command after it breaks: no back-off to wait out, so the service is whole again
+/// as soon as Redis answers, and it starts (and reports itself unhealthy) while Redis is
+/// down. Per thread because a connection's driver runs where it was made: made on an
+/// actix worker, the worker's commands are written and answered on its own thread, where
+/// one shared connection sent every command across to another runtime and back (a
+/// quarter of the webhook's CPU went to those thread switches; docs/benchmarks.md).
 struct RedisBackend {
     client: redis::Client,
-    /// The connection and its generation, so that a failure forgets only the
+    /// Each thread's connection and its generation, so that a failure forgets only the
     /// connection it happened on, not a newer one.
-    current: RwLock<Option<(u64, MultiplexedConnection)>>,
+    current: RwLock<HashMap<ThreadId, (u64, MultiplexedConnection)>>,
     /// One connection attempt at a time; those waiting share its outcome.
     connecting: tokio::sync::Mutex<()>,
     generation: AtomicU64,
@@ -107,7 +114,7 @@ impl Kv {
             prefix: prefix.into(),
             backend: Backend::Redis(Arc::new(RedisBackend {
                 client: redis::Client::open(url)?,
-                current: RwLock::new(None),
+                current: RwLock::default(),
                 connecting: tokio::sync::Mutex::new(()),
                 generation: AtomicU64::new(0),
                 failed_attempts: AtomicU64::new(0),
@@ -341,7 +348,8 @@ fn ttl_ms(ttl: Duration) -> u64 {
 
 impl RedisBackend {
     fn cached(&self) -> Option<(u64, MultiplexedConnection)> {
-        self.current.read().ok().and_then(|c| c.clone())
+        let me = std::thread::current().id();
+        self.current.read().ok().and_then(|c| c.get(&me).cloned())
     }
 
     async fn connection(&self) -> Result<(u64, MultiplexedConnection), KvError> {
@@ -373,7 +381,15 @@ impl RedisBackend {
             Ok(connection) => {
                 let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
                 if let Ok(mut current) = self.current.write() {
-                    *current = Some((generation, connection.clone()));
+                    // Threads are a fixed set (actix's workers, Tokio's); should one come
+                    // and go for ever, start afresh rather than keep the dead ones'.
+                    if current.len() >= MAX_CONNECTIONS {
+                        current.clear();
+                    }
+                    current.insert(
+                        std::thread::current().id(),
+                        (generation, connection.clone()),
+                    );
                 }
                 Ok((generation, connection))
             }
@@ -386,10 +402,8 @@ impl RedisBackend {
 
     /// Drops the connection of `generation` after it failed; the next command connects.
     fn forget(&self, generation: u64) {
-        if let Ok(mut current) = self.current.write()
-            && current.as_ref().is_some_and(|(g, _)| *g == generation)
-        {
-            *current = None;
+        if let Ok(mut current) = self.current.write() {
+            current.retain(|_, (g, _)| *g != generation);
         }
     }
 
