@@ -20,9 +20,43 @@ pub struct Entry {
     pub is_sample: bool,
 }
 
+/// An entry's row as read, checked into an [`Entry`] by [`EntryRow::into_entry`].
+struct EntryRow {
+    id: i64,
+    region_code: String,
+    display_name: String,
+    body: String,
+    name: String,
+    role: String,
+    phone: Option<String>,
+    is_sample: bool,
+}
+
+impl EntryRow {
+    fn into_entry(self) -> Result<Entry, sqlx::Error> {
+        Ok(Entry {
+            id: self.id,
+            region_code: RegionCode::parse(&self.region_code)
+                .map_err(|e| corrupt("region code", e))?,
+            region_name: self.display_name,
+            body: SupervisorBody::parse(&self.body).ok_or_else(|| corrupt("body", &self.body))?,
+            name: self.name,
+            role: self.role,
+            phone: self
+                .phone
+                .as_deref()
+                .map(Phone::parse)
+                .transpose()
+                .map_err(|e| corrupt("phone", e))?,
+            is_sample: self.is_sample,
+        })
+    }
+}
+
 /// Every entry inside `region`, by place, body and order.
 pub async fn within(pool: &PgPool, region: &RegionCode) -> Result<Vec<Entry>, sqlx::Error> {
-    sqlx::query!(
+    sqlx::query_as!(
+        EntryRow,
         "SELECT s.id, s.region_code, r.display_name, s.body, s.name, s.role, s.phone, s.is_sample
          FROM supervisors s JOIN regions r ON r.code = s.region_code
          WHERE starts_with(s.region_code, $1)
@@ -34,24 +68,7 @@ pub async fn within(pool: &PgPool, region: &RegionCode) -> Result<Vec<Entry>, sq
     .fetch_all(pool)
     .await?
     .into_iter()
-    .map(|r| {
-        Ok(Entry {
-            id: r.id,
-            region_code: RegionCode::parse(&r.region_code)
-                .map_err(|e| corrupt("region code", e))?,
-            region_name: r.display_name,
-            body: SupervisorBody::parse(&r.body).ok_or_else(|| corrupt("body", &r.body))?,
-            name: r.name,
-            role: r.role,
-            phone: r
-                .phone
-                .as_deref()
-                .map(Phone::parse)
-                .transpose()
-                .map_err(|e| corrupt("phone", e))?,
-            is_sample: r.is_sample,
-        })
-    })
+    .map(EntryRow::into_entry)
     .collect()
 }
 
@@ -147,7 +164,8 @@ pub async fn find(
     id: i64,
     region: &RegionCode,
 ) -> Result<Option<Entry>, sqlx::Error> {
-    let Some(r) = sqlx::query!(
+    sqlx::query_as!(
+        EntryRow,
         "SELECT s.id, s.region_code, r.display_name, s.body, s.name, s.role, s.phone, s.is_sample
          FROM supervisors s JOIN regions r ON r.code = s.region_code
          WHERE s.id = $1 AND starts_with(s.region_code, $2)",
@@ -156,24 +174,8 @@ pub async fn find(
     )
     .fetch_optional(pool)
     .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Entry {
-        id: r.id,
-        region_code: RegionCode::parse(&r.region_code).map_err(|e| corrupt("region code", e))?,
-        region_name: r.display_name,
-        body: SupervisorBody::parse(&r.body).ok_or_else(|| corrupt("body", &r.body))?,
-        name: r.name,
-        role: r.role,
-        phone: r
-            .phone
-            .as_deref()
-            .map(Phone::parse)
-            .transpose()
-            .map_err(|e| corrupt("phone", e))?,
-        is_sample: r.is_sample,
-    }))
+    .map(EntryRow::into_entry)
+    .transpose()
 }
 
 /// Writes an edited entry in place (its place and order stay). An edited sample entry is
