@@ -366,12 +366,14 @@ impl RegionIndex {
     }
 
     /// Names close to `text` (a typo, a character too many or too few), for a
-    /// "did you mean" when nothing matched. Best first: nearest, then townships before
-    /// villages, then by code.
+    /// "did you mean" when nothing matched. Best first: nearest when characters that
+    /// sound alike count as the same (王刚 → 王岗 before 王庄), then nearest as typed,
+    /// then townships before villages, then by code.
     pub fn suggest(&self, text: &str, limit: usize) -> Vec<Hit> {
         /// How many candidates are checked at most: a two-character query is one slip
-        /// from thousands of names (every 王X for 王刚), all equally near.
-        const CHECKED: usize = 1024;
+        /// from thousands of names (every 王X for 王刚), all equally near; those that sound
+        /// the same come from a small bucket of their own, so they are always checked.
+        const CHECKED: usize = 512;
         let q = names::normalize(text);
         let mut q_buf = ['\0'; names::SHORT];
         let Some(q_chars) = names::chars_into(&q, &mut q_buf) else {
@@ -381,7 +383,7 @@ impl RegionIndex {
             return Vec::new();
         }
         let max_distance = (q_chars.len() / 2).max(1);
-        let mut scored: Vec<(usize, RegionLevel, u64, u32)> = self
+        let mut scored: Vec<(usize, usize, RegionLevel, u64, u32)> = self
             .near
             .candidates(&q, CHECKED)
             .into_iter()
@@ -389,25 +391,36 @@ impl RegionIndex {
                 let e = self.entry(id)?;
                 let display = self.text(e.display);
                 let mut buf = ['\0'; names::SHORT];
-                let d = match names::chars_into(display, &mut buf) {
+                let (typed, heard) = match names::chars_into(display, &mut buf) {
                     Some(chars) => {
-                        let bare = names::bare(display, e.level).map(|b| b.chars().count());
-                        let whole = names::edit_distance_chars(q_chars, chars, max_distance);
-                        let stem = bare
-                            .and_then(|n| chars.get(..n))
-                            .map(|stem| names::edit_distance_chars(q_chars, stem, max_distance));
-                        stem.map_or(whole, |s| s.min(whole))
+                        let stem = names::bare(display, e.level)
+                            .map(|b| b.chars().count())
+                            .and_then(|n| chars.get(..n));
+                        let nearest = |same: &dyn Fn(char, char) -> bool| {
+                            let whole = names::edit_distance_by(q_chars, chars, max_distance, same);
+                            stem.map_or(whole, |s| {
+                                whole.min(names::edit_distance_by(q_chars, s, max_distance, same))
+                            })
+                        };
+                        let typed = nearest(&|a, b| a == b);
+                        if typed > max_distance {
+                            return None;
+                        }
+                        (typed, nearest(&names::sound_alike))
                     }
-                    None => names::edit_distance(&q, display, max_distance),
+                    None => {
+                        let d = names::edit_distance(&q, display, max_distance);
+                        (d, d)
+                    }
                 };
-                (d <= max_distance).then_some((d, e.level, e.code, id))
+                (typed <= max_distance).then_some((heard, typed, e.level, e.code, id))
             })
             .collect();
         scored.sort_unstable();
         scored
             .into_iter()
             .take(limit)
-            .filter_map(|(_, _, _, id)| self.hit(id, MatchRank::Contains))
+            .filter_map(|(_, _, _, _, id)| self.hit(id, MatchRank::Contains))
             .collect()
     }
 
@@ -620,6 +633,26 @@ mod tests {
         assert_eq!(index.full_name(&code), "平桥区王岗乡王岗村");
         let gone = VillageCode::parse("411503209999").unwrap();
         assert_eq!(index.full_name(&gone), "411503209999");
+    }
+
+    #[test]
+    fn a_character_that_sounds_the_same_is_the_nearest_slip() {
+        use super::sample::region;
+        // 王刚: one character from 王庄 and from 王岗 alike, but 刚 and 岗 are both "gang"
+        // on a pinyin keyboard, so 王岗 is what was meant, though 王庄 comes first by code.
+        let index = RegionIndex::build(&[
+            region("4115", "信阳市"),
+            region("411503", "平桥区"),
+            region("411503005", "甘岸街道"),
+            region("411503005203", "王庄村民委员会"),
+            region("411503209", "王岗乡"),
+            region("411503209202", "王岗村民委员会"),
+        ]);
+        let s = index.suggest("王刚", 5);
+        let names: Vec<&str> = s.iter().map(|h| h.display_name.as_str()).collect();
+        assert_eq!(names.first(), Some(&"王岗乡"), "{names:?}");
+        assert_eq!(names.get(1), Some(&"王岗村"), "{names:?}");
+        assert!(names.contains(&"王庄村"), "{names:?}");
     }
 
     #[test]

@@ -85,6 +85,23 @@ pub fn chars_into<'b>(s: &str, buf: &'b mut [char; SHORT]) -> Option<&'b [char]>
 
 /// [`edit_distance`] on characters already split out.
 pub fn edit_distance_chars(a: &[char], b: &[char], limit: usize) -> usize {
+    edit_distance_by(a, b, limit, |x, y| x == y)
+}
+
+/// Whether two characters sound alike (the same syllable, tones aside), as 刚 and 岗: a
+/// pinyin keyboard offers both for "gang", which makes this the commonest slip.
+pub fn sound_alike(a: char, b: char) -> bool {
+    use pinyin::ToPinyin;
+    a == b || matches!((a.to_pinyin(), b.to_pinyin()), (Some(x), Some(y)) if x.plain() == y.plain())
+}
+
+/// Edit distance counting a character as unchanged when `same` says so.
+pub fn edit_distance_by(
+    a: &[char],
+    b: &[char],
+    limit: usize,
+    same: impl Fn(char, char) -> bool,
+) -> usize {
     if a.len().abs_diff(b.len()) > limit {
         return limit + 1;
     }
@@ -105,7 +122,7 @@ pub fn edit_distance_chars(a: &[char], b: &[char], limit: usize) -> usize {
         cur[0] = i + 1;
         let mut row_min = cur[0];
         for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
+            let cost = usize::from(!same(*ca, *cb));
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
             row_min = row_min.min(cur[j + 1]);
         }
@@ -146,5 +163,8 @@ mod tests {
         let long = "长".repeat(40);
         assert_eq!(edit_distance(&long, &format!("{long}村"), 2), 1);
         assert_eq!(edit_distance(&long, "长", 2), 3);
+        let (a, b): (Vec<char>, Vec<char>) = ("王刚".chars().collect(), "王岗".chars().collect());
+        assert_eq!(edit_distance_by(&a, &b, 2, sound_alike), 0);
+        assert!(!sound_alike('刚', '庄'));
     }
 }

@@ -4,7 +4,7 @@
 use super::RegionIndex;
 use crate::domain::{Region, RegionCode, display_name};
 
-fn region(code: &str, name: &str) -> Region {
+pub fn region(code: &str, name: &str) -> Region {
     let code = RegionCode::parse(code).expect("a sample code");
     Region {
         display_name: display_name(name, code.level()),
