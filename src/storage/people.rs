@@ -66,12 +66,7 @@ pub async fn supervisors_of(
             body: SupervisorBody::parse(&r.body).ok_or_else(|| corrupt("body", &r.body))?,
             name: r.name,
             role: r.role,
-            phone: r
-                .phone
-                .as_deref()
-                .map(Phone::parse)
-                .transpose()
-                .map_err(|e| corrupt("phone", e))?,
+            phone: stored_phone(r.phone.as_deref())?,
             is_sample: r.is_sample,
         })
     })
@@ -186,4 +181,11 @@ pub async fn delete_samples(pool: &PgPool) -> Result<u64, sqlx::Error> {
         .await?
         .rows_affected();
     Ok(a + b)
+}
+
+/// A supervisor's stored phone number, checked as when it was entered.
+pub(super) fn stored_phone(raw: Option<&str>) -> Result<Option<Phone>, sqlx::Error> {
+    raw.map(Phone::parse)
+        .transpose()
+        .map_err(|e| corrupt("phone", e))
 }

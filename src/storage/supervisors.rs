@@ -42,12 +42,7 @@ impl EntryRow {
             body: SupervisorBody::parse(&self.body).ok_or_else(|| corrupt("body", &self.body))?,
             name: self.name,
             role: self.role,
-            phone: self
-                .phone
-                .as_deref()
-                .map(Phone::parse)
-                .transpose()
-                .map_err(|e| corrupt("phone", e))?,
+            phone: super::people::stored_phone(self.phone.as_deref())?,
             is_sample: self.is_sample,
         })
     }
