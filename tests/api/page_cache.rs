@@ -166,7 +166,7 @@ async fn a_database_that_stops_answering_leaves_kept_pages_served() {
     let village = format!("/v/{WANGGANG}");
     stored(&app, &village).await;
 
-    pg.freeze().await;
+    pg.freeze();
     assert!(
         until(PATIENCE, async || app.database.is_down()).await,
         "the silence is noticed"
@@ -181,7 +181,7 @@ async fn a_database_that_stops_answering_leaves_kept_pages_served() {
         .expect("an answer at once");
     assert_eq!(other.status(), StatusCode::SERVICE_UNAVAILABLE);
 
-    pg.thaw().await;
+    pg.thaw();
     assert!(until_postgres_is(&app, "ok").await, "the return is noticed");
     assert_eq!(
         app.get(&format!("/v/{ZHANGZHUANG}")).await.status(),

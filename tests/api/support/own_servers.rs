@@ -204,29 +204,31 @@ impl OwnPostgres {
 
     /// Stops every process of the server without ending it (SIGSTOP): connections stay
     /// open and nothing answers, as when the database host is stalled or starved of CPU.
-    pub async fn freeze(&self) {
-        self.signal_all("-STOP").await;
+    pub fn freeze(&self) {
+        self.signal_all("-STOP");
     }
 
     /// Lets a frozen server run again.
-    pub async fn thaw(&self) {
-        self.signal_all("-CONT").await;
+    pub fn thaw(&self) {
+        self.signal_all("-CONT");
     }
 
-    /// Sends `signal` to the postmaster and its children (the backends).
-    async fn signal_all(&self, signal: &str) {
-        let pid_file = self.dir.path().join("data").join("postmaster.pid");
-        let pid = std::fs::read_to_string(&pid_file).unwrap_or_default();
+    /// Sends `signal` to the postmaster and its children (the backends), if it runs.
+    fn signal_all(&self, signal: &str) {
+        let pid_file = PathBuf::from(self.data()).join("postmaster.pid");
+        let pid = std::fs::read_to_string(pid_file).unwrap_or_default();
         let Some(pid) = pid.lines().next().filter(|p| !p.is_empty()) else {
             return;
         };
-        for args in [vec!["pkill", signal, "-P", pid], vec!["kill", signal, pid]] {
-            let _ = Command::new(args[0])
+        for args in [
+            ["pkill", signal, "-P", pid].as_slice(),
+            &["kill", signal, pid],
+        ] {
+            let _ = std::process::Command::new(args[0])
                 .args(&args[1..])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
-                .status()
-                .await;
+                .status();
         }
     }
 
@@ -250,22 +252,7 @@ impl OwnPostgres {
 impl Drop for OwnPostgres {
     fn drop(&mut self) {
         // A frozen server would never act on pg_ctl's stop.
-        let pid_file = self.dir.path().join("data").join("postmaster.pid");
-        if let Some(pid) = std::fs::read_to_string(pid_file)
-            .ok()
-            .and_then(|p| p.lines().next().map(str::to_owned))
-        {
-            for args in [
-                ["pkill", "-CONT", "-P", &pid].as_slice(),
-                &["kill", "-CONT", &pid],
-            ] {
-                let _ = std::process::Command::new(args[0])
-                    .args(&args[1..])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
-            }
-        }
+        self.thaw();
         let _ = std::process::Command::new("runuser")
             .args(["-u", "postgres", "--"])
             .arg(pg_bin("pg_ctl"))
