@@ -3,6 +3,13 @@
 //! stored under the key, and a retry gets that same reply without the work being done
 //! again.
 //!
+//! A delivery whose handler changes nothing and answers from memory (a village lookup,
+//! help: most of what followers send) is answered first and claimed with its answer, in
+//! one `SET NX` ([`Dedup::claim_answered`]): there is no moment in which its key holds a
+//! pending marker, so a retry always finds the answer itself, and the follower waits for
+//! one round trip to Redis instead of two. A duplicate that arrives while the first is
+//! computing computes the same answer, loses the `SET NX`, and sends the first one's.
+//!
 //! A retry that arrives while the first delivery is still working waits up to
 //! `retry_wait` for the stored reply and answers `success` if there is none by then:
 //! WeChat stops retrying, and the work is done once. If the first delivery fails, it
@@ -82,6 +89,15 @@ pub enum Claim {
     StillWorking,
 }
 
+/// Whose answer a delivery answered at once sends.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// This delivery's: it was the first (or Redis is unreachable).
+    First(Answer),
+    /// The first delivery's, for a retry.
+    Retry(Answer),
+}
+
 /// Proof of a claim: the pending marker this delivery wrote.
 #[derive(Debug)]
 pub struct Ticket {
@@ -129,6 +145,12 @@ impl Dedup {
                 return Claim::First(Ticket { key, marker: None });
             }
         }
+        self.wait(key, marker).await
+    }
+
+    /// For a retry: the first delivery's answer once it is stored, or the claim when
+    /// the first gave it up, or `StillWorking` after `retry_wait`.
+    async fn wait(&self, key: DedupKey, marker: String) -> Claim {
         let deadline = tokio::time::Instant::now() + self.retry_wait;
         loop {
             match self.kv.get(key.as_str()).await {
@@ -155,6 +177,35 @@ impl Dedup {
                 return Claim::StillWorking;
             }
             tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// Claims `key` with the answer already made, for a handler that changes nothing:
+    /// one round trip. A retry is answered as [`Dedup::claim`] answers it: the stored
+    /// answer; after waiting, when a first delivery that claimed the other way (an
+    /// instance of an older release, during a rolling restart) is still working; or
+    /// its own, when the first one gave up.
+    pub async fn claim_answered(&self, key: DedupKey, answer: Answer) -> Stored {
+        match self
+            .kv
+            .set_if_absent(key.as_str(), &stored_form(&answer), self.ttl)
+            .await
+        {
+            Ok(true) => return Stored::First(answer),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "de-duplication store unavailable; handling without it");
+                return Stored::First(answer);
+            }
+        }
+        let marker = format!("{PENDING}{}", uuid::Uuid::new_v4().simple());
+        match self.wait(key, marker).await {
+            Claim::First(ticket) => {
+                self.complete(ticket, &answer).await;
+                Stored::First(answer)
+            }
+            Claim::Answered(stored) => Stored::Retry(stored),
+            Claim::StillWorking => Stored::Retry(Answer::Nothing),
         }
     }
 
@@ -270,5 +321,28 @@ mod tests {
         let (dedup, key, ticket) = first_claim().await;
         dedup.release(ticket).await;
         assert!(matches!(dedup.claim(key).await, Claim::First(_)));
+    }
+
+    #[tokio::test]
+    async fn an_answer_claimed_at_once_is_what_every_retry_gets() {
+        let dedup = Dedup::new(
+            Kv::memory("t:"),
+            Duration::from_secs(60),
+            Duration::from_millis(200),
+        );
+        let key = DedupKey::of(&msg(TEXT));
+        let first = Answer::Xml("<xml>first</xml>".into());
+        assert_eq!(
+            dedup.claim_answered(key.clone(), first.clone()).await,
+            Stored::First(first.clone())
+        );
+        // The retry made its answer again (a later CreateTime): it sends the first's.
+        let again = Answer::Xml("<xml>again</xml>".into());
+        assert_eq!(
+            dedup.claim_answered(key.clone(), again).await,
+            Stored::Retry(first.clone())
+        );
+        // A retry through the claiming path gets it too.
+        assert!(matches!(dedup.claim(key).await, Claim::Answered(a) if a == first));
     }
 }

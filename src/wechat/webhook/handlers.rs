@@ -54,6 +54,37 @@ pub enum Handler {
     Ignore,
 }
 
+impl Handler {
+    /// Whether the handler answers from memory alone and changes nothing (no database,
+    /// no store): such a delivery is answered first and claimed with its answer in one
+    /// round trip (`Dedup::claim_answered`), since a duplicate making the same answer
+    /// again does no harm.
+    pub fn is_pure(self) -> bool {
+        match self {
+            Handler::HowToFindVillage
+            | Handler::Help
+            | Handler::UnknownClick
+            | Handler::FindScannedVillage
+            | Handler::FindVillage
+            | Handler::Acknowledge
+            | Handler::MediaNotHandled
+            | Handler::LogUnknown
+            | Handler::Ignore => true,
+            Handler::Welcome
+            | Handler::BindScannedVillage
+            | Handler::Farewell
+            | Handler::TemplateDelivered
+            | Handler::MyVillage
+            | Handler::MySupervisors
+            | Handler::MyComplaints
+            | Handler::Complain
+            | Handler::LogCheckpoint
+            | Handler::StopVillagePushes
+            | Handler::StartVillagePushes => false,
+        }
+    }
+}
+
 /// What handlers may use.
 pub struct Context<'a> {
     pub settings: &'a Settings,

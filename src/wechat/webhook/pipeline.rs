@@ -10,8 +10,8 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::crypto::{Cipher, CryptoError};
-use super::dedup::{Answer, Claim, Dedup, DedupKey};
-use super::handlers::{Context, SORRY, time_of};
+use super::dedup::{Answer, Claim, Dedup, DedupKey, Stored};
+use super::handlers::{Context, Handler, SORRY, time_of};
 use super::inbound::{self, InboundError, InboundMessage};
 use super::message_log::MessageLog;
 use super::reply::Reply;
@@ -245,6 +245,10 @@ impl Webhook {
     pub async fn answer(&self, message: &InboundMessage) -> Answer {
         let key = DedupKey::of(message);
         self.counters.message(message.kind.metric_kind());
+        let handler = router::route(message);
+        if handler.is_pure() {
+            return self.answer_at_once(handler, key, message).await;
+        }
         let ticket = match self.dedup.claim(key).await {
             Claim::First(ticket) => ticket,
             Claim::Answered(answer) => {
@@ -258,16 +262,8 @@ impl Webhook {
                 return Answer::Nothing;
             }
         };
-        if let Some(s) = sighting(message) {
-            self.log.record(s);
-        }
-        let handler = router::route(message);
-        let ctx = Context {
-            settings: &self.settings,
-            pool: &self.pool,
-            vault: &self.vault,
-            regions: &self.regions,
-        };
+        self.record(message);
+        let ctx = self.context();
         let now = chrono::Utc::now().timestamp();
         let to = message.from.as_str();
         let budget = Duration::from_millis(self.settings.webhook.reply_budget_ms);
@@ -278,9 +274,7 @@ impl Webhook {
                 // WeChat's own "该公众号暂时无法提供服务" after 5 s. A retry tries again.
                 tracing::warn!(handler = ?handler, budget_ms = budget.as_millis() as u64, "a reply ran out of time");
                 self.dedup.release(ticket).await;
-                return Reply::Text(SORRY.to_owned())
-                    .render(to, &message.to, now)
-                    .map_or(Answer::Nothing, Answer::Xml);
+                return sorry(message, now);
             }
         };
         match outcome {
@@ -302,10 +296,64 @@ impl Webhook {
                 tracing::error!(error.cause_chain = ?e, handler = ?handler, "a webhook handler failed");
                 // Let a retry try again.
                 self.dedup.release(ticket).await;
-                Reply::Text(SORRY.to_owned())
-                    .render(to, &message.to, now)
-                    .map_or(Answer::Nothing, Answer::Xml)
+                sorry(message, now)
             }
+        }
+    }
+
+    /// Answers a message whose handler changes nothing, then claims it with that
+    /// answer (see `dedup`): a retry sends the first delivery's answer.
+    async fn answer_at_once(
+        &self,
+        handler: Handler,
+        key: DedupKey,
+        message: &InboundMessage,
+    ) -> Answer {
+        let to = message.from.as_str();
+        let now = chrono::Utc::now().timestamp();
+        let reply = match handler.run(&self.context(), message).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                // Nothing claimed: a retry tries again.
+                tracing::error!(error.cause_chain = ?e, handler = ?handler, "a webhook handler failed");
+                return sorry(message, now);
+            }
+        };
+        let answer = reply
+            .render(to, &message.to, now)
+            .map_or(Answer::Nothing, Answer::Xml);
+        match self.dedup.claim_answered(key, answer).await {
+            Stored::First(answer) => {
+                self.record(message);
+                tracing::info!(
+                    follower = %hashed(to),
+                    kind = message.kind.type_name(),
+                    handler = ?handler,
+                    "answered a message"
+                );
+                answer
+            }
+            Stored::Retry(answer) => {
+                self.counters.dedup_hit();
+                tracing::info!(follower = %hashed(to), "a retry answered from the de-duplication store");
+                answer
+            }
+        }
+    }
+
+    fn context(&self) -> Context<'_> {
+        Context {
+            settings: &self.settings,
+            pool: &self.pool,
+            vault: &self.vault,
+            regions: &self.regions,
+        }
+    }
+
+    /// Puts the follower's sighting (and words) in the message log, once per message.
+    fn record(&self, message: &InboundMessage) {
+        if let Some(s) = sighting(message) {
+            self.log.record(s);
         }
     }
 
@@ -374,6 +422,13 @@ impl Webhook {
             Err(_) => Err(WebhookError::ReplayCheckUnavailable),
         }
     }
+}
+
+/// The short apology for a reply that could not be made.
+fn sorry(message: &InboundMessage, now: i64) -> Answer {
+    Reply::Text(SORRY.to_owned())
+        .render(message.from.as_str(), &message.to, now)
+        .map_or(Answer::Nothing, Answer::Xml)
 }
 
 fn param<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, WebhookError> {
