@@ -77,6 +77,16 @@ pub struct Results {
     pub hits: Vec<Hit>,
 }
 
+/// Matches of one level: the best `hits`, and counts over all of them (only the hits
+/// are built: each costs allocations, and a common name matches thousands of villages).
+#[derive(Debug, Clone, Default)]
+pub struct LevelResults {
+    pub total: usize,
+    /// Of `total`, those whose name is the words exactly; they come first in `hits`.
+    pub exact: usize,
+    pub hits: Vec<Hit>,
+}
+
 /// What to look for.
 #[derive(Debug, Clone)]
 pub struct Query<'a> {
@@ -327,14 +337,44 @@ impl RegionIndex {
     /// Finds townships and villages by name, place + name, or code. A name query needs
     /// two characters: one (村, 王) matches a large part of the country and says nothing.
     pub fn search(&self, query: &Query<'_>) -> Results {
+        let ranked = self.ranked(query);
+        let total = ranked.len();
+        let hits = ranked
+            .into_iter()
+            .take(query.limit)
+            .filter_map(|(rank, _, _, id)| self.hit(id, rank))
+            .collect();
+        Results { total, hits }
+    }
+
+    /// Like [`RegionIndex::search`], of one level only, with its counts.
+    pub fn search_level(&self, query: &Query<'_>, level: RegionLevel) -> LevelResults {
+        let mut ranked = self.ranked(query);
+        ranked.retain(|&(_, l, _, _)| l == level);
+        LevelResults {
+            total: ranked.len(),
+            exact: ranked
+                .iter()
+                .take_while(|&&(rank, ..)| rank == MatchRank::Exact)
+                .count(),
+            hits: ranked
+                .into_iter()
+                .take(query.limit)
+                .filter_map(|(rank, _, _, id)| self.hit(id, rank))
+                .collect(),
+        }
+    }
+
+    /// Every match, best first: by rank, then level, then code.
+    fn ranked(&self, query: &Query<'_>) -> Vec<(MatchRank, RegionLevel, u64, u32)> {
         let q = names::normalize(query.text);
         if q.is_empty() {
-            return Results::default();
+            return Vec::new();
         }
         let scope: Vec<u32> = match query.within {
             Some(code) => match self.lookup(code) {
                 Some(id) => vec![id],
-                None => return Results::default(),
+                None => return Vec::new(),
             },
             None => Vec::new(),
         };
@@ -356,13 +396,7 @@ impl RegionIndex {
             .filter_map(|(id, rank)| self.entry(id).map(|e| (rank, e.level, e.code, id)))
             .collect();
         ranked.sort_unstable();
-        let total = ranked.len();
-        let hits = ranked
-            .into_iter()
-            .take(query.limit)
-            .filter_map(|(rank, _, _, id)| self.hit(id, rank))
-            .collect();
-        Results { total, hits }
+        ranked
     }
 
     /// Names close to `text` (a typo, a character too many or too few), for a

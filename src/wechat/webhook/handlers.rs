@@ -10,7 +10,7 @@ use crate::configuration::Settings;
 use crate::domain::complaint::TrackingNumber;
 use crate::domain::notification::TemplateJobStatus;
 use crate::domain::{OpenId, RegionCode, RegionLevel, VillageCode};
-use crate::region_index::{Hit, MatchRank, Query, RegionIndex, SearchIndex};
+use crate::region_index::{Hit, LevelResults, Query, RegionIndex, SearchIndex};
 use crate::routes::paths;
 use crate::storage;
 use crate::telemetry::hashed;
@@ -104,9 +104,9 @@ pub const SORRY: &str = "系统繁忙，请稍后再试。";
 
 /// Villages listed at most in one reply.
 const MAX_LISTED: usize = 10;
-/// Hits looked at when counting villages among them (each costs an allocation or
-/// three; 200 made a China-wide lookup six times slower than 50).
-const SEARCH_LIMIT: usize = 50;
+/// More villages than this of one name are "many": the reply says the list is of the
+/// nearest, not all.
+const MANY: usize = 50;
 
 impl Handler {
     pub async fn run(
@@ -515,90 +515,79 @@ pub fn village_reply(index: &RegionIndex, public_base: &str, words: &str) -> Rep
 }
 
 /// Finds villages by what the follower typed: one → a news reply linking it; several →
-/// a list of up to ten with township and county; none → the nearest names, if any.
+/// a list of up to ten with township and county; none → the townships so named, or the
+/// nearest names, if any.
 fn find_village(index: &RegionIndex, links: &Links<'_>, words: &str) -> Reply {
     let query = words.trim();
     let shown: String = query.chars().take(32).collect();
-    let results = index.search(&Query {
+    let search = |limit| Query {
         text: query,
         within: None,
-        limit: SEARCH_LIMIT,
-    });
-    let villages: Vec<&Hit> = results
-        .hits
-        .iter()
-        .filter(|h| h.level == RegionLevel::Village)
-        .collect();
-    let exact: Vec<&&Hit> = villages
-        .iter()
-        .filter(|h| h.rank == MatchRank::Exact)
-        .collect();
-
-    if let [only] = villages.as_slice() {
-        return Reply::News(village_article(
-            links,
-            only,
-            "本村的党务、村务、财务公开，小微权力清单和监督员，也可以在这里反映问题。",
-        ));
-    }
-    if let [only] = exact.as_slice() {
-        let others = villages.len() - 1;
-        return Reply::News(village_article(
-            links,
-            only,
-            &format!(
-                "本村的公开内容都在这里。另有 {others} 个名称相近的村：回复乡镇名加村名可以找到它们。"
-            ),
-        ));
-    }
-    if villages.is_empty() {
-        let townships: Vec<&Hit> = results
-            .hits
-            .iter()
-            .filter(|h| h.level == RegionLevel::Township)
-            .take(MAX_LISTED)
-            .collect();
-        if !townships.is_empty() {
-            let mut text = format!("“{shown}”是乡镇的名字：\n");
-            push_numbered_links(&mut text, townships.iter().copied(), |c| links.region(c));
-            text.push_str(&format!(
-                "\n点开乡镇可以看到它的每个村；也可以回复乡镇名加村名，如“{}王岗村”。",
-                townships.first().map_or("", |t| t.display_name.as_str())
+        limit,
+    };
+    let villages = index.search_level(&search(MAX_LISTED), RegionLevel::Village);
+    match (villages.total, villages.exact, villages.hits.first()) {
+        (0, ..) => {}
+        (1, _, Some(only)) => {
+            return Reply::News(village_article(
+                links,
+                only,
+                "本村的党务、村务、财务公开，小微权力清单和监督员，也可以在这里反映问题。",
             ));
-            return Reply::Text(text);
         }
-        return Reply::Text(nothing_found(index, links, &shown));
+        // Exact matches come first.
+        (total, 1, Some(only)) => {
+            let others = total - 1;
+            return Reply::News(village_article(
+                links,
+                only,
+                &format!(
+                    "本村的公开内容都在这里。另有 {others} 个名称相近的村：回复乡镇名加村名可以找到它们。"
+                ),
+            ));
+        }
+        _ => return Reply::Text(village_list(&villages, &shown, links)),
     }
+    let townships = index.search_level(&search(MAX_LISTED), RegionLevel::Township);
+    if let Some(first) = townships.hits.first() {
+        let mut text = format!("“{shown}”是乡镇的名字：\n");
+        push_numbered_links(&mut text, &townships.hits, |c| links.region(c));
+        text.push_str(&format!(
+            "\n点开乡镇可以看到它的每个村；也可以回复乡镇名加村名，如“{}王岗村”。",
+            first.display_name
+        ));
+        return Reply::Text(text);
+    }
+    Reply::Text(nothing_found(index, links, &shown))
+}
 
-    let mut text = if results.total > SEARCH_LIMIT {
+/// Several villages: the first ten, how many more, and how to narrow the search.
+fn village_list(villages: &LevelResults, shown: &str, links: &Links<'_>) -> String {
+    let mut text = if villages.total > MANY {
         format!("名字里有“{shown}”的村很多，这是最接近的 {MAX_LISTED} 个：\n")
     } else {
-        format!("找到 {} 个“{shown}”：\n", villages.len())
+        format!("找到 {} 个“{shown}”：\n", villages.total)
     };
-    push_numbered_links(&mut text, villages.iter().copied().take(MAX_LISTED), |c| {
-        links.place(c)
-    });
-    if villages.len() > MAX_LISTED {
+    push_numbered_links(&mut text, &villages.hits, |c| links.place(c));
+    if villages.total > villages.hits.len() {
         text.push_str(&format!(
             "……另有 {} 个未列出。\n",
-            villages.len() - MAX_LISTED
+            villages.total - villages.hits.len()
         ));
     }
     let example = villages
+        .hits
         .first()
-        .and_then(|v| v.township.as_ref())
-        .map(|t| {
-            format!(
-                "{}{}",
-                t.name,
-                villages.first().map_or("", |v| v.display_name.as_str())
-            )
+        .and_then(|v| {
+            v.township
+                .as_ref()
+                .map(|t| format!("{}{}", t.name, v.display_name))
         })
         .unwrap_or_default();
     text.push_str(&format!(
         "\n在村名前加上乡镇或县区可以缩小范围，如“{example}”。"
     ));
-    Reply::Text(text)
+    text
 }
 
 /// Appends `1. <a href="…">平桥区王岗乡王岗村</a>` lines, one per hit, `href` giving
@@ -680,6 +669,52 @@ mod tests {
         );
         assert!(text.contains("霸王岗村"), "{text}");
         assert!(text.contains("如“"), "{text}");
+    }
+
+    /// 信阳市's 平桥区 with 60 villages named 张庄 over six townships, one of them 张庄村.
+    fn many_of_one_name() -> RegionIndex {
+        use crate::region_index::sample::region;
+        let mut regions = vec![region("4115", "信阳市"), region("411503", "平桥区")];
+        for t in 0..6 {
+            regions.push(region(
+                &format!("411503{:03}", 100 + t),
+                &format!("第{t}镇"),
+            ));
+            for v in 0..10 {
+                let name = if t == 0 && v == 0 {
+                    "张庄村"
+                } else {
+                    "张庄东村"
+                };
+                regions.push(region(&format!("411503{:03}2{v:02}", 100 + t), name));
+            }
+        }
+        RegionIndex::build(&regions)
+    }
+
+    #[test]
+    fn many_villages_of_a_name_list_the_nearest_ten_and_count_all_the_others() {
+        let index = many_of_one_name();
+        let links = Links::new("https://cunwu.test");
+        let Reply::Text(text) = find_village(&index, &links, "张庄东") else {
+            panic!("expected text");
+        };
+        assert!(
+            text.starts_with("名字里有“张庄东”的村很多，这是最接近的 10 个："),
+            "{text}"
+        );
+        assert_eq!(text.matches("<a href=").count(), 10, "{text}");
+        assert!(text.contains("……另有 49 个未列出。"), "{text}");
+        // The one village named exactly so is the reply, and the others are counted.
+        let Reply::News(article) = find_village(&index, &links, "张庄") else {
+            panic!("expected news");
+        };
+        assert_eq!(article.title, "平桥区第0镇张庄村");
+        assert!(
+            article.description.contains("另有 59 个名称相近的村"),
+            "{}",
+            article.description
+        );
     }
 
     #[test]
