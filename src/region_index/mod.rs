@@ -77,6 +77,9 @@ pub struct Results {
     pub hits: Vec<Hit>,
 }
 
+/// A match as it is ranked: rank, level, code, and the entry.
+type Match = (MatchRank, RegionLevel, u64, u32);
+
 /// Matches of one level: the best `hits`, and counts over all of them (only the hits
 /// are built: each costs allocations, and a common name matches thousands of villages).
 #[derive(Debug, Clone, Default)]
@@ -337,36 +340,43 @@ impl RegionIndex {
     /// Finds townships and villages by name, place + name, or code. A name query needs
     /// two characters: one (村, 王) matches a large part of the country and says nothing.
     pub fn search(&self, query: &Query<'_>) -> Results {
-        let ranked = self.ranked(query);
-        let total = ranked.len();
-        let hits = ranked
-            .into_iter()
-            .take(query.limit)
-            .filter_map(|(rank, _, _, id)| self.hit(id, rank))
-            .collect();
-        Results { total, hits }
+        let mut matched = self.matches(query);
+        Results {
+            total: matched.len(),
+            hits: self.best_hits(&mut matched, query.limit),
+        }
     }
 
     /// Like [`RegionIndex::search`], of one level only, with its counts.
     pub fn search_level(&self, query: &Query<'_>, level: RegionLevel) -> LevelResults {
-        let mut ranked = self.ranked(query);
-        ranked.retain(|&(_, l, _, _)| l == level);
+        let mut matched = self.matches(query);
+        matched.retain(|&(_, l, _, _)| l == level);
         LevelResults {
-            total: ranked.len(),
-            exact: ranked
+            total: matched.len(),
+            exact: matched
                 .iter()
-                .take_while(|&&(rank, ..)| rank == MatchRank::Exact)
+                .filter(|&&(rank, ..)| rank == MatchRank::Exact)
                 .count(),
-            hits: ranked
-                .into_iter()
-                .take(query.limit)
-                .filter_map(|(rank, _, _, id)| self.hit(id, rank))
-                .collect(),
+            hits: self.best_hits(&mut matched, query.limit),
         }
     }
 
-    /// Every match, best first: by rank, then level, then code.
-    fn ranked(&self, query: &Query<'_>) -> Vec<(MatchRank, RegionLevel, u64, u32)> {
+    /// The best `limit` of `matched` as hits, best first: by rank, then level, then
+    /// code. Only those are sorted, since a common name matches thousands.
+    fn best_hits(&self, matched: &mut [Match], limit: usize) -> Vec<Hit> {
+        let best = if matched.len() > limit {
+            matched.select_nth_unstable(limit).0
+        } else {
+            matched
+        };
+        best.sort_unstable();
+        best.iter()
+            .filter_map(|&(rank, _, _, id)| self.hit(id, rank))
+            .collect()
+    }
+
+    /// Every match, in no order.
+    fn matches(&self, query: &Query<'_>) -> Vec<Match> {
         let q = names::normalize(query.text);
         if q.is_empty() {
             return Vec::new();
@@ -391,12 +401,10 @@ impl RegionIndex {
         } else if q.chars().nth(1).is_some() {
             self.collect(&q, &scope, MAX_PLACE_DEPTH, &mut found);
         }
-        let mut ranked: Vec<(MatchRank, RegionLevel, u64, u32)> = found
+        found
             .into_iter()
             .filter_map(|(id, rank)| self.entry(id).map(|e| (rank, e.level, e.code, id)))
-            .collect();
-        ranked.sort_unstable();
-        ranked
+            .collect()
     }
 
     /// Names close to `text` (a typo, a character too many or too few), for a
