@@ -6,6 +6,12 @@ use sunvillage::cli::{self, Cli};
 use sunvillage::configuration::Settings;
 use sunvillage::telemetry;
 
+/// mimalloc instead of glibc's malloc: under webhook load the allocator was a fifth of the
+/// server's CPU (docs/benchmarks.md, the profile), most of it glibc's arena and free-list
+/// work across threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
