@@ -7,6 +7,8 @@
 # CHINA=1 first imports all of China's divisions (data/regions/china) into the scratch
 # database, so that the lookup searches 620,573 villages instead of 信阳市's 3,474.
 # PERF=FILE records a CPU profile of the server during the run (perf report -i FILE).
+# SUNVILLAGE=FILE runs that binary instead of target/release/sunvillage (an older build,
+# for a before and after in alternating runs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mode=${1:?plain or safe}; kind=${2:?unique or repeat}
@@ -18,16 +20,17 @@ db=sv_bench_webhook
 pg=postgres://postgres@127.0.0.1:5432
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 scripts/ensure-services
-test -x target/release/sunvillage || cargo build --release --locked --bin sunvillage
+sv=${SUNVILLAGE:-target/release/sunvillage}
+[ -n "${SUNVILLAGE:-}" ] || test -x "$sv" || cargo build --release --locked --bin sunvillage
 
 psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
 redis-cli --scan --pattern 'svbench:*' | xargs -r redis-cli del >/dev/null
 export APP__DATABASE__URL="$pg/$db" APP__REDIS__KEY_PREFIX=svbench: \
     APP__SERVER__BIND=127.0.0.1:$port APP__WECHAT__MODE=$mode APP__LOG__FILTER=warn
 if [ "${CHINA:-0}" = 1 ]; then
-    target/release/sunvillage import-regions --quiet data/regions/china
+    "$sv" import-regions --quiet data/regions/china
 fi
-target/release/sunvillage serve 2>/tmp/sv-bench-server.log &
+"$sv" serve 2>/tmp/sv-bench-server.log &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
@@ -46,7 +49,7 @@ else
     script=benches/wrk/webhook_safe.lua
 fi
 # One request by hand first: it must be answered 200 with the village list.
-first=$(target/release/sunvillage simulate --url "http://127.0.0.1:$port/wechat" --mode "$mode" --text "$words")
+first=$("$sv" simulate --url "http://127.0.0.1:$port/wechat" --mode "$mode" --text "$words")
 sed -n 1,3p <<<"$first"
 echo "== $mode mode, $kind messages, regions: $(psql "$pg/$db" -tAc "SELECT count(*) FROM regions WHERE level = 'village'") villages, \"$words\", $connections connections, $duration"
 # PERF=FILE: a CPU profile of the server (perf record -g) over the middle of the run.
