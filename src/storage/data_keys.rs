@@ -9,24 +9,47 @@ use super::PgTransaction;
 /// A new data key for a record, stored wrapped under the current master key (in the
 /// caller's transaction: a connection, so batch writers holding one can call it).
 pub async fn create(conn: &mut PgConnection, vault: &Vault) -> Result<DataKey, sqlx::Error> {
-    // The id is taken first: the wrapping is bound to the row it is stored in.
-    let id = sqlx::query_scalar!(
-        r#"SELECT nextval(pg_get_serial_sequence('data_keys', 'data_key_id')) AS "id!""#
+    let mut keys = create_many(conn, vault, 1).await?;
+    keys.pop().ok_or(sqlx::Error::RowNotFound)
+}
+
+/// `n` new data keys, stored wrapped, in two statements however many: the message log
+/// seals a batch of followers seen for the first time at once.
+pub async fn create_many(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    n: usize,
+) -> Result<Vec<DataKey>, sqlx::Error> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let count = i32::try_from(n).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    // The ids are taken first: each wrapping is bound to the row it is stored in.
+    let ids = sqlx::query_scalar!(
+        r#"SELECT nextval(pg_get_serial_sequence('data_keys', 'data_key_id')) AS "id!"
+           FROM generate_series(1, $1::int)"#,
+        count
     )
-    .fetch_one(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    let key = DataKey::random(id);
-    let wrapped = vault.wrap(&key);
+    let keys: Vec<DataKey> = ids.iter().map(|&id| DataKey::random(id)).collect();
+    let (masters, wrapped): (Vec<String>, Vec<Option<Vec<u8>>>) = keys
+        .iter()
+        .map(|key| {
+            let w = vault.wrap(key);
+            (w.master_key, w.sealed)
+        })
+        .unzip();
     sqlx::query!(
         "INSERT INTO data_keys (data_key_id, master_key, wrapped) OVERRIDING SYSTEM VALUE
-         VALUES ($1, $2, $3)",
-        id,
-        wrapped.master_key,
-        wrapped.sealed,
+         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bytea[])",
+        &ids,
+        &masters,
+        &wrapped as &[Option<Vec<u8>>],
     )
     .execute(&mut *conn)
     .await?;
-    Ok(key)
+    Ok(keys)
 }
 
 pub async fn find(

@@ -7,6 +7,8 @@
 //! without it (hashed before followers were sealed, or shredded by the retention pass)
 //! is sealed again by the next write that has the openid.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
@@ -75,12 +77,32 @@ pub(super) async fn seal_if_unsealed(
     if !unsealed {
         return Ok(());
     }
-    let key = data_keys::create(conn, vault).await?;
+    seal(conn, vault, &[(follower_id, openid)]).await
+}
+
+/// Seals each `(follower_id, openid)` into its row under a new data key of its own, in
+/// three statements however many rows.
+async fn seal(
+    conn: &mut PgConnection,
+    vault: &Vault,
+    rows: &[(i64, &str)],
+) -> Result<(), sqlx::Error> {
+    let keys = data_keys::create_many(conn, vault, rows.len()).await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut key_ids = Vec::with_capacity(rows.len());
+    let mut sealed = Vec::with_capacity(rows.len());
+    for ((follower_id, openid), key) in rows.iter().zip(&keys) {
+        ids.push(*follower_id);
+        key_ids.push(key.id);
+        sealed.push(vault.seal(key, &openid_field(*follower_id), openid.as_bytes()));
+    }
     sqlx::query!(
-        "UPDATE followers SET data_key_id = $2, openid_sealed = $3 WHERE follower_id = $1",
-        follower_id,
-        key.id,
-        vault.seal(&key, &openid_field(follower_id), openid.as_bytes()),
+        "UPDATE followers f SET data_key_id = t.data_key_id, openid_sealed = t.sealed
+         FROM UNNEST($1::bigint[], $2::bigint[], $3::bytea[]) AS t (follower_id, data_key_id, sealed)
+         WHERE f.follower_id = t.follower_id",
+        &ids,
+        &key_ids,
+        &sealed,
     )
     .execute(&mut *conn)
     .await?;
@@ -247,10 +269,23 @@ pub async fn touch_many(
     )
     .fetch_all(&mut *conn)
     .await?;
-    for row in rows.iter().filter(|r| r.unsealed) {
-        if let Some(i) = current.iter().position(|h| *h == row.openid_hash) {
-            seal_if_unsealed(conn, vault, row.follower_id, true, &openids[i]).await?;
-        }
+    // Followers seen for the first time (or unsealed since) are sealed together, so a
+    // batch of new followers costs three statements, not three each.
+    let position: HashMap<&[u8], usize> = current
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_slice(), i))
+        .collect();
+    let unsealed: Vec<(i64, &str)> = rows
+        .iter()
+        .filter(|r| r.unsealed)
+        .filter_map(|r| {
+            let i = *position.get(r.openid_hash.as_slice())?;
+            Some((r.follower_id, openids[i].as_str()))
+        })
+        .collect();
+    if !unsealed.is_empty() {
+        seal(conn, vault, &unsealed).await?;
     }
     Ok(())
 }

@@ -307,6 +307,79 @@ async fn followers_stored_before_sealing_are_pushed_once_sealed() {
     assert_ne!(keys[0], keys[1], "one data key per follower");
 }
 
+/// The message log's batch seals every follower it sees for the first time together
+/// (three statements for the batch): each under a key of its own, bound to its own row,
+/// so that the push opens each to its own openid; one seen twice in the batch is one
+/// row, and a follower already sealed keeps their key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_new_followers_is_sealed_each_under_its_own_key_and_pushed() {
+    use sunvillage::domain::OpenId;
+    use sunvillage::storage::inbound_messages::{Sighting, TextKind, store_batch};
+    let fake = FakeWechat::start().await;
+    let app = app_with_template(&fake).await;
+    app.wechat(&event(FAN, "subscribe", None)).await;
+    let fan_key: i64 = sqlx::query_scalar("SELECT data_key_id FROM followers")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
+    let new: Vec<String> = (1..=5)
+        .map(|i| format!("oBatchFollower0000000000000{i}"))
+        .collect();
+    let mut batch: Vec<Sighting> = new
+        .iter()
+        .map(|o| Sighting {
+            openid: OpenId::parse(o).unwrap(),
+            at: Utc::now(),
+            text: None,
+        })
+        .collect();
+    batch.push(Sighting {
+        openid: OpenId::parse(&new[2]).unwrap(),
+        at: Utc::now(),
+        text: Some((7, TextKind::Text, "王岗".into())),
+    });
+    batch.push(Sighting {
+        openid: OpenId::parse(FAN).unwrap(),
+        at: Utc::now(),
+        text: None,
+    });
+    store_batch(&app.pool, &app.vault, &batch).await.unwrap();
+
+    let (rows, keys): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT data_key_id) FROM followers WHERE openid_sealed IS NOT NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((rows, keys), (6, 6), "one row and one key per follower");
+    let keeping: i64 = sqlx::query_scalar("SELECT count(*) FROM followers WHERE data_key_id = $1")
+        .bind(fan_key)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(keeping, 1, "the sealed follower keeps their key");
+
+    sqlx::query("UPDATE followers SET village_code = $1")
+        .bind(VILLAGE)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let village = sunvillage::domain::VillageCode::parse(VILLAGE).unwrap();
+    let mut opened: Vec<String> =
+        sunvillage::storage::village_pushes::followers_of(&app.pool, &app.vault, &village)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.as_str().to_owned())
+            .collect();
+    opened.sort();
+    let mut expected = new.clone();
+    expected.push(FAN.to_owned());
+    expected.sort();
+    assert_eq!(opened, expected, "each row opens to its own openid");
+}
+
 /// An unsubscribed follower's sealed openid is kept as long as a push's addressee
 /// (`retention.outbox_days`), then its key is destroyed; the row stays, and a follower
 /// who comes back is sealed again under a new key and pushed.
