@@ -74,10 +74,16 @@ impl MessageLog {
 
 impl Batcher {
     /// Writes batches until `stop`, then drains the channel and writes what is left.
-    pub async fn run(mut self, stop: CancellationToken) {
+    /// Returns how many writes failed.
+    pub async fn run(mut self, stop: CancellationToken) -> u64 {
         let mut buffer: Vec<Sighting> = Vec::with_capacity(self.batch_size);
-        let mut tick = tokio::time::interval(self.flush_every);
+        // The first tick one period from now, not at once as `interval`'s is.
+        let mut tick = tokio::time::interval_at(
+            tokio::time::Instant::now() + self.flush_every,
+            self.flush_every,
+        );
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let (mut failed, mut backing_off) = (0, false);
         loop {
             tokio::select! {
                 biased;
@@ -85,15 +91,20 @@ impl Batcher {
                 received = self.rx.recv() => match received {
                     Some(s) => {
                         buffer.push(s);
-                        if buffer.len() >= self.batch_size {
-                            self.flush(&mut buffer).await;
+                        // After a failed write only the timer tries again: a full buffer
+                        // would otherwise retry on every message, a storm of writes at a
+                        // Postgres that is down or struggling.
+                        if buffer.len() >= self.batch_size && !backing_off {
+                            backing_off = !self.flush(&mut buffer).await;
+                            failed += u64::from(backing_off);
                         }
                     }
                     None => break,
                 },
                 _ = tick.tick() => {
                     if !buffer.is_empty() {
-                        self.flush(&mut buffer).await;
+                        backing_off = !self.flush(&mut buffer).await;
+                        failed += u64::from(backing_off);
                     }
                 }
             }
@@ -104,10 +115,10 @@ impl Batcher {
             buffer.push(s);
         }
         for attempt in 1..=FINAL_ATTEMPTS {
-            self.flush(&mut buffer).await;
-            if buffer.is_empty() {
+            if self.flush(&mut buffer).await {
                 break;
             }
+            failed += 1;
             if attempt < FINAL_ATTEMPTS {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -125,10 +136,12 @@ impl Batcher {
                 "inbound sightings were dropped while the log was full"
             );
         }
+        failed
     }
 
     /// Writes the buffer in batches; what fails stays buffered for the next attempt.
-    async fn flush(&self, buffer: &mut Vec<Sighting>) {
+    /// Whether all of it was written.
+    async fn flush(&self, buffer: &mut Vec<Sighting>) -> bool {
         while !buffer.is_empty() {
             let n = buffer.len().min(self.batch_size);
             match inbound_messages::store_batch(&self.pool, &self.vault, &buffer[..n]).await {
@@ -145,9 +158,56 @@ impl Batcher {
                         buffer.drain(..lost);
                         tracing::error!(lost, "inbound message log buffer overflowed");
                     }
-                    return;
+                    return false;
                 }
             }
         }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use chrono::Utc;
+    use sqlx::postgres::PgPoolOptions;
+
+    use super::*;
+    use crate::configuration::Settings;
+    use crate::domain::OpenId;
+
+    /// While Postgres refuses, a full buffer does not make every further message try
+    /// again: the timer does (here never, within the test), and the shutdown's attempts.
+    #[tokio::test]
+    async fn while_postgres_refuses_the_log_waits_for_its_timer_instead_of_retrying_per_message() {
+        let settings = Settings::load_with_env(None, Some(HashMap::new())).unwrap();
+        let vault = Vault::from_settings(&settings.crypto).unwrap();
+        // Nothing listens on port 1: every connection is refused at once.
+        let pool = PgPoolOptions::new()
+            .acquire_timeout(Duration::from_millis(200))
+            .connect_lazy("postgres://postgres@127.0.0.1:1/nothing")
+            .unwrap();
+        let mut webhook = settings.webhook.clone();
+        webhook.log_batch_size = 10;
+        webhook.log_flush_ms = 3_600_000;
+        let (log, batcher) = channel(pool, vault, &webhook);
+        let stop = CancellationToken::new();
+        let writer = tokio::spawn(batcher.run(stop.clone()));
+        for i in 0..500 {
+            log.record(Sighting {
+                openid: OpenId::parse(&format!("oRefusedLog{i:017}")).unwrap(),
+                at: Utc::now(),
+                text: None,
+            });
+        }
+        // Until the writer has taken every sighting off the channel.
+        while log.tx.capacity() < CHANNEL_CAPACITY {
+            tokio::task::yield_now().await;
+        }
+        stop.cancel();
+        let failed = writer.await.unwrap();
+        // One write when the buffer first filled, then the shutdown's three.
+        assert_eq!(failed, 1 + u64::from(FINAL_ATTEMPTS));
     }
 }
