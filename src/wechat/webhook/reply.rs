@@ -102,9 +102,20 @@ pub(crate) fn cdata(out: &mut String, text: &str) {
 }
 
 fn push_xml_chars(out: &mut String, s: &str) {
-    out.extend(s.chars().filter(|&c| {
+    let allowed = |c: char| {
         matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
-    }));
+    };
+    // Nearly every text holds none of the characters XML forbids: copy it whole rather
+    // than a character at a time (which was 2-3 % of the webhook's CPU under load).
+    match s.find(|c: char| !allowed(c)) {
+        None => out.push_str(s),
+        Some(at) => {
+            // `find` returns a character boundary.
+            let (clean, rest) = s.split_at(at);
+            out.push_str(clean);
+            out.extend(rest.chars().filter(|&c| allowed(c)));
+        }
+    }
 }
 
 #[cfg(test)]
