@@ -75,6 +75,19 @@ async fn template_database() -> &'static str {
                 MIGRATOR.run(&pool).await.unwrap();
                 region_import::import_builtin_if_empty(&pool).await.unwrap();
                 pool.close().await;
+                // A session of that pool can outlive close(): seen as an idle backend
+                // after COMMIT, which made the rename fail with "being accessed by other
+                // users" (the first tests of a run after the template was dropped, under
+                // a cold cache). Nothing else uses the database being built: end what is
+                // left, waiting for each to exit, before renaming it.
+                sqlx::query(
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+                     WHERE datname = $1 AND pid <> pg_backend_pid()",
+                )
+                .bind(&building)
+                .execute(&mut conn)
+                .await
+                .unwrap();
                 sqlx::query(&format!(
                     "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
                 ))
