@@ -81,12 +81,15 @@ pub(super) async fn seal_if_unsealed(
 }
 
 /// Seals each `(follower_id, openid)` into its row under a new data key of its own, in
-/// three statements however many rows.
+/// three statements however many rows (none for no rows).
 async fn seal(
     conn: &mut PgConnection,
     vault: &Vault,
     rows: &[(i64, &str)],
 ) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let keys = data_keys::create_many(conn, vault, rows.len()).await?;
     let mut ids = Vec::with_capacity(rows.len());
     let mut key_ids = Vec::with_capacity(rows.len());
@@ -284,10 +287,7 @@ pub async fn touch_many(
             Some((r.follower_id, openids[i].as_str()))
         })
         .collect();
-    if !unsealed.is_empty() {
-        seal(conn, vault, &unsealed).await?;
-    }
-    Ok(())
+    seal(conn, vault, &unsealed).await
 }
 
 /// The village a follower is bound to, if any.
