@@ -597,13 +597,12 @@ fn push_numbered_links<'h>(
     hits: impl IntoIterator<Item = &'h Hit>,
     href: impl Fn(&RegionCode) -> String,
 ) {
+    use std::fmt::Write;
     for (i, h) in hits.into_iter().enumerate() {
-        text.push_str(&format!(
-            "{}. <a href=\"{}\">{}</a>\n",
-            i + 1,
-            href(&h.code),
-            h.full_name()
-        ));
+        // Written in place: a list reply is ten of these per message.
+        let _ = write!(text, "{}. <a href=\"{}\">", i + 1, href(&h.code));
+        h.push_full_name(text);
+        text.push_str("</a>\n");
     }
 }
 

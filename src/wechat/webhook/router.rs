@@ -162,10 +162,7 @@ fn matches(when: When, kind: &Inbound) -> bool {
 
 fn words_match(words: Words, text: &str) -> bool {
     match words {
-        Words::Is(options) => {
-            let t = squeeze(text);
-            options.iter().any(|o| squeeze(o) == t)
-        }
+        Words::Is(options) => options.iter().any(|o| squeezed(o).eq(squeezed(text))),
         Words::Mentions(options) => options.iter().any(|o| text.contains(o)),
         Words::Matches(test) => test(text),
     }
@@ -173,15 +170,19 @@ fn words_match(words: Words, text: &str) -> bool {
 
 /// Lower case, without spaces or punctuation (full-width `？` becomes `?`).
 pub fn squeeze(text: &str) -> String {
-    text.chars()
-        .filter_map(|c| match c {
-            '？' => Some('?'),
-            '?' => Some('?'),
-            c if c.is_whitespace() || c.is_ascii_punctuation() => None,
-            '。' | '，' | '！' | '、' | '：' | '；' | '·' | '～' => None,
-            c => Some(c.to_ascii_lowercase()),
-        })
-        .collect()
+    squeezed(text).collect()
+}
+
+/// [`squeeze`]'s characters, for comparing without building the string: every text a
+/// follower sends is compared with each keyword.
+fn squeezed(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().filter_map(|c| match c {
+        '？' => Some('?'),
+        '?' => Some('?'),
+        c if c.is_whitespace() || c.is_ascii_punctuation() => None,
+        '。' | '，' | '！' | '、' | '：' | '；' | '·' | '～' => None,
+        c => Some(c.to_ascii_lowercase()),
+    })
 }
 
 /// 进度, 查询投诉, or a complaint tracking number such as `XY-20261128-0042`.
@@ -198,7 +199,7 @@ pub fn find_tracking_number(text: &str) -> Option<String> {
 /// Short enough to be a village, township or county name with its places (the longest
 /// official name has 31 characters), or a code.
 pub fn could_be_a_place_name(text: &str) -> bool {
-    let n = squeeze(text).chars().count();
+    let n = squeezed(text).take(33).count();
     (1..=32).contains(&n)
 }
 
