@@ -238,15 +238,23 @@ pub async fn unsubscribe(
     tx.commit().await
 }
 
+/// How precisely the message log keeps `last_seen_at`: a follower's row is not written
+/// again for a sighting within this of the time it holds. A conversation of several
+/// messages then costs one write, not one each; nothing reads the time more finely
+/// (WeChat's windows for answering a follower are hours long).
+pub const LAST_SEEN_PRECISION: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Notes that these followers wrote or tapped something (`openids[i]` at `seen[i]`). A
 /// follower seen for the first time is following (only followers can write), so the row
-/// is created as subscribed; an existing row only moves its times.
+/// is created as subscribed; an existing row only moves its times, and only when they
+/// move by more than [`LAST_SEEN_PRECISION`]. Returns each follower's current hash, in
+/// order.
 pub async fn touch_many(
     conn: &mut PgConnection,
     vault: &Vault,
     openids: &[String],
     seen: &[DateTime<Utc>],
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<Vec<u8>>, sqlx::Error> {
     let mut current = Vec::with_capacity(openids.len());
     let (mut rekey_to, mut rekey_from) = (Vec::new(), Vec::new());
     for openid in openids {
@@ -266,9 +274,13 @@ pub async fn touch_many(
            ON CONFLICT (openid_hash) DO UPDATE
                SET first_seen_at = least(followers.first_seen_at, EXCLUDED.first_seen_at),
                    last_seen_at = greatest(followers.last_seen_at, EXCLUDED.last_seen_at)
+               WHERE followers.openid_sealed IS NULL
+                  OR followers.last_seen_at < EXCLUDED.last_seen_at - make_interval(secs => $3)
+                  OR followers.first_seen_at > EXCLUDED.first_seen_at
            RETURNING follower_id, openid_hash AS "openid_hash!", openid_sealed IS NULL AS "unsealed!""#,
         &current,
         seen,
+        LAST_SEEN_PRECISION.as_secs_f64(),
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -287,7 +299,8 @@ pub async fn touch_many(
             Some((r.follower_id, openids[i].as_str()))
         })
         .collect();
-    seal(conn, vault, &unsealed).await
+    seal(conn, vault, &unsealed).await?;
+    Ok(current)
 }
 
 /// The village a follower is bound to, if any.

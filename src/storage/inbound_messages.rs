@@ -3,8 +3,10 @@
 //! followers' last-seen times. Whose a message is is kept as the follower's lookup
 //! hash (the one `followers` holds), not the openid.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 
 use super::{corrupt, followers};
 use crate::crypto::{Purpose, Vault};
@@ -51,53 +53,157 @@ pub struct Sighting {
 pub async fn store_batch(
     pool: &PgPool,
     vault: &Vault,
+    recent: &mut RecentlySeen,
     batch: &[Sighting],
 ) -> Result<u64, sqlx::Error> {
-    let mut openids = Vec::with_capacity(batch.len());
-    let mut msg_ids = Vec::new();
-    let mut kinds = Vec::new();
-    let mut contents = Vec::new();
-    let mut text_hashes = Vec::new();
-    let mut sent = Vec::new();
-    let mut seen = Vec::with_capacity(batch.len());
+    // Followers this writer stored moments ago need neither a write nor their hashes
+    // computed again (`followers::LAST_SEEN_PRECISION`).
+    let (mut openids, mut seen) = (Vec::new(), Vec::new());
     for s in batch {
-        openids.push(s.openid.as_str().to_owned());
-        seen.push(s.at);
-        if let Some((msg_id, kind, content)) = &s.text {
-            text_hashes.push(vault.lookup(Purpose::FollowerOpenid, s.openid.as_str()).0);
-            msg_ids.push(msg_id.to_string());
-            kinds.push(kind.as_str().to_owned());
-            // Postgres text cannot hold NUL.
-            contents.push(content.replace('\0', ""));
-            sent.push(s.at);
+        if recent.fresh(s.openid.as_str(), s.at).is_none() {
+            openids.push(s.openid.as_str().to_owned());
+            seen.push(s.at);
         }
     }
     let mut tx = pool.begin().await?;
-    followers::touch_many(&mut tx, vault, &openids, &seen).await?;
-    let inserted = if text_hashes.is_empty() {
+    let touched = if openids.is_empty() {
+        Vec::new()
+    } else {
+        followers::touch_many(&mut tx, vault, &openids, &seen).await?
+    };
+    let hash_of: HashMap<&str, &[u8]> = openids
+        .iter()
+        .map(String::as_str)
+        .zip(touched.iter().map(Vec::as_slice))
+        .collect();
+    let mut texts = Texts::default();
+    for s in batch {
+        let Some((msg_id, kind, content)) = &s.text else {
+            continue;
+        };
+        let openid = s.openid.as_str();
+        let hash = match hash_of.get(openid) {
+            Some(h) => h.to_vec(),
+            None => match recent.fresh(openid, s.at) {
+                Some(h) => h.to_vec(),
+                None => vault.lookup(Purpose::FollowerOpenid, openid).0,
+            },
+        };
+        texts.hashes.push(hash);
+        texts.msg_ids.push(msg_id.to_string());
+        texts.kinds.push(kind.as_str().to_owned());
+        // Postgres text cannot hold NUL.
+        texts.contents.push(content.replace('\0', ""));
+        texts.sent.push(s.at);
+    }
+    let inserted = if texts.hashes.is_empty() {
         0
     } else {
-        sqlx::query!(
-            // The village the follower has chosen now, as they write (touch_many has
-            // just moved their row to the current hash).
-            "INSERT INTO inbound_messages (openid_hash, msg_id, kind, content, sent_at, village_code)
-             SELECT t.openid_hash, t.msg_id, t.kind, t.content, t.sent_at, f.village_code
-             FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-                  AS t (openid_hash, msg_id, kind, content, sent_at)
-             LEFT JOIN followers f ON f.openid_hash = t.openid_hash
-             ON CONFLICT (openid_hash, msg_id, sent_at) DO NOTHING",
-            &text_hashes,
-            &msg_ids,
-            &kinds,
-            &contents,
-            &sent,
-        )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
+        insert_texts(&mut tx, &texts).await?
     };
     tx.commit().await?;
+    for ((openid, hash), at) in openids.into_iter().zip(touched).zip(seen) {
+        recent.remember(openid, hash, at);
+    }
     Ok(inserted)
+}
+
+/// The followers one log writer stored in the last [`followers::LAST_SEEN_PRECISION`]:
+/// their current hash and the time written. Only ever vouches for a row this process
+/// wrote (and sealed) itself, so it is safe beside other instances writing the same rows.
+#[derive(Default)]
+pub struct RecentlySeen {
+    followers: HashMap<String, (Vec<u8>, DateTime<Utc>)>,
+}
+
+/// Beyond this many followers in a minute the memory is thinned to the fresh ones.
+const RECENTLY_SEEN_MAX: usize = 50_000;
+
+impl RecentlySeen {
+    /// The follower's hash, when their row holds a time within the precision of `at`.
+    fn fresh(&self, openid: &str, at: DateTime<Utc>) -> Option<&[u8]> {
+        let (hash, written) = self.followers.get(openid)?;
+        let since = (at - *written).to_std().ok()?;
+        (since < followers::LAST_SEEN_PRECISION).then_some(hash.as_slice())
+    }
+
+    fn remember(&mut self, openid: String, hash: Vec<u8>, at: DateTime<Utc>) {
+        if self.followers.len() >= RECENTLY_SEEN_MAX {
+            let precision = followers::LAST_SEEN_PRECISION;
+            self.followers
+                .retain(|_, (_, written)| (at - *written).to_std().is_ok_and(|d| d < precision));
+            if self.followers.len() >= RECENTLY_SEEN_MAX {
+                self.followers.clear();
+            }
+        }
+        let entry = self.followers.entry(openid).or_insert((hash.clone(), at));
+        if at >= entry.1 {
+            *entry = (hash, at);
+        }
+    }
+}
+
+/// A batch's texts, column by column.
+#[derive(Default)]
+struct Texts {
+    hashes: Vec<Vec<u8>>,
+    msg_ids: Vec<String>,
+    kinds: Vec<String>,
+    contents: Vec<String>,
+    sent: Vec<DateTime<Utc>>,
+}
+
+/// Inserts the texts not stored yet. Nearly every batch holds only new messages, so it
+/// is first written with a plain insert that skips what a lookup finds already stored;
+/// `ON CONFLICT DO NOTHING`'s speculative insertion cost about a third of the statement
+/// (docs/benchmarks.md). Only when that insert meets a duplicate (the same message twice
+/// in the batch, or another instance storing it at the same moment) is the batch written
+/// again, from a savepoint, skipping conflicts.
+async fn insert_texts(tx: &mut PgConnection, t: &Texts) -> Result<u64, sqlx::Error> {
+    let mut plain = tx.begin().await?;
+    // The village the follower has chosen now, as they write (touch_many has just moved
+    // their row to the current hash).
+    let first = sqlx::query!(
+        "INSERT INTO inbound_messages (openid_hash, msg_id, kind, content, sent_at, village_code)
+         SELECT t.openid_hash, t.msg_id, t.kind, t.content, t.sent_at, f.village_code
+         FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+              AS t (openid_hash, msg_id, kind, content, sent_at)
+         LEFT JOIN followers f ON f.openid_hash = t.openid_hash
+         WHERE NOT EXISTS (SELECT 1 FROM inbound_messages m
+                           WHERE m.openid_hash = t.openid_hash AND m.msg_id = t.msg_id
+                             AND m.sent_at = t.sent_at)",
+        &t.hashes,
+        &t.msg_ids,
+        &t.kinds,
+        &t.contents,
+        &t.sent,
+    )
+    .execute(&mut *plain)
+    .await;
+    match first {
+        Ok(done) => {
+            plain.commit().await?;
+            return Ok(done.rows_affected());
+        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => plain.rollback().await?,
+        Err(e) => return Err(e),
+    }
+    let done = sqlx::query!(
+        "INSERT INTO inbound_messages (openid_hash, msg_id, kind, content, sent_at, village_code)
+         SELECT t.openid_hash, t.msg_id, t.kind, t.content, t.sent_at, f.village_code
+         FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+              AS t (openid_hash, msg_id, kind, content, sent_at)
+         LEFT JOIN followers f ON f.openid_hash = t.openid_hash
+         ON CONFLICT (openid_hash, msg_id, sent_at) DO NOTHING",
+        &t.hashes,
+        &t.msg_ids,
+        &t.kinds,
+        &t.contents,
+        &t.sent,
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// A follower's stored texts, oldest first (under every hash that finds them: older
@@ -135,4 +241,47 @@ pub async fn count(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM inbound_messages"#)
         .fetch_one(pool)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+
+    use super::*;
+
+    #[test]
+    fn a_follower_is_vouched_for_within_the_precision_after_the_time_written_only() {
+        let mut recent = RecentlySeen::default();
+        let t0 = Utc::now();
+        recent.remember("oA".into(), vec![1], t0);
+        assert_eq!(
+            recent.fresh("oA", t0 + Duration::seconds(59)),
+            Some(&[1u8][..])
+        );
+        assert_eq!(recent.fresh("oA", t0 + Duration::seconds(60)), None);
+        assert_eq!(
+            recent.fresh("oA", t0 - Duration::seconds(1)),
+            None,
+            "earlier"
+        );
+        assert_eq!(recent.fresh("oB", t0), None);
+        // An older time does not replace a newer one.
+        recent.remember("oA".into(), vec![2], t0 - Duration::seconds(5));
+        assert_eq!(recent.fresh("oA", t0), Some(&[1u8][..]));
+    }
+
+    #[test]
+    fn a_full_memory_keeps_only_the_fresh_followers() {
+        let mut recent = RecentlySeen::default();
+        let t0 = Utc::now();
+        for i in 0..RECENTLY_SEEN_MAX - 1 {
+            recent.remember(format!("old{i}"), vec![], t0);
+        }
+        recent.remember("fresh".into(), vec![], t0 + Duration::seconds(90));
+        let later = t0 + Duration::seconds(100);
+        recent.remember("new".into(), vec![], later);
+        assert_eq!(recent.followers.len(), 2);
+        assert!(recent.fresh("fresh", later).is_some());
+        assert!(recent.fresh("old1", t0).is_none());
+    }
 }

@@ -854,6 +854,7 @@ async fn keys_rotate_lookup_recomputes_every_hash_beside_a_sealed_identity_and_f
     storage::inbound_messages::store_batch(
         &app.pool,
         &both,
+        &mut Default::default(),
         &[storage::inbound_messages::Sighting {
             openid: named.clone(),
             at: chrono::Utc::now(),

@@ -276,9 +276,14 @@ async fn followers_stored_before_sealing_are_pushed_once_sealed() {
         at: Utc::now(),
         text: None,
     };
-    sunvillage::storage::inbound_messages::store_batch(&app.pool, &app.vault, &[sighting])
-        .await
-        .unwrap();
+    sunvillage::storage::inbound_messages::store_batch(
+        &app.pool,
+        &app.vault,
+        &mut Default::default(),
+        &[sighting],
+    )
+    .await
+    .unwrap();
     assert_eq!(run(&app, evening + chrono::Duration::minutes(1)).await, 1);
     app.run_pending_outbox().await;
     let mut to: Vec<String> = fake.delivered().into_iter().map(|m| m.touser).collect();
@@ -344,7 +349,9 @@ async fn a_batch_of_new_followers_is_sealed_each_under_its_own_key_and_pushed() 
         at: Utc::now(),
         text: None,
     });
-    store_batch(&app.pool, &app.vault, &batch).await.unwrap();
+    store_batch(&app.pool, &app.vault, &mut Default::default(), &batch)
+        .await
+        .unwrap();
 
     let (rows, keys): (i64, i64) = sqlx::query_as(
         "SELECT count(*), count(DISTINCT data_key_id) FROM followers WHERE openid_sealed IS NOT NULL",

@@ -99,3 +99,86 @@ async fn a_message_delivered_again_after_its_key_expired_is_stored_once() {
         1
     );
 }
+
+/// `last_seen_at` is kept to the minute (`followers::LAST_SEEN_PRECISION`): a follower
+/// seen again within a minute of the time their row holds is not written again, whether
+/// the same writer remembers them or another instance's writer sends the sighting, and
+/// one seen later is; their texts are stored under their hash either way.
+#[tokio::test]
+async fn a_follower_seen_again_within_a_minute_is_not_written_again() {
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use inbound_messages::{RecentlySeen, Sighting, store_batch};
+    let app = spawn_app_with(|_| {}).await;
+    let openid = OpenId::parse("oSeenOftenInOneMinute").unwrap();
+    // Whole seconds, as Postgres keeps microseconds.
+    let t0 = Utc
+        .timestamp_opt(Utc::now().timestamp() - 600, 0)
+        .single()
+        .unwrap();
+    let seen = |secs: i64, text: Option<&str>| Sighting {
+        openid: openid.clone(),
+        at: t0 + Duration::seconds(secs),
+        text: text.map(|t| (u64::try_from(secs).unwrap(), TextKind::Text, t.to_owned())),
+    };
+    let last_seen = || async {
+        sqlx::query_scalar::<_, DateTime<Utc>>("SELECT last_seen_at FROM followers")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    let mut writer = RecentlySeen::default();
+    store_batch(&app.pool, &app.vault, &mut writer, &[seen(0, None)])
+        .await
+        .unwrap();
+    assert_eq!(last_seen().await, t0);
+
+    store_batch(
+        &app.pool,
+        &app.vault,
+        &mut writer,
+        &[seen(30, Some("王岗"))],
+    )
+    .await
+    .unwrap();
+    let mut other_instance = RecentlySeen::default();
+    store_batch(
+        &app.pool,
+        &app.vault,
+        &mut other_instance,
+        &[seen(40, None)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        last_seen().await,
+        t0,
+        "within the minute, the row is left alone"
+    );
+
+    store_batch(
+        &app.pool,
+        &app.vault,
+        &mut writer,
+        &[seen(120, Some("张庄"))],
+    )
+    .await
+    .unwrap();
+    assert_eq!(last_seen().await, t0 + Duration::seconds(120));
+    store_batch(
+        &app.pool,
+        &app.vault,
+        &mut other_instance,
+        &[seen(200, None)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(last_seen().await, t0 + Duration::seconds(200));
+
+    let under_their_hash: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM inbound_messages m JOIN followers f ON f.openid_hash = m.openid_hash",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(under_their_hash, 2, "both texts, under the follower's hash");
+}
