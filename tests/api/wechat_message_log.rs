@@ -182,3 +182,28 @@ async fn a_follower_seen_again_within_a_minute_is_not_written_again() {
     .unwrap();
     assert_eq!(under_their_hash, 2, "both texts, under the follower's hash");
 }
+
+/// The same message twice in one batch (Redis was down, so WeChat's retry was not
+/// recognised) is stored once: the batch's plain insert meets the duplicate, and the
+/// batch is written again skipping it, the rest of the batch with it.
+#[tokio::test]
+async fn a_message_twice_in_one_batch_is_stored_once_with_the_rest_of_the_batch() {
+    use inbound_messages::{Sighting, store_batch};
+    let app = spawn_app_with(|_| {}).await;
+    let at = chrono::Utc::now();
+    let sighting = |openid: &str, msg_id: u64| Sighting {
+        openid: OpenId::parse(openid).unwrap(),
+        at,
+        text: Some((msg_id, TextKind::Text, "王岗".into())),
+    };
+    let batch = [
+        sighting("oTwiceInOneBatch", 1),
+        sighting("oSomeoneElse", 2),
+        sighting("oTwiceInOneBatch", 1),
+    ];
+    let stored = store_batch(&app.pool, &app.vault, &mut Default::default(), &batch)
+        .await
+        .unwrap();
+    assert_eq!(stored, 2);
+    assert_eq!(inbound_messages::count(&app.pool).await.unwrap(), 2);
+}
