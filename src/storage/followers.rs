@@ -255,6 +255,9 @@ pub async fn touch_many(
     openids: &[String],
     seen: &[DateTime<Utc>],
 ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+    if openids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut current = Vec::with_capacity(openids.len());
     let (mut rekey_to, mut rekey_from) = (Vec::new(), Vec::new());
     for openid in openids {

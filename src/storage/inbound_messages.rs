@@ -4,6 +4,7 @@
 //! hash (the one `followers` holds), not the openid.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection, PgPool};
@@ -57,39 +58,32 @@ pub async fn store_batch(
     batch: &[Sighting],
 ) -> Result<u64, sqlx::Error> {
     // Followers this writer stored moments ago need neither a write nor their hashes
-    // computed again (`followers::LAST_SEEN_PRECISION`).
+    // computed again (`followers::LAST_SEEN_PRECISION`); the others are touched, in
+    // batch order, and `touch_many` returns their hashes in that order.
+    let vouched: Vec<Option<&[u8]>> = batch
+        .iter()
+        .map(|s| recent.fresh(s.openid.as_str(), s.at))
+        .collect();
     let (mut openids, mut seen) = (Vec::new(), Vec::new());
-    for s in batch {
-        if recent.fresh(s.openid.as_str(), s.at).is_none() {
-            openids.push(s.openid.as_str().to_owned());
-            seen.push(s.at);
-        }
+    for (s, _) in batch.iter().zip(&vouched).filter(|(_, v)| v.is_none()) {
+        openids.push(s.openid.as_str().to_owned());
+        seen.push(s.at);
     }
     let mut tx = pool.begin().await?;
-    let touched = if openids.is_empty() {
-        Vec::new()
-    } else {
-        followers::touch_many(&mut tx, vault, &openids, &seen).await?
-    };
-    let hash_of: HashMap<&str, &[u8]> = openids
-        .iter()
-        .map(String::as_str)
-        .zip(touched.iter().map(Vec::as_slice))
-        .collect();
+    let touched = followers::touch_many(&mut tx, vault, &openids, &seen).await?;
+    let mut touched_hashes = touched.iter();
     let mut texts = Texts::default();
-    for s in batch {
+    for (s, vouched) in batch.iter().zip(&vouched) {
+        let hash = match vouched {
+            Some(h) => *h,
+            None => touched_hashes
+                .next()
+                .ok_or_else(|| sqlx::Error::Decode("touch_many returned too few hashes".into()))?,
+        };
         let Some((msg_id, kind, content)) = &s.text else {
             continue;
         };
-        let openid = s.openid.as_str();
-        let hash = match hash_of.get(openid) {
-            Some(h) => h.to_vec(),
-            None => match recent.fresh(openid, s.at) {
-                Some(h) => h.to_vec(),
-                None => vault.lookup(Purpose::FollowerOpenid, openid).0,
-            },
-        };
-        texts.hashes.push(hash);
+        texts.hashes.push(hash.to_vec());
         texts.msg_ids.push(msg_id.to_string());
         texts.kinds.push(kind.as_str().to_owned());
         // Postgres text cannot hold NUL.
@@ -136,9 +130,15 @@ impl RecentlySeen {
                 self.followers.clear();
             }
         }
-        let entry = self.followers.entry(openid).or_insert((hash.clone(), at));
-        if at >= entry.1 {
-            *entry = (hash, at);
+        match self.followers.entry(openid) {
+            Entry::Occupied(mut e) => {
+                if at >= e.get().1 {
+                    e.insert((hash, at));
+                }
+            }
+            Entry::Vacant(e) => {
+                e.insert((hash, at));
+            }
         }
     }
 }
